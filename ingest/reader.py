@@ -1,0 +1,92 @@
+"""Read bytes into text: find the encoding, refuse what is not a text document.
+
+Policy texts arrive as UTF-8, GB18030/GBK (the Windows default on the mainland), Big5 (Taiwan
+and Hong Kong reposts) or UTF-16 with a BOM. We try them strictly in that order and take the
+first that decodes cleanly; UTF-8 first because GB18030 accepts almost any byte string.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import charset_normalizer
+
+from common.errors import BinaryInputError, EmptyInputError, EncodingError, InputError, TooLargeError
+
+MAX_BYTES_DEFAULT = 50_000_000
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CANDIDATES = ("utf-8", "gb18030", "big5")
+
+
+def decode(data: bytes, *, name: str = "input", max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, str]:
+    """Return ``(text, encoding)`` or raise a clear :class:`InputError`."""
+    if len(data) > max_bytes:
+        raise TooLargeError(
+            f"{name} is {len(data):,} bytes, over the limit of {max_bytes:,} bytes.",
+            hint="Split the document or raise the limit (POLICYKG_MAX_FILE_BYTES).",
+        )
+    if not data.strip():
+        raise EmptyInputError(f"{name} is empty.", hint="Give a file that contains the policy text.")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _check_text(data.decode(encoding), name), encoding
+            except UnicodeDecodeError as e:
+                raise EncodingError(f"{name} starts with a {encoding} byte-order mark but is not valid {encoding}.") from e
+    if b"\x00" in data[:4096]:
+        raise BinaryInputError(
+            f"{name} looks binary (it contains NUL bytes), not a text file.",
+            hint="Save the document as plain text (UTF-8, GB18030 or Big5).",
+        )
+    decoded: dict[str, str] = {}
+    for encoding in _CANDIDATES:
+        try:
+            decoded[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8":
+            return _check_text(decoded[encoding], name), encoding
+    if len(decoded) > 1:  # GB18030 accepts most Big5 byte strings too: ask a detector which reads better
+        best = charset_normalizer.from_bytes(data, cp_isolation=list(decoded)).best()
+        if best is not None and best.encoding in ("big5", "gb18030"):
+            return _check_text(decoded[best.encoding], name), best.encoding
+    for encoding, text in decoded.items():
+        return _check_text(text, name), encoding
+    raise EncodingError(
+        f"{name} is not valid UTF-8, GB18030 or Big5 text.",
+        hint="Convert it to UTF-8 (e.g. iconv -f YOUR_ENCODING -t UTF-8).",
+    )
+
+
+def _check_text(text: str, name: str) -> str:
+    """Refuse text that decoded but is mostly control characters (a binary file by luck)."""
+    sample = text[:20_000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if "\x00" in sample or controls > max(8, len(sample) // 100):
+        raise BinaryInputError(
+            f"{name} looks binary ({controls} control characters in its first {len(sample)}), not a text file.",
+            hint="Save the document as plain text (UTF-8, GB18030 or Big5).",
+        )
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in sample):
+        raise InputError(
+            f"{name} contains no Chinese characters; policykg reads Chinese policy documents.",
+            hint="Check that this is the right file.",
+        )
+    return text
+
+
+def read_file(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, str]:
+    """Read and decode one file; the size check runs before the whole file is read."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as e:
+        raise InputError(f"No such file: {path}.", hint="Check the path.") from e
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a file.")
+    if size > max_bytes:
+        raise TooLargeError(
+            f"{path} is {size:,} bytes, over the limit of {max_bytes:,} bytes.",
+            hint="Split the document or raise the limit (POLICYKG_MAX_FILE_BYTES).",
+        )
+    return decode(path.read_bytes(), name=str(path), max_bytes=max_bytes)
