@@ -48,8 +48,7 @@ class MappedText:
             origin.extend([self.origin[start]] * len(replacement))
             pos = end
         pieces.append(self.text[pos:])
-        origin.extend(self.origin[pos:])
-        origin.append(self.origin[-1])
+        origin.extend(self.origin[pos:])  # includes the end entry
         return MappedText("".join(pieces), tuple(origin))
 
     def map_chars(self, convert: str) -> MappedText:

@@ -1,0 +1,254 @@
+"""A small character trigram language model of clean Simplified policy text.
+
+Mojibake repair needs one judgement over and over: *does this read as Chinese?* — to choose
+between byte-shifted decodings, and to infer a character whose bytes were lost from its
+neighbours. A trigram over characters with interpolated absolute discounting (Kneser-Ney's
+simpler cousin) is enough for that, builds from the bundled corpus in a fraction of a second
+and is deterministic. Histories and candidates are folded to Simplified (OpenCC t2s, one
+character at a time) so the same model scores Traditional copies.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import opencc
+
+from ingest.glosses import GLOSS_RE
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+BOUNDARY = "\n"
+_DISCOUNT = 0.75
+#: log-probability of a character the corpus never showed (spread over ~20k GBK chars).
+UNK_LOGP = float(np.log(1e-7))
+
+# Characters that never occur in clean policy text but are typical of GBK decoded out of step.
+_SUSPECT_CLASSES = (
+    "\u3100-\u312f"  # bopomofo ㄒ
+    "\u2500-\u257f"  # box drawing ┚
+    "\u2ff0-\u2fff"  # ideographic description ⿵
+    "\u3040-\u30ff"  # kana ズ
+    "\u0100-\u024f\u0250-\u02ff"  # Latin with diacritics ǘ (outside glosses)
+    "\u0370-\u04ff"  # Greek, Cyrillic
+    "\ue000-\uf8ff\ufffd?"  # private use, replacement char, ?
+)
+SUSPECT_RE = re.compile(f"[{_SUSPECT_CLASSES}]")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+#: A lone ASCII letter squeezed between two CJK characters (``襟w資``).
+STRAY_LETTER_RE = re.compile(rf"(?<=[{_CJK}])[A-Za-z](?=[{_CJK}])")
+_CLAUSE_SPLIT_RE = re.compile(r"([，,。；;：:、！!\n])")
+# Half-width punctuation reads like its full-width twin; the model sees only the latter.
+_PUNCT_FOLD = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！"})
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+_fold_cache: dict[str, str] = {}
+
+
+def fold(ch: str) -> str:
+    """One character to Simplified (identity when OpenCC maps it to something longer)."""
+    out = _fold_cache.get(ch)
+    if out is None:
+        conv = _t2s().convert(ch.translate(_PUNCT_FOLD))
+        out = conv if len(conv) == 1 else ch
+        _fold_cache[ch] = out
+    return out
+
+
+def fold_many(chars: Iterable[str]) -> None:
+    """Warm the fold cache for many characters with one OpenCC call."""
+    todo = [c for c in chars if c not in _fold_cache and c != BOUNDARY]
+    if not todo:
+        return
+    conv = _t2s().convert(BOUNDARY.join(todo)).split(BOUNDARY)
+    if len(conv) != len(todo):  # OpenCC changed the line structure; go one by one
+        for c in todo:
+            fold(c)
+        return
+    for c, s in zip(todo, conv, strict=True):
+        s = s.translate(_PUNCT_FOLD)
+        _fold_cache[c] = s if len(s) == 1 else c
+
+
+def clean_clauses(text: str) -> list[str]:
+    """Runs of undamaged clauses of ``text`` (with their punctuation), glosses removed, folded.
+
+    A clause containing any suspect character, a stray Latin letter or a mangled gloss is
+    dropped whole and breaks the run: a few lost clauses cost the model nothing, a learnt
+    mojibake pattern would.
+    """
+    text = GLOSS_RE.sub("", text)
+    pieces = _CLAUSE_SPLIT_RE.split(text)
+    runs: list[str] = []
+    cur: list[str] = []
+    for k in range(0, len(pieces), 2):
+        clause, delim = pieces[k], (pieces[k + 1] if k + 1 < len(pieces) else "")
+        if SUSPECT_RE.search(clause) or STRAY_LETTER_RE.search(clause) or delim == BOUNDARY:
+            if not (SUSPECT_RE.search(clause) or STRAY_LETTER_RE.search(clause)):
+                cur.append(clause)
+            if cur:
+                runs.append("".join(cur))
+            cur = []
+            continue
+        cur.append(clause + delim)
+    if cur:
+        runs.append("".join(cur))
+    runs = [r for r in runs if r]
+    if not runs:
+        return []
+    return _t2s().convert(BOUNDARY.join(runs).translate(_PUNCT_FOLD)).split(BOUNDARY)
+
+
+class CharLM:
+    """Interpolated absolutely-discounted character trigram model over Simplified text."""
+
+    def __init__(self, clauses: Iterable[str], *, words: Iterable[str] = (), corpus_weight: int = 3) -> None:
+        uni: Counter[str] = Counter()
+        bi: Counter[tuple[str, str]] = Counter()
+        tri: Counter[tuple[str, str, str]] = Counter()
+
+        def add(seq: str, weight: int) -> None:
+            seq = BOUNDARY + seq + BOUNDARY
+            for _ in range(weight):
+                uni.update(seq[1:])
+                bi.update(pairwise(seq))
+                seq2 = BOUNDARY + seq
+                tri.update(zip(seq2, seq2[1:], seq2[2:], strict=False))
+
+        for clause in clauses:
+            add(clause, corpus_weight)
+        for word in words:
+            add(word, 1)
+        self.chars: list[str] = sorted(uni)
+        self.index: dict[str, int] = {c: i for i, c in enumerate(self.chars)}
+        n = len(self.chars)
+        total = sum(uni.values())
+        counts = np.array([uni[c] for c in self.chars], dtype=np.float64)
+        # Unigram, smoothed so every known character keeps some mass; unknowns get UNK_LOGP.
+        self._p1 = (counts + 0.5) / (total + 0.5 * n)
+        self._bi: dict[str, tuple[np.ndarray, np.ndarray]] = self._rows(bi, 1)
+        self._tri: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = self._rows(tri, 2)
+        self._dist_cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def _rows(self, counter: Counter, order: int) -> dict:
+        grouped: dict = defaultdict(list)
+        for key, c in counter.items():
+            hist = key[0] if order == 1 else key[:2]
+            grouped[hist].append((self.index[key[-1]], c))
+        rows = {}
+        for hist, items in grouped.items():
+            items.sort()
+            rows[hist] = (
+                np.array([i for i, _ in items], dtype=np.int64),
+                np.array([c for _, c in items], dtype=np.float64),
+            )
+        return rows
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], *, lexicon: bool = True) -> CharLM:
+        """Build from raw texts; damaged clauses are skipped (see :func:`clean_clauses`).
+
+        With ``lexicon`` the common words of jieba's dictionary are added too: the corpus alone
+        knows under a thousand characters and few of the pairs that make words (东部, 当地).
+        """
+        clauses: list[str] = []
+        for t in texts:
+            clauses.extend(clean_clauses(t))
+        return cls(clauses, words=(*lexicon_words(), *NUMBERING) if lexicon else NUMBERING)
+
+    @classmethod
+    def from_corpus(cls, root: Path = CORPUS_DIR, *, exclude: Iterable[str] = (), lexicon: bool = True) -> CharLM:
+        """Build from ``root/**/*.txt``; ``exclude`` names files (by stem) to leave out."""
+        skip = set(exclude)
+        paths = sorted(p for p in root.rglob("*.txt") if p.stem not in skip)
+        return cls.from_texts((p.read_text(encoding="utf-8") for p in paths), lexicon=lexicon)
+
+    def __contains__(self, ch: str) -> bool:
+        return fold(ch) in self.index
+
+    def count_known(self) -> int:
+        return len(self.chars)
+
+    def dist(self, h2: str, h1: str) -> np.ndarray:
+        """Log-probabilities of every known character after the history ``h2 h1`` (Simplified)."""
+        key = (h2, h1)
+        cached = self._dist_cache.get(key)
+        if cached is not None:
+            return cached
+        p = self._p1
+        row = self._bi.get(h1)
+        if row is not None:
+            ids, cnt = row
+            tot = cnt.sum()
+            p = p * (_DISCOUNT * len(ids) / tot)
+            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
+        row = self._tri.get(key)
+        if row is not None:
+            ids, cnt = row
+            tot = cnt.sum()
+            p = p * (_DISCOUNT * len(ids) / tot)
+            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
+        out = np.log(p)
+        if len(self._dist_cache) > 50_000:
+            self._dist_cache.clear()
+        self._dist_cache[key] = out
+        return out
+
+    def logp(self, ch: str, h2: str, h1: str) -> float:
+        """log P(ch | h2 h1); every argument may be Traditional, it is folded first."""
+        i = self.index.get(fold(ch))
+        if i is None:
+            return UNK_LOGP
+        return float(self.dist(fold(h2), fold(h1))[i])
+
+    def score(self, text: str, *, left: str = BOUNDARY * 2) -> float:
+        """Total log-probability of ``text`` after the two characters of ``left``."""
+        h2, h1 = (left[-2:] if len(left) >= 2 else (BOUNDARY + left)[-2:])
+        total = 0.0
+        for ch in text:
+            total += self.logp(ch, h2, h1)
+            h2, h1 = h1, ch
+        return total
+
+
+_NUMERALS = "一二三四五六七八九十"
+#: How Chinese documents number their parts; a short corpus does not show every number.
+NUMBERING: tuple[str, ...] = tuple(
+    form.format(n) for n in _NUMERALS for form in ("（{}）", "{}、", "第{}条", "第{}章", "第{}部分")
+) * 3
+
+_WORD_RE = re.compile(rf"^[{_CJK}]{{2,}}$")
+
+
+@lru_cache(maxsize=1)
+def lexicon_words(min_freq: int = 50) -> tuple[str, ...]:
+    """Common multi-character words (already Simplified) from the dictionary jieba ships."""
+    # jieba is a project dependency; find its dictionary without paying for its import
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return ()
+    path = Path(spec.origin).parent / "dict.txt"
+    words = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            word, freq, _ = line.split(" ", 2)
+            if int(freq) >= min_freq and _WORD_RE.match(word):
+                words.append(word)
+    return tuple(words)
+
+
+@lru_cache(maxsize=1)
+def default_lm() -> CharLM:
+    """The model of the bundled corpus, built once per process."""
+    return CharLM.from_corpus()
