@@ -11,6 +11,7 @@ character at a time) so the same model scores Traditional copies.
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -47,14 +48,11 @@ _CLAUSE_SPLIT_RE = re.compile(r"([，,。；;：:、！!\n])")
 # Half-width punctuation reads like its full-width twin; the model sees only the latter.
 _PUNCT_FOLD = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！"})
 
-
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
-
 _fold_cache: dict[str, str] = {}
-
 
 def fold(ch: str) -> str:
     """One character to Simplified (identity when OpenCC maps it to something longer)."""
@@ -64,7 +62,6 @@ def fold(ch: str) -> str:
         out = conv if len(conv) == 1 else ch
         _fold_cache[ch] = out
     return out
-
 
 def fold_many(chars: Iterable[str]) -> None:
     """Warm the fold cache for many characters with one OpenCC call."""
@@ -79,7 +76,6 @@ def fold_many(chars: Iterable[str]) -> None:
     for c, s in zip(todo, conv, strict=True):
         s = s.translate(_PUNCT_FOLD)
         _fold_cache[c] = s if len(s) == 1 else c
-
 
 def clean_clauses(text: str) -> list[str]:
     """Runs of undamaged clauses of ``text`` (with their punctuation), glosses removed, folded.
@@ -109,11 +105,13 @@ def clean_clauses(text: str) -> list[str]:
         return []
     return _t2s().convert(BOUNDARY.join(runs).translate(_PUNCT_FOLD)).split(BOUNDARY)
 
-
 class CharLM:
     """Interpolated absolutely-discounted character trigram model over Simplified text."""
 
-    def __init__(self, clauses: Iterable[str], *, words: Iterable[str] = (), corpus_weight: int = 3) -> None:
+    def __init__(self, clauses: Iterable[str], *, words: Iterable[str] = (), lexicon: Iterable[str] = (),
+                 corpus_weight: int = 3) -> None:
+        """``clauses`` and ``words`` are counted as whole sequences (with their boundaries);
+        ``lexicon`` words only inside themselves: a dictionary word ends no sentence."""
         uni: Counter[str] = Counter()
         bi: Counter[tuple[str, str]] = Counter()
         tri: Counter[tuple[str, str, str]] = Counter()
@@ -130,6 +128,10 @@ class CharLM:
             add(clause, corpus_weight)
         for word in words:
             add(word, 1)
+        for word in lexicon:
+            uni.update(word)
+            bi.update(pairwise(word))
+            tri.update(zip(word, word[1:], word[2:], strict=False))
         self.chars: list[str] = sorted(uni)
         self.index: dict[str, int] = {c: i for i, c in enumerate(self.chars)}
         n = len(self.chars)
@@ -140,6 +142,10 @@ class CharLM:
         self._bi: dict[str, tuple[np.ndarray, np.ndarray]] = self._rows(bi, 1)
         self._tri: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = self._rows(tri, 2)
         self._dist_cache: dict[tuple[str, str], np.ndarray] = {}
+        before: dict[str, list[int]] = defaultdict(list)
+        for a, b in bi:
+            before[b].append(self.index[a])
+        self._before = {b: np.array(sorted(v), dtype=np.int64) for b, v in before.items()}
 
     def _rows(self, counter: Counter, order: int) -> dict:
         grouped: dict = defaultdict(list)
@@ -165,7 +171,7 @@ class CharLM:
         clauses: list[str] = []
         for t in texts:
             clauses.extend(clean_clauses(t))
-        return cls(clauses, words=(*lexicon_words(), *NUMBERING) if lexicon else NUMBERING)
+        return cls(clauses, words=NUMBERING, lexicon=lexicon_words() if lexicon else ())
 
     @classmethod
     def from_corpus(cls, root: Path = CORPUS_DIR, *, exclude: Iterable[str] = (), lexicon: bool = True) -> CharLM:
@@ -205,6 +211,10 @@ class CharLM:
         self._dist_cache[key] = out
         return out
 
+    def before(self, ch: str) -> np.ndarray:
+        """Vocabulary indices of the characters seen right before ``ch`` (Simplified)."""
+        return self._before.get(ch, np.zeros(0, dtype=np.int64))
+
     def logp(self, ch: str, h2: str, h1: str) -> float:
         """log P(ch | h2 h1); every argument may be Traditional, it is folded first."""
         i = self.index.get(fold(ch))
@@ -221,7 +231,6 @@ class CharLM:
             h2, h1 = h1, ch
         return total
 
-
 _NUMERALS = "一二三四五六七八九十"
 #: How Chinese documents number their parts; a short corpus does not show every number.
 NUMBERING: tuple[str, ...] = tuple(
@@ -230,10 +239,13 @@ NUMBERING: tuple[str, ...] = tuple(
 
 _WORD_RE = re.compile(rf"^[{_CJK}]{{2,}}$")
 
-
 @lru_cache(maxsize=1)
 def lexicon_words(min_freq: int = 50) -> tuple[str, ...]:
-    """Common multi-character words (already Simplified) from the dictionary jieba ships."""
+    """Common multi-character words (already Simplified) from the dictionary jieba ships.
+
+    A word appears once per doubling of its frequency past ``min_freq``, so frequent
+    words weigh more.
+    """
     # jieba is a project dependency; find its dictionary without paying for its import
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
@@ -244,7 +256,8 @@ def lexicon_words(min_freq: int = 50) -> tuple[str, ...]:
         for line in f:
             word, freq, _ = line.split(" ", 2)
             if int(freq) >= min_freq and _WORD_RE.match(word):
-                words.append(word)
+                # a common word counts a few times more than a rare one (东部 over 质部)
+                words.extend([word] * max(1, int(math.log2(int(freq) / min_freq))))
     return tuple(words)
 
 

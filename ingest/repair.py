@@ -22,8 +22,8 @@ def repair(mt: MappedText, *, lm: CharLM | None = None) -> tuple[MappedText, lis
     are shifted so that all spans index the returned text.
     """
     lm = lm or default_lm()
-    stripped, gloss_repairs, _ = strip_glosses(mt)
-    fixed, moji_repairs = repair_mojibake(stripped, lm=lm)
+    stripped, gloss_repairs, pinyin_at = strip_glosses(mt)
+    fixed, moji_repairs = repair_mojibake(stripped, lm=lm, glosses=pinyin_at)
     if moji_repairs:
         gloss_repairs = _remap(gloss_repairs, stripped, fixed)
     return fixed, [*gloss_repairs, *moji_repairs]

@@ -57,3 +57,36 @@ def test_damaged_marks_are_reported() -> None:
     marks = [i for i, c in enumerate(out.text) if c == DAMAGED]
     reported = {r.start for r in repairs if r.kind == "mojibake-damaged"}
     assert set(marks) == reported
+
+
+def _out_of_step(text: str, drop: int) -> str:
+    """``text`` in GBK with one junk byte in front and byte ``drop`` lost, decoded pair by pair."""
+    data = bytearray(b"\xa1" + text.encode("gbk"))
+    del data[drop]
+    return _bench()._decode_out_of_step(bytes(data))
+
+
+def test_a_gloss_after_a_half_character_chooses_it() -> None:
+    # 強 (8F 8A) loses its trail byte; only its gloss says which 8F character it was
+    bad = _out_of_step("（三）強化創意設計", 8)
+    assert "(qiáng)" not in bad
+    cut = bad.index("化")
+    text = bad[:cut] + "(qiáng)" + bad[cut:]
+    out, repairs = repair(MappedText.identity("活動。\n" + text + "與品牌建設"), lm=default_lm())
+    assert "（三）強化創意設計" in out.text
+    assert any(r.kind == "inferred" and r.after == "強" for r in repairs)
+
+
+def test_readings_come_from_pypinyin() -> None:
+    from ingest.gbk_search import readings
+
+    assert "qiáng" in readings("強") and "jìn" in readings("進")
+
+
+def test_a_lead_byte_that_lost_its_high_bit_is_restored() -> None:
+    from ingest.gbk_search import decode
+
+    # 各 is B8 F7; a 7-bit channel turned B8 into "8"
+    obs = [*"宣傳報道。".encode("gbk"), 0x38, 0xF7, *"單位要".encode("gbk")]
+    emitted, _ = decode(obs, default_lm(), left="抓好")
+    assert "".join(e.char for e in emitted) == "宣傳報道。各單位要"
