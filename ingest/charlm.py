@@ -146,6 +146,8 @@ class CharLM:
         for a, b in bi:
             before[b].append(self.index[a])
         self._before = {b: np.array(sorted(v), dtype=np.int64) for b, v in before.items()}
+        #: marks first after a numbered opener, and all marks (see :func:`first_marks`)
+        self.first_marks: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
 
     def _rows(self, counter: Counter, order: int) -> dict:
         grouped: dict = defaultdict(list)
@@ -169,9 +171,13 @@ class CharLM:
         knows under a thousand characters and few of the pairs that make words (东部, 当地).
         """
         clauses: list[str] = []
+        marks: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
         for t in texts:
             clauses.extend(clean_clauses(t))
-        return cls(clauses, words=NUMBERING, lexicon=lexicon_words() if lexicon else ())
+            first_marks(t, marks)
+        lm = cls(clauses, words=NUMBERING, lexicon=lexicon_words() if lexicon else ())
+        lm.first_marks = marks
+        return lm
 
     @classmethod
     def from_corpus(cls, root: Path = CORPUS_DIR, *, exclude: Iterable[str] = (), lexicon: bool = True) -> CharLM:
@@ -230,6 +236,23 @@ class CharLM:
             total += self.logp(ch, h2, h1)
             h2, h1 = h1, ch
         return total
+
+_MARK_RE = re.compile(r"[，。、；：！？]")
+_OPENER_RE = re.compile(r"^\s*(?:（[一二三四五六七八九十]{1,3}）|[一二三四五六七八九十]{1,3}、)")
+
+
+def first_marks(text: str, into: tuple[Counter[str], Counter[str]]) -> None:
+    """Count, on clean lines, the first mark after a numbered opener (``（二）...。``) and all marks."""
+    for line in text.translate(_PUNCT_FOLD).splitlines():
+        if SUSPECT_RE.search(line):
+            continue
+        into[1].update(_MARK_RE.findall(line))
+        m = _OPENER_RE.match(line)
+        if m:
+            first = _MARK_RE.search(line, m.end())
+            if first:
+                into[0][first.group()] += 1
+
 
 _NUMERALS = "一二三四五六七八九十"
 #: How Chinese documents number their parts; a short corpus does not show every number.

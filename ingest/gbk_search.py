@@ -30,6 +30,7 @@ import numpy as np
 from pypinyin import Style, pinyin
 
 from ingest.charlm import BOUNDARY, CharLM, fold, fold_many
+from ingest.context_evidence import bonus, completions
 
 WILDCARD = -1  # a byte known to exist but unknown (the ``?`` of a mangled gloss)
 BARRIER = -2  # a character GBK cannot encode; never inside a decoded window
@@ -37,11 +38,12 @@ BARRIER = -2  # a character GBK cannot encode; never inside a decoded window
 # Penalties in nats, against LM log-probabilities of roughly -2 (common) to -16 (unknown).
 C_HALF = 3.0
 C_CONT = 0.5  # a lead byte lost right after a trail byte: one gap, not two
-C_SUB = 5.0
+C_SUB = 12.0
 C_HIGH = 4.0
 C_SKIP = 6.0
 C_SKIP_MID = 14.0
 C_LOST = 8.0
+C_LOST_GAP = 1.5  # a character lost inside a gap another character's lost byte already opened
 C_WILD = 1.0
 C_TRUSTED = 6.0  # extra for editing a byte of a clean-looking character beside the run
 C_GLOSS = 3.0  # bonus for a character whose reading is the gloss that follows it
@@ -49,6 +51,7 @@ C_GLOSS_MISS = 6.0  # penalty for a fully decoded character that does not read a
 BEAM = 16
 PER_OP = 6  # candidates kept per way of explaining a step
 POOL = 40  # candidates weighed from each side when re-choosing a character
+CONTEXT_CHARS = 40  # how far back the left context of a re-chosen character reaches
 HALF_OPS = frozenset({"LEAD", "TRAIL", "SUB", "WILD", "LOST"})
 
 
@@ -106,7 +109,8 @@ class Tables:
             by_trail.setdefault(code & 0xFF, []).append((i, ch))
         self.by_lead = {b: self._pack(v) for b, v in by_lead.items()}
         self.by_trail = {b: self._pack(v) for b, v in by_trail.items()}
-        self.all = Candidates(np.arange(len(lm.chars)), tuple(lm.chars))
+        known = [i for i, ch in enumerate(lm.chars) if ch != BOUNDARY]  # a lost byte is no line break
+        self.all = Candidates(np.array(known, dtype=np.int64), tuple(lm.chars[i] for i in known))
         self._read: dict[tuple[str, int, str], Candidates | None] = {}
 
     @staticmethod
@@ -163,12 +167,14 @@ def decode(obs: list[int], lm: CharLM, *, left: str = BOUNDARY * 2,
     damage begins before it) are dropped only at the dearer ``C_SKIP_MID``.
     """
     tabs = tables(lm)
+    words = completions(lm)
     table = decode_table()
     glosses = glosses or {}
     n = len(obs)
     extra = [C_TRUSTED if t else 0.0 for t in (trusted or [False] * n)] + [0.0]
     h2, h1 = fold(left[-2]), fold(left[-1])
-    # frontier[i]: (h2, h1, lost) -> (score, parent node, emitted)
+    # frontier[i]: (h2, h1, gap) -> (score, parent node, emitted); gap: 0 none, 1 after a lost
+    # character, 2 after a lead byte whose trail was lost, 3 after a character lost in such a gap
     frontier: list[dict[tuple[str, str, int], tuple[float, int, Emitted | None]]] = [
         {} for _ in range(n + 1)
     ]
@@ -187,7 +193,7 @@ def decode(obs: list[int], lm: CharLM, *, left: str = BOUNDARY * 2,
         key = (kind, b, glosses.get(pos, ""))
         cands = tabs.get(key)
         d = lm.dist(state[0], state[1])
-        s = d[cands.ids]
+        s = d[cands.ids] + words.bonus(cands.ids, state[0], state[1])
         k = min(PER_OP, len(s))
         top = np.argpartition(-s, k - 1)[:k] if len(s) > k else range(len(s))
         for j in top:
@@ -198,11 +204,11 @@ def decode(obs: list[int], lm: CharLM, *, left: str = BOUNDARY * 2,
         layer = sorted(frontier[i].items(), key=lambda kv: -kv[1][0])[:BEAM]
         # A character lost entirely: emitted without consuming a byte (not twice in a row).
         for state, (score, parent, em) in list(layer):
-            if state[2] != 1 and i < n:
+            if state[2] in (0, 2) and i < n:
                 nid = len(nodes)
                 nodes.append((parent, em))
-                cost = C_LOST + min(extra[i], extra[i - 1] if i else extra[i])
-                push_set(i, state, score, nid, "all", 0, cost, "LOST", flag=1)
+                cost = (C_LOST_GAP if state[2] == 2 else C_LOST) + min(extra[i], extra[i - 1] if i else extra[i])
+                push_set(i, state, score, nid, "all", 0, cost, "LOST", flag=1 if state[2] == 0 else 3)
                 frontier[i][state] = (score, -2 - nid, em)  # remember the node already made
         layer = sorted(frontier[i].items(), key=lambda kv: -kv[1][0])[:BEAM]
         if i == n:
@@ -241,7 +247,7 @@ def decode(obs: list[int], lm: CharLM, *, left: str = BOUNDARY * 2,
             if b >= 0x81 and b in tabs.by_lead:
                 push_set(i + 1, state, score, nid, "lead", b, C_HALF + extra[i], "LEAD", flag=2)
             if _valid_trail(b) and b in tabs.by_trail:
-                cost = (C_CONT if state[2] == 2 else C_HALF) + extra[i]
+                cost = (C_CONT if state[2] else C_HALF) + extra[i]
                 push_set(i + 1, state, score, nid, "trail", b, cost, "TRAIL")
             if pair and b >= 0x80 and nxt in tabs.by_trail:
                 push_set(i + 2, state, score, nid, "trail", nxt, C_SUB + extra[i], "SUB")
@@ -283,7 +289,7 @@ def _scores(lm: CharLM, cands: Candidates, left: str, right: str) -> tuple[list[
     scores = []
     for ch in chars:
         f = fold(ch)
-        val = lm.logp(ch, l2, l1)
+        val = lm.logp(ch, l2, l1) + bonus(lm, ch, left, right)
         if right:
             val += lm.logp(right[0], l1, f)
             if len(right) > 1:
@@ -302,8 +308,8 @@ def refine(emitted: list[Emitted], lm: CharLM, *, left: str, right: str, sweeps:
             if e.op not in HALF_OPS:
                 continue
             text = "".join(x.char for x in out)
-            lctx = (BOUNDARY * 2 + left + text[:j])[-2:]
-            rctx = (text[j + 1 :] + right)[:2]
+            lctx = (BOUNDARY * 2 + left + text[:j])[-CONTEXT_CHARS:]
+            rctx = (text[j + 1 :] + right)[:3]
             chars, scores = _scores(lm, tabs.get(e.key), lctx, rctx)
             best = chars[int(np.argmax(scores))]
             if fold(best) != fold(e.char):
@@ -319,7 +325,7 @@ def posterior(lm: CharLM, key: tuple[str, int, str], left: str, right: str, chos
     chars, scores = _scores(lm, tables(lm).get(key), left, right)
     if chosen not in chars:
         chars.append(chosen)
-        scores = np.append(scores, lm.score(chosen + right[:2], left=left))
+        scores = np.append(scores, lm.score(chosen + right[:2], left=left) + bonus(lm, chosen, left, right))
     arr = np.exp(scores - scores.max())
     # several characters may fold to the same Simplified one: count them together
     target = fold(chosen)

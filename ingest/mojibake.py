@@ -17,14 +17,14 @@ import difflib
 import re
 
 from ingest.charlm import _CJK, BOUNDARY, SUSPECT_RE, CharLM
-from ingest.gbk_search import BARRIER, HALF_OPS, WILDCARD, Emitted, decode, posterior, refine
+from ingest.gbk_search import BARRIER, CONTEXT_CHARS, HALF_OPS, WILDCARD, Emitted, decode, posterior, refine
 from ingest.glosses import MANGLED_RE
 from ingest.model import Repair
 from ingest.textmap import MappedText
 
 DAMAGED = "\u25a1"  # □
 MARGIN = 10.0  # how much better than the text as it stands a rewrite must read
-MIN_POSTERIOR = 0.5  # below this an inferred character is marked damaged instead
+MIN_POSTERIOR = 0.6  # below this an inferred character is marked damaged instead
 CONTEXT = 3  # clean characters added on each side of a suspicious run
 _STRAY_RE = re.compile(rf"(?<=[{_CJK}])[A-Za-z0-9](?=[{_CJK}])")
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -137,9 +137,9 @@ def repair_mojibake(mt: MappedText, *, lm: CharLM, glosses: dict[int, str] | Non
         emitted, score = decode(obs, lm, left=left, trusted=trusted, glosses=at_byte, start=start)
         if not emitted:
             continue
-        right_all = text[we : we + 2]
+        right_all = text[we : we + 3]
         before = lm.score("".join(e.char for e in emitted), left=left)
-        emitted = refine(emitted, lm, left=left, right=right_all)
+        emitted = refine(emitted, lm, left=text[max(0, ws - CONTEXT_CHARS) : ws], right=right_all)
         score += lm.score("".join(e.char for e in emitted), left=left) - before
         decoded = "".join(e.char for e in emitted)
         window = text[ws:we]
@@ -154,9 +154,17 @@ def repair_mojibake(mt: MappedText, *, lm: CharLM, glosses: dict[int, str] | Non
         for j, e in enumerate(emitted):
             if e.op not in HALF_OPS:
                 continue
-            lctx = (BOUNDARY * 2 + text[max(0, ws - 2) : ws] + "".join(chars[:j]))[-2:]
-            rctx = ("".join(chars[j + 1 :]) + right_all)[:2]
+            lctx = (BOUNDARY * 2 + text[max(0, ws - CONTEXT_CHARS) : ws] + "".join(chars[:j]))[-CONTEXT_CHARS:]
+            rctx = ("".join(chars[j + 1 :]) + right_all)[:3]
+            # a neighbour with no bytes at all is no evidence: judge without it, and a lost
+            # character beside another inferred one rests on a guess, so it stays damaged
+            if j and emitted[j - 1].op == "LOST":
+                lctx = BOUNDARY * 2
+            if j + 1 < len(emitted) and emitted[j + 1].op == "LOST":
+                rctx = ""
             post = posterior(lm, e.key, lctx, rctx, e.char)
+            if e.op == "LOST" and any(0 <= k < len(emitted) and emitted[k].op in HALF_OPS for k in (j - 1, j + 1)):
+                post = min(post, MIN_POSTERIOR / 2)
             notes.append((j, e, post))
             if post < MIN_POSTERIOR:
                 chars[j] = DAMAGED
