@@ -1,0 +1,381 @@
+"""Hybrid search: dense (e5 + faiss) and lexical (BM25) fused by reciprocal rank fusion.
+
+Why fusion by rank: e5 cosines sit in a narrow band (0.84-0.95) and BM25 scores are unbounded,
+so the two scores cannot be added; ranks can (RRF, k=60). Filters are applied inside each
+retriever before ranking, so a filtered search still returns ``k`` hits when ``k`` units match.
+Queries are converted Traditional -> Simplified (OpenCC t2s) before both retrievers, because
+the indexed text is Simplified: a query in either script gives the same hits.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import opencc
+
+from ingest.segment import search_tokens
+from search.dense import (
+    FORMAT_VERSION,
+    DenseIndex,
+    IndexKind,
+    IndexMismatchError,
+    IndexNotFoundError,
+    atomic_dir,
+    check_saved,
+    replace_dir,
+)
+from search.lexical import LexicalIndex
+from search.units import SearchError, Unit, check_units
+
+if TYPE_CHECKING:
+    from search.embedder import Embedder
+
+RRF_K = 60
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+class QueryError(SearchError):
+    """The query cannot be searched (empty, or needs a retriever that is not loaded)."""
+
+    code = "bad-search-query"
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+_t2s_lock = threading.Lock()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified, the script the index holds (OpenCC is not thread-safe)."""
+    with _t2s_lock:
+        return _t2s().convert(text)
+
+
+def prepare_query(query: str) -> str:
+    """The query as both retrievers see it: Simplified, whitespace collapsed."""
+    text = re.sub(r"\s+", " ", to_simplified(query)).strip()
+    if not text:
+        raise QueryError("The query is empty; type a few words to search for.")
+    return text
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search. ``region`` matches as a prefix: 广东省 matches 广东省广州市."""
+
+    level: tuple[str, ...] | str | None = None
+    region: tuple[str, ...] | str | None = None
+    doc_type: tuple[str, ...] | str | None = None
+    kind: tuple[str, ...] | str | None = None
+    exclude_doc_id: tuple[str, ...] | str | None = None
+
+    def key(self) -> tuple[tuple[str, ...] | None, ...]:
+        return tuple(_as_tuple(v) for v in (self.level, self.region, self.doc_type, self.kind, self.exclude_doc_id))
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in self.key())
+
+
+def _as_tuple(value: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(sorted(value))
+
+
+@dataclass
+class Hit:
+    """One result: where it came from (IRI, which retrievers, their ranks and scores) and a snippet."""
+
+    iri: str
+    score: float  # fused RRF score (or the single retriever's score in dense/lexical mode)
+    rank: int
+    unit: Unit
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    snippet: str = ""  # HTML-escaped, matched query tokens in <mark>…</mark>
+    snippet_text: str = ""  # the same window as plain text
+    spans: list[tuple[int, int]] = field(default_factory=list)  # matched spans in unit.text
+    matched: list[str] = field(default_factory=list)  # query tokens found in unit.text
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["unit"] = self.unit.to_dict()
+        data["spans"] = [list(s) for s in self.spans]
+        data["retrievers"] = {
+            name: {"rank": rank, "score": score}
+            for name, rank, score in (
+                ("dense", self.dense_rank, self.dense_score),
+                ("lexical", self.lexical_rank, self.lexical_score),
+            )
+            if rank is not None
+        }
+        return data
+
+
+def highlight(text: str, terms: Sequence[str], *, width: int = 160) -> tuple[str, str, list[tuple[int, int]], list[str]]:
+    """Mark ``terms`` in ``text``: (html snippet, plain snippet, all spans, terms found).
+
+    Longer terms win over the shorter ones inside them; single characters are marked only
+    when the query has nothing longer (else every 的 and 和 would light up). The snippet is
+    the ``width``-character window holding the most marked characters.
+    """
+    uniq = sorted({t for t in terms if t.strip()}, key=lambda t: (-len(t), t))
+    if any(len(t) > 1 for t in uniq):
+        uniq = [t for t in uniq if len(t) > 1]
+    covered = np.zeros(len(text), bool)
+    spans: list[tuple[int, int]] = []
+    found: list[str] = []
+    for term in uniq:
+        for m in re.finditer(re.escape(term), text):
+            if not covered[m.start() : m.end()].any():
+                covered[m.start() : m.end()] = True
+                spans.append((m.start(), m.end()))
+                if term not in found:
+                    found.append(term)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    start = 0
+    if len(text) > width and merged:
+        cum = np.concatenate([[0], np.cumsum(covered)])
+        best = max(
+            (max(0, min(s - 10, len(text) - width)) for s, _ in merged),
+            key=lambda a: (cum[min(a + width, len(text))] - cum[a], -a),
+        )
+        start = best
+    end = min(len(text), start + width)
+    parts: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in merged:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        parts += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+        pos = e
+    parts += [html.escape(text[pos:end]), "…" if end < len(text) else ""]
+    plain = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+    return "".join(parts), plain, merged, found
+
+
+class HybridIndex:
+    """Units plus their dense and lexical indexes, saved and loaded together."""
+
+    def __init__(
+        self,
+        units: Sequence[Unit],
+        dense: DenseIndex,
+        lexical: LexicalIndex,
+        *,
+        graph_state: str,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.units = list(units)
+        iris = [u.iri for u in self.units]
+        if dense.iris != iris or lexical.iris != iris:
+            raise IndexMismatchError("Dense and lexical indexes do not hold the same units; rebuild them.")
+        self.dense = dense
+        self.lexical = lexical
+        self.graph_state = graph_state
+        self.embedder = embedder
+        self._row = {iri: i for i, iri in enumerate(iris)}
+        self._fields = {
+            "level": np.array([u.level for u in self.units], dtype=object),
+            "region": np.array([u.region for u in self.units], dtype=str),
+            "doc_type": np.array([u.doc_type or "" for u in self.units], dtype=object),
+            "kind": np.array([u.kind for u in self.units], dtype=object),
+            "doc_id": np.array([u.doc_id for u in self.units], dtype=object),
+        }
+        self._masks: dict[tuple[Any, ...], np.ndarray] = {}
+
+    @property
+    def model(self) -> str:
+        return self.dense.config.model
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    # ------------------------------------------------------------------ build / persist
+
+    @classmethod
+    def build(
+        cls,
+        units: Sequence[Unit],
+        embedder: Embedder,
+        *,
+        graph_state: str,
+        progress: bool = False,
+        dense_kind: IndexKind | Literal["auto"] = "auto",
+    ) -> HybridIndex:
+        """Embed and index ``units`` (texts are embedded as passages)."""
+        units = check_units(units)
+        iris = [u.iri for u in units]
+        texts = [u.text for u in units]
+        vectors = embedder.embed_passages(texts, progress=progress)
+        dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=graph_state, kind=dense_kind)
+        lexical = LexicalIndex.build(iris, texts, graph_state=graph_state)
+        return cls(units, dense, lexical, graph_state=graph_state, embedder=embedder)
+
+    def save(self, directory: Path) -> None:
+        """Write ``config.json``, ``units.jsonl``, ``dense/`` and ``lexical/``; replaces atomically."""
+        directory = Path(directory)
+        tmp = atomic_dir(directory)
+        try:
+            self.dense.save(tmp / "dense")
+            self.lexical.save(tmp / "lexical")
+            with (tmp / "units.jsonl").open("w", encoding="utf-8") as f:
+                for unit in self.units:
+                    f.write(json.dumps(unit.to_dict(), ensure_ascii=False) + "\n")
+            config = {
+                "model": self.model, "dimension": self.dense.config.dimension, "count": len(self.units),
+                "graph_state": self.graph_state, "dense_kind": self.dense.config.kind, "rrf_k": RRF_K,
+                "format_version": FORMAT_VERSION,
+            }
+            (tmp / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+            replace_dir(tmp, directory)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(
+        cls, directory: Path, *, embedder: Embedder | None = None, graph_state: str | None = None
+    ) -> HybridIndex:
+        """Read a saved index. ``IndexMismatchError`` when it was built with a model other than
+        ``embedder``'s or from another ``graph_state``: the caller rebuilds."""
+        directory = Path(directory)
+        config_path = directory / "config.json"
+        if not config_path.exists():
+            raise IndexNotFoundError(f"No search index at {directory}; build it first.")
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        model = embedder.model_name if embedder is not None else None
+        check_saved(config, directory, model=model, graph_state=graph_state)
+        if embedder is not None and config.get("dimension") != embedder.dim:
+            raise IndexMismatchError(
+                f"Index at {directory} holds {config.get('dimension')}-d vectors, the model makes "
+                f"{embedder.dim}-d ones; rebuild the index."
+            )
+        dense = DenseIndex.load(directory / "dense", model=model, graph_state=graph_state)
+        lexical = LexicalIndex.load(directory / "lexical", graph_state=graph_state)
+        with (directory / "units.jsonl").open(encoding="utf-8") as f:
+            units = [Unit.from_dict(json.loads(line)) for line in f if line.strip()]
+        return cls(units, dense, lexical, graph_state=config["graph_state"], embedder=embedder)
+
+    # ------------------------------------------------------------------ search
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Boolean mask of the units a filter lets through (``None``: all of them)."""
+        if filters is None or filters.is_empty():
+            return None
+        key = filters.key()
+        cached = self._masks.get(key)
+        if cached is not None:
+            return cached
+        level, region, doc_type, kind, exclude = key
+        mask = np.ones(len(self.units), bool)
+        for name, values in (("level", level), ("doc_type", doc_type), ("kind", kind)):
+            if values is not None:
+                mask &= np.isin(self._fields[name], list(values))
+        if region is not None:
+            regions = self._fields["region"]
+            mask &= np.logical_or.reduce([np.strings.startswith(regions, r) for r in region])
+        if exclude is not None:
+            mask &= ~np.isin(self._fields["doc_id"], list(exclude))
+        if len(self._masks) > 128:
+            self._masks.clear()
+        self._masks[key] = mask
+        return mask
+
+    def unit(self, iri: str) -> Unit | None:
+        row = self._row.get(iri)
+        return None if row is None else self.units[row]
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        fetch: int | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best units for ``query``; each retriever over-fetches ``fetch`` candidates."""
+        text = prepare_query(query)
+        if k <= 0 or not self.units:
+            return []
+        allowed = self.mask(filters)
+        fetch = max(k, fetch or max(3 * k, 50))
+        tokens = search_tokens(text)
+        dense_hits: list[tuple[int, float]] = []
+        lexical_hits: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            if self.embedder is None:
+                raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
+            vector = self.embedder.embed_queries([text])[0]
+            dense_hits = self.dense.search(vector, fetch, allowed=allowed)
+        if mode in ("hybrid", "lexical"):
+            lexical_hits = self.lexical.search(tokens, fetch, allowed=allowed)
+        return self._fuse(dense_hits, lexical_hits, k=k, mode=mode, terms=tokens)
+
+    def search_vector(self, vector: np.ndarray, *, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Dense-only search by a ready vector (e.g. a local provision's, for linking)."""
+        if k <= 0 or not self.units:
+            return []
+        hits = self.dense.search(vector, k, allowed=self.mask(filters))
+        return self._fuse(hits, [], k=k, mode="dense", terms=[])
+
+    def _fuse(
+        self,
+        dense_hits: list[tuple[int, float]],
+        lexical_hits: list[tuple[int, float]],
+        *,
+        k: int,
+        mode: Mode,
+        terms: Sequence[str],
+    ) -> list[Hit]:
+        info: dict[int, dict[str, Any]] = {}
+        for name, hits in (("dense", dense_hits), ("lexical", lexical_hits)):
+            for rank, (row, score) in enumerate(hits, start=1):
+                entry = info.setdefault(row, {"rrf": 0.0})
+                entry[name] = (rank, score)
+                entry["rrf"] += 1.0 / (RRF_K + rank)
+        if mode == "hybrid":
+            def order(row: int) -> tuple[float, int, int]:
+                e = info[row]
+                return (-e["rrf"], e.get("dense", (10**9,))[0], row)
+        else:
+            def order(row: int) -> tuple[float, int, int]:
+                rank, _score = info[row][mode]
+                return (0.0, rank, row)
+        rows = sorted(info, key=order)[:k]
+        out: list[Hit] = []
+        for rank, row in enumerate(rows, start=1):
+            e = info[row]
+            unit = self.units[row]
+            d_rank, d_score = e.get("dense", (None, None))
+            l_rank, l_score = e.get("lexical", (None, None))
+            score = e["rrf"] if mode == "hybrid" else (d_score if mode == "dense" else l_score)
+            snippet, plain, spans, found = highlight(unit.text, terms)
+            out.append(Hit(
+                iri=unit.iri, score=float(score), rank=rank, unit=unit,
+                dense_rank=d_rank, dense_score=d_score, lexical_rank=l_rank, lexical_score=l_score,
+                snippet=snippet, snippet_text=plain, spans=spans, matched=found,
+            ))
+        return out

@@ -1,0 +1,128 @@
+"""The lexical index: BM25 (``bm25s``) over protected jieba tokens.
+
+Why beside the dense index: e5 embeddings blur exact identifiers, and a researcher who types
+``工信厅联消费函〔2023〕87号``, ``15家以上`` or an agency name wants the units that say exactly
+that. Tokens come from ``ingest.segment.search_tokens`` so 文号, titles, dates and quantities
+are whole tokens in both the units and the query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from ingest.segment import search_tokens
+from search.dense import (
+    FORMAT_VERSION,
+    IndexMismatchError,
+    IndexNotFoundError,
+    atomic_dir,
+    check_saved,
+    replace_dir,
+)
+from search.units import SearchError
+
+TOKENIZER = "ingest.segment.search_tokens/1"  # bump when segmentation changes: the index is stale
+
+
+@dataclass(frozen=True)
+class LexicalConfig:
+    """What built a lexical index; written as ``config.json`` beside it."""
+
+    count: int
+    graph_state: str
+    tokenizer: str = TOKENIZER
+    k1: float = 1.5
+    b: float = 0.75
+    method: str = "lucene"
+    format_version: int = FORMAT_VERSION
+
+
+class LexicalIndex:
+    """BM25 over unit texts; row ``i`` is ``iris[i]``."""
+
+    def __init__(self, bm25: bm25s.BM25, iris: Sequence[str], config: LexicalConfig) -> None:
+        self.bm25 = bm25
+        self.iris = list(iris)
+        self.config = config
+
+    @classmethod
+    def build(
+        cls, iris: Sequence[str], texts: Sequence[str], *, graph_state: str, k1: float = 1.5, b: float = 0.75
+    ) -> LexicalIndex:
+        """Tokenize ``texts`` with ``search_tokens`` and index them."""
+        if len(iris) != len(texts):
+            raise SearchError(f"{len(iris)} IRIs but {len(texts)} texts.")
+        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        corpus = [search_tokens(t) or [""] for t in texts]
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(bm25, iris, LexicalConfig(len(iris), graph_state, k1=k1, b=b))
+
+    def __len__(self) -> int:
+        return len(self.iris)
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for the query tokens (0 where no token occurs)."""
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict] if self.iris else []
+        if not known:
+            return np.zeros(len(self.iris), np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def search(
+        self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` rows with a positive score as ``(row, score)``, best first, within ``allowed``."""
+        scores = self.scores(query_tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size == 0 or k <= 0:
+            return []
+        if candidates.size > k:
+            part = np.argpartition(-scores[candidates], k - 1)[:k]
+            candidates = candidates[part]
+        order = candidates[np.lexsort((candidates, -scores[candidates]))]  # score desc, row asc
+        return [(int(r), float(scores[r])) for r in order]
+
+    def save(self, directory: Path) -> None:
+        """Write the bm25s files, ``iris.json`` and ``config.json``; replaces atomically."""
+        directory = Path(directory)
+        tmp = atomic_dir(directory)
+        try:
+            if self.iris:
+                self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            (tmp / "iris.json").write_text(json.dumps(self.iris, ensure_ascii=False), encoding="utf-8")
+            (tmp / "config.json").write_text(json.dumps(asdict(self.config), indent=2), encoding="utf-8")
+            replace_dir(tmp, directory)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, *, graph_state: str | None = None) -> LexicalIndex:
+        """Read a saved index; ``IndexMismatchError`` if built from another graph or tokenizer."""
+        directory = Path(directory)
+        config_path = directory / "config.json"
+        if not config_path.exists():
+            raise IndexNotFoundError(f"No lexical index at {directory}; build the search index first.")
+        raw = json.loads(config_path.read_text(encoding="utf-8"))
+        check_saved(raw, directory, model=None, graph_state=graph_state)
+        if raw.get("tokenizer") != TOKENIZER:
+            raise IndexMismatchError(
+                f"Lexical index at {directory} was tokenized by {raw.get('tokenizer')!r}, this code "
+                f"uses {TOKENIZER!r}; rebuild the index."
+            )
+        config = LexicalConfig(**raw)
+        iris = json.loads((directory / "iris.json").read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25(k1=config.k1, b=config.b, method=config.method)
+        if iris:
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
+            bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
+        return cls(bm25, iris, config)

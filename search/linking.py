@@ -1,0 +1,130 @@
+"""National <-> local linking: which national provisions each local provision implements.
+
+For every local (provincial, municipal) unit, the hybrid index is asked for the best national
+provisions, using the unit's own text as the query. Explicit citations found by ingest outrank
+similarity: provisions of a cited national document are ranked first and the citation itself
+becomes a link with method ``citation``. A second, separately named relation, ``resembles``,
+links local provisions of different provinces to each other.
+
+e5 cosines sit in a narrow band, so the decision to assert ``eli:implements`` uses the fused
+rank and the dense score margin over the next candidate, not a fixed cosine cut-off; the
+threshold is chosen from the gold-set evaluation (see ``search/evaluate.py`` and README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from tqdm import tqdm
+
+from search.hybrid import Filters, Hit, HybridIndex
+from search.units import Unit
+
+Relation = Literal["implements", "resembles"]
+LOCAL_LEVELS = ("provincial", "municipal")
+
+# Chosen from `policykg eval` on the gold set (README, "Linking quality"): a hybrid rank-1
+# candidate whose dense cosine is at least this high is asserted as eli:implements.
+IMPLEMENTS_MIN_COSINE = 0.86
+
+
+@dataclass
+class Link:
+    """One computed link, stored as a qualified node in the links graph."""
+
+    local: str
+    target: str
+    relation: Relation
+    score: float
+    rank: int
+    method: str  # citation | hybrid
+    model: str | None
+    evidence: str  # matched words or the citation text
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    asserted: bool = False  # above the threshold: also an eli:implements triple
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def province_of(region: str) -> str:
+    """广东省广州市 -> 广东省; 全国 -> 全国."""
+    for suffix in ("省", "自治区", "市"):
+        pos = region.find(suffix)
+        if pos >= 0:
+            return region[: pos + len(suffix)]
+    return region
+
+
+def link_units(
+    index: HybridIndex,
+    *,
+    cited_docs: Mapping[str, Iterable[str]] | None = None,
+    top: int = 3,
+    horizontal_top: int = 2,
+    progress: bool = False,
+) -> list[Link]:
+    """Links for every local provision in ``index``.
+
+    ``cited_docs`` maps a local unit IRI to the doc ids of the national documents it cites.
+    """
+    cited_docs = cited_docs or {}
+    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision"]
+    national_filter = Filters(level="national", kind="provision")
+    links: list[Link] = []
+    for unit in tqdm(local, desc="linking", unit="provision", disable=not progress):
+        query = query_text(unit)
+        hits = index.search(query, k=max(top, 10), filters=national_filter)
+        cited = set(cited_docs.get(unit.iri, ()))
+        links.extend(_implements(unit, hits, cited, top=top, model=index.model))
+        others = index.search(query, k=horizontal_top + 20, filters=Filters(level=LOCAL_LEVELS, kind="provision"))
+        province = province_of(unit.region)
+        rank = 0
+        for hit in others:
+            if province_of(hit.unit.region) == province:
+                continue
+            rank += 1
+            links.append(_from_hit(unit, hit, "resembles", rank, index.model))
+            if rank == horizontal_top:
+                break
+    return links
+
+
+def query_text(unit: Unit) -> str:
+    """What a local provision asks for: its heading and text (headings alone are too short)."""
+    if unit.heading and not unit.text.startswith(unit.heading):
+        return f"{unit.heading}。{unit.text}"
+    return unit.text
+
+
+def _implements(unit: Unit, hits: list[Hit], cited: set[str], *, top: int, model: str) -> list[Link]:
+    ordered = sorted(hits, key=lambda h: (h.unit.doc_id not in cited, h.rank))[:top]
+    out = []
+    for rank, hit in enumerate(ordered, start=1):
+        link = _from_hit(unit, hit, "implements", rank, model)
+        if hit.unit.doc_id in cited:
+            link.method = "citation"
+            link.evidence = f"cites {hit.unit.doc_number or hit.unit.doc_title}; " + link.evidence
+        link.asserted = rank == 1 and (
+            link.method == "citation" or (hit.dense_score is not None and hit.dense_score >= IMPLEMENTS_MIN_COSINE)
+        )
+        out.append(link)
+    return out
+
+
+def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -> Link:
+    return Link(
+        local=unit.iri,
+        target=hit.iri,
+        relation=relation,
+        score=hit.score,
+        rank=rank,
+        method="hybrid",
+        model=model,
+        evidence="、".join(hit.matched[:12]),
+        dense_score=hit.dense_score,
+        lexical_score=hit.lexical_score,
+    )

@@ -1,0 +1,66 @@
+"""Retrieval units: what the indexes store and every hit points back to.
+
+The graph layer turns provisions and actions from the RDF store into ``Unit`` objects; the
+search layer only sees these, so it never touches the store. A unit is keyed by its IRI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from common.errors import PolicyKGError
+
+UnitKind = Literal["provision", "action"]
+UNIT_KINDS: tuple[str, ...] = ("provision", "action")
+
+
+class SearchError(PolicyKGError):
+    """Base of the search layer's errors; the message says what to do next."""
+
+    code = "search-error"
+
+
+class UnitError(SearchError):
+    """Retrieval units are malformed (duplicate IRI, unknown kind)."""
+
+    code = "bad-units"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One searchable piece of a document: a provision or an action inside one."""
+
+    iri: str
+    text: str
+    doc_id: str
+    doc_title: str
+    doc_number: str | None  # 文号, e.g. 工信厅联消费函〔2023〕87号
+    level: str  # national | provincial | municipal
+    region: str  # e.g. 全国, 广东省, 广东省广州市
+    date: str | None  # ISO date of the document
+    doc_type: str | None
+    path: list[str] = field(default_factory=list)  # e.g. ["二", "（三）"]
+    heading: str | None = None
+    kind: UnitKind = "provision"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unit:
+        return cls(**{**data, "path": list(data.get("path") or [])})
+
+
+def check_units(units: Iterable[Unit]) -> list[Unit]:
+    """Validate before indexing: IRIs unique, kinds known. Returns the units as a list."""
+    out = list(units)
+    seen: set[str] = set()
+    for unit in out:
+        if unit.iri in seen:
+            raise UnitError(f"Unit IRI {unit.iri!r} occurs twice; each provision must be indexed once.")
+        seen.add(unit.iri)
+        if unit.kind not in UNIT_KINDS:
+            raise UnitError(f"Unit {unit.iri!r} has kind {unit.kind!r}; expected one of {UNIT_KINDS}.")
+    return out

@@ -1,0 +1,60 @@
+"""Search fixtures: the rebuilt e5 model (built once per session) and units from the corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.model import Document
+from search.units import Unit
+
+
+@pytest.fixture(scope="session")
+def model_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directory holding the built model; ``POLICYKG_MODEL_CACHE`` reuses one across runs."""
+    cache = os.environ.get("POLICYKG_MODEL_CACHE")
+    return Path(cache) if cache else tmp_path_factory.mktemp("model-data")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_data_dir: Path):
+    from search.embedder import Embedder
+
+    return Embedder(model_data_dir)
+
+
+def units_of(doc: Document) -> list[Unit]:
+    """One unit per provision with text, the way the graph layer will hand them over."""
+    meta = doc.metadata
+    return [
+        Unit(
+            iri=f"urn:test:{doc.id}/{'/'.join(p.path) or i}",
+            text=p.text.strip(),
+            doc_id=doc.id,
+            doc_title=meta.title or doc.id,
+            doc_number=meta.doc_number,
+            level=meta.level or "national",
+            region=meta.region or "全国",
+            date=meta.date,
+            doc_type=meta.doc_type,
+            path=list(p.path),
+            heading=p.heading,
+            kind="provision",
+        )
+        for i, p in enumerate(doc.provisions)
+        if p.text.strip()
+    ]
+
+
+@pytest.fixture(scope="session")
+def corpus_units(corpus_docs: dict[str, Document]) -> list[Unit]:
+    units: list[Unit] = []
+    seen: set[str] = set()
+    for doc in corpus_docs.values():
+        for u in units_of(doc):
+            if u.iri not in seen:
+                seen.add(u.iri)
+                units.append(u)
+    return units
