@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from common.errors import PolicyKGError
+
+if TYPE_CHECKING:
+    from api.service import Service
 
 app = typer.Typer(
     name="policykg",
@@ -105,6 +108,240 @@ def parse(
         typer.echo(f"{indent}{'/'.join(prov.path)} {prov.heading or prov.text[:30]}{mark}")
         for t in prov.targets:
             typer.echo(f"{indent}  target: {t.text} {t.subject} ({t.comparator}{', by ' + t.deadline if t.deadline else ''})")
+
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Data directory (graph store, model, index). Default: $POLICYKG_DATA or ./data."),
+]
+
+
+def _service(data: Path | None, *, read_only: bool = False) -> Service:
+    from api.service import Service
+    from common.settings import Settings
+
+    settings = Settings(data=data) if data is not None else Settings()
+    return Service(settings, read_only=read_only)
+
+
+@app.command()
+@friendly
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the bundled corpus.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Parse documents and (re)place each in its own named graph, in one transaction per document.
+
+    With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
+    parent folder of a PATH supplies what is known from outside the text.
+    """
+    from rich.progress import track
+
+    svc = _service(data)
+    docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=True)
+    summary = svc.ingest(list(track(docs, description="ingesting", transient=True)))
+    s = summary.to_dict()
+    typer.echo(
+        f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
+        f"{s['actions']} actions, {s['targets']} targets, {s['agencies']} agencies, "
+        f"{s['citations']} citations ({s['citations_resolved']} resolved), {s['triples']} triples"
+    )
+    index = svc.index(progress=True)
+    typer.echo(f"search index: {len(index)} units ({index.model})")
+    svc.close()
+
+
+@app.command()
+@friendly
+def remove(doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
+           data: DataOpt = None) -> None:
+    """Delete one document's named graph (its links are dropped at the next `policykg link`)."""
+    svc = _service(data)
+    svc.remove(doc)
+    typer.echo(f"removed {doc}")
+    svc.close()
+
+
+@app.command()
+@friendly
+def sparql(
+    query: Annotated[str, typer.Argument(help="A SPARQL query, @FILE, or @NAME of a cookbook query (see `policykg queries`).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | tsv | table | xml (SELECT/ASK); ttl | jsonld | nt (CONSTRUCT/DESCRIBE).")] = "table",
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE for a cookbook query's parameter.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Run a read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over all graphs."""
+    from api.render import serialize
+    from graph.queries import load_query
+
+    params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
+    svc = _service(data, read_only=True)
+    if query.startswith("@"):
+        path = Path(query[1:])
+        if path.is_file():
+            result = svc.store.query(path.read_text(encoding="utf-8"))
+        else:
+            named = load_query(query)
+            result = svc.store.query(named.sparql, bindings=named.bindings(params))
+    else:
+        result = svc.store.query(query)
+    body, _ = serialize(result, fmt)
+    sys.stdout.write(body.decode("utf-8"))
+    svc.close()
+
+
+@app.command()
+@friendly
+def queries() -> None:
+    """List the cookbook queries (run one with `policykg sparql @NAME -p PARAM=VALUE`)."""
+    from graph.queries import list_queries
+
+    for q in list_queries():
+        params = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.parameters)
+        typer.echo(f"@{q.name}({params})\n    {q.title}: {q.description}")
+
+
+@app.command()
+@friendly
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl | nt | trig | nq | jsonld")] = "trig",
+    graph: Annotated[str | None, typer.Option("--graph", help="A document id, 'links' or 'ontology'; default: all data graphs.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Write the graph (or one named graph) to stdout."""
+    svc = _service(data, read_only=True)
+    sys.stdout.buffer.write(svc.store.export(fmt, graph))
+    svc.close()
+
+
+@app.command()
+@friendly
+def validate(data: DataOpt = None) -> None:
+    """Check the whole graph against the SHACL shapes; exit 1 with a report on violations."""
+    from graph.validate import validate_store
+
+    svc = _service(data, read_only=True)
+    report = validate_store(svc.store)
+    svc.close()
+    typer.echo(report.text())
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents, provisions, tasks, actions, targets, agencies, links and triples in the store."""
+    svc = _service(data, read_only=True)
+    s = svc.store.stats()
+    svc.close()
+    if as_json:
+        typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for name, n in s.counts.items():
+        typer.echo(f"{name:<12}{n:>8}")
+    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'graph state':<12}{s.graph_state:>8}")
+
+
+@app.command()
+@friendly
+def link(data: DataOpt = None) -> None:
+    """Link every local provision to the national provisions it implements (and to similar
+    provisions of other provinces); replaces the links graph in one transaction."""
+    svc = _service(data)
+    s = svc.link(progress=True)
+    typer.echo(
+        f"linked {s.local_units} local provisions: {s.implements} implements candidates "
+        f"({s.asserted} asserted as eli:implements), {s.resembles} cross-region resemblances"
+    )
+    svc.close()
+
+
+@app.command()
+@friendly
+def links(
+    from_iri: Annotated[str | None, typer.Option("--from", help="Only links from (or to) this provision IRI.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    data: DataOpt = None,
+) -> None:
+    """List the computed links, best first."""
+    svc = _service(data, read_only=True)
+    rows = svc.links(from_iri=from_iri)
+    svc.close()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        mark = "*" if r["asserted"] else " "
+        typer.echo(f"{mark} {r['relation']:<10} {r['score']:.4f} #{r['rank']} {r['local_label']}  ->  {r['target_label']}")
+
+
+@app.command()
+@friendly
+def search(
+    query: Annotated[str, typer.Argument(help="Words to search for, Simplified or Traditional.")],
+    level: Annotated[str | None, typer.Option(help="national | provincial | municipal")] = None,
+    region: Annotated[str | None, typer.Option(help="e.g. 广东省 (matches its cities too)")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="Document type, e.g. 通知, 行动方案")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many hits (1-100).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    data: DataOpt = None,
+) -> None:
+    """Hybrid (embedding + BM25) search over provisions and actions."""
+    svc = _service(data, read_only=True)
+    hits = svc.search(query, k=k, level=level, region=region, doc_type=doc_type)
+    svc.close()
+    if as_json:
+        typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for h in hits:
+        u = h.unit
+        typer.echo(f"{h.rank:>2}. {h.score:.4f}  {u.doc_title} {u.doc_number or ''} [{u.level} {u.region} {u.date or ''}]")
+        typer.echo(f"    {'/'.join(u.path)} {u.heading or ''}")
+        typer.echo(f"    {h.snippet_text}")
+        typer.echo(f"    {u.iri}")
+
+
+@app.command("eval")
+@friendly
+def evaluate_cmd(
+    gold: Annotated[Path, typer.Option(help="Folder with links.toml and queries.toml.")] = Path("tests/data/gold"),
+    data: DataOpt = None,
+) -> None:
+    """Retrieval quality on the gold set: recall@1/3/5 and MRR for dense, lexical and hybrid."""
+    from search.evaluate import asserted_precision, evaluate, format_table, load_gold
+
+    svc = _service(data, read_only=True)
+    index = svc.index()
+    cases = load_gold(gold, index)
+    scores = evaluate(index, cases)
+    every, asserted, share = asserted_precision(index, cases)
+    svc.close()
+    typer.echo(format_table(scores))
+    typer.echo(
+        f"eli:implements rule (hybrid rank 1, both retrievers in top 2): precision {asserted:.3f} "
+        f"on {share:.0%} of links (every rank-1 candidate: {every:.3f})"
+    )
+    for s in scores:
+        if s.mode == "hybrid" and s.misses:
+            typer.echo(f"hybrid misses (not in top 3) for {s.task}: {', '.join(s.misses)}")
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data: DataOpt = None,
+) -> None:
+    """Serve the SPARQL endpoint, search, JSON-LD entities and the web page."""
+    import os
+
+    import uvicorn
+
+    if data is not None:
+        os.environ["POLICYKG_DATA"] = str(data)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
 def main() -> None:

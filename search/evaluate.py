@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common.errors import InputError
 from search.hybrid import Filters, HybridIndex, Mode
-from search.linking import query_text
+from search.linking import query_text, retrievers_agree
 
 KS = (1, 3, 5)
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -69,8 +69,11 @@ def evaluate(index: HybridIndex, cases: Sequence[Case], *, modes: Sequence[Mode]
     k; for queries it is the share of relevant provisions found in the top k, averaged.
     """
     out = []
-    for task in sorted({c.task for c in cases}):
-        group = [c for c in cases if c.task == task]
+    tasks = sorted({c.task for c in cases})
+    if sum(t.startswith("link-") for t in tasks) > 1:
+        tasks.insert(0, "link")
+    for task in tasks:
+        group = [c for c in cases if c.task == task or (task == "link" and c.task.startswith("link-"))]
         is_link = task.startswith("link")
         filters = Filters(level="national", kind="provision") if is_link else Filters(kind="provision")
         for mode in modes:
@@ -91,6 +94,24 @@ def evaluate(index: HybridIndex, cases: Sequence[Case], *, modes: Sequence[Mode]
             n = len(group)
             out.append(Scores(task, mode, n, {k: v / n for k, v in recall.items()}, rr / n, misses))
     return out
+
+
+def asserted_precision(index: HybridIndex, cases: Sequence[Case]) -> tuple[float, float, float]:
+    """For the link cases: (precision of every rank-1 candidate, precision of the asserted ones,
+    share asserted) under the linking rule ``retrievers_agree``."""
+    filters = Filters(level="national", kind="provision")
+    rank1, asserted = [], []
+    for case in (c for c in cases if c.task.startswith("link")):
+        hits = index.search(case.query, k=1, filters=filters)
+        if not hits:
+            continue
+        ok = (hits[0].unit.doc_id, tuple(hits[0].unit.path)) in set(case.relevant)
+        rank1.append(ok)
+        if retrievers_agree(hits[0]):
+            asserted.append(ok)
+    if not rank1:
+        return 0.0, 0.0, 0.0
+    return sum(rank1) / len(rank1), sum(asserted) / max(1, len(asserted)), len(asserted) / len(rank1)
 
 
 def format_table(scores: Sequence[Scores]) -> str:

@@ -315,8 +315,11 @@ class HybridIndex:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         fetch: int | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The ``k`` best units for ``query``; each retriever over-fetches ``fetch`` candidates."""
+        """The ``k`` best units for ``query``; each retriever over-fetches ``fetch`` candidates.
+
+        ``vector`` is the query's embedding when the caller already has it (batch linking)."""
         text = prepare_query(query)
         if k <= 0 or not self.units:
             return []
@@ -326,9 +329,10 @@ class HybridIndex:
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            if self.embedder is None:
-                raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
-            vector = self.embedder.embed_queries([text])[0]
+            if vector is None:
+                if self.embedder is None:
+                    raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
+                vector = self.embedder.embed_queries([text])[0]
             dense_hits = self.dense.search(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):
             lexical_hits = self.lexical.search(tokens, fetch, allowed=allowed)

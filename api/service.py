@@ -1,0 +1,183 @@
+"""The one service layer: what the CLI and the HTTP app both call.
+
+It owns the long-lived pieces (the store, the embedding model, the search index) and keeps the
+index in step with the graph: the index is rebuilt, never served, when the units it was built
+from no longer match the graph's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common.errors import InputError
+from common.settings import Settings, get_settings
+from graph.build import alignment_triples
+from graph.store import GraphStore, IngestSummary, open_store
+from ingest.manifest import Entry, read_manifest
+from ingest.model import Document
+from ingest.pipeline import parse_bytes, parse_file
+from ontology.namespaces import METHOD
+from search.dense import IndexMismatchError, IndexNotFoundError
+from search.embedder import Embedder
+from search.from_graph import cited_documents, units_from_store, units_hash
+from search.hybrid import Filters, Hit, HybridIndex
+from search.linking import Link, link_units
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class LinkSummary:
+    local_units: int = 0
+    implements: int = 0
+    asserted: int = 0
+    resembles: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    graph_state: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+class Service:
+    """policykg as a library: ingest, link, search, query, get."""
+
+    def __init__(self, settings: Settings | None = None, *, read_only: bool = False) -> None:
+        self.settings = settings or get_settings()
+        self.data_dir = Path(self.settings.data)
+        self.read_only = read_only
+        self._store: GraphStore | None = None
+        self._embedder: Embedder | None = None
+        self._index: HybridIndex | None = None
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ resources
+
+    @property
+    def store(self) -> GraphStore:
+        if self._store is None:
+            self._store = open_store(self.data_dir, base=self.settings.base_iri, read_only=self.read_only)
+        return self._store
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = Embedder(self.data_dir, self.settings.model)
+        return self._embedder
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def index(self, *, progress: bool = False) -> HybridIndex:
+        """The search index for the graph as it is now; rebuilt when stale or missing."""
+        with self._lock:
+            units = units_from_store(self.store)
+            state = units_hash(units)
+            if self._index is not None and self._index.graph_state == state:
+                return self._index
+            try:
+                self._index = HybridIndex.load(self.index_dir, embedder=self.embedder, graph_state=state)
+            except (IndexNotFoundError, IndexMismatchError):
+                self._index = HybridIndex.build(units, self.embedder, graph_state=state, progress=progress)
+                self._index.save(self.index_dir)  # derived data: saved even when the store is read-only
+            return self._index
+
+    # ------------------------------------------------------------------ writes
+
+    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False) -> list[Document]:
+        from ingest.pipeline import load_corpus
+
+        return load_corpus(corpus or self.settings.corpus, progress=progress)
+
+    def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
+        """Files given on the command line; a manifest next to them is used when it lists them."""
+        docs = []
+        for path in paths:
+            if path.is_dir():
+                docs.extend(self.parse_corpus(path))
+                continue
+            meta = _manifest_entry(path)
+            docs.append(parse_file(path, meta=meta, max_bytes=self.settings.max_file_bytes))
+        return docs
+
+    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
+        with self._lock:
+            summary = self.store.ingest(docs, progress=(lambda d, _b: on_document(d)) if on_document else None)
+            self._index = None
+            return summary
+
+    def ingest_upload(self, data: bytes, *, filename: str, meta: Entry | None = None, link: bool = True) -> dict[str, Any]:
+        """Parse, ingest, index and link one uploaded text; nothing is written if parsing fails."""
+        doc = parse_bytes(data, name=filename, meta=meta, max_bytes=self.settings.max_file_bytes)
+        summary = self.ingest([doc])
+        out: dict[str, Any] = {"document": doc.id, "ingest": summary.to_dict()}
+        if link:
+            out["link"] = self.link().to_dict()
+        return out
+
+    def remove(self, doc_id: str) -> str:
+        with self._lock:
+            state = self.store.remove_document(doc_id)
+            self._index = None
+            return state
+
+    def link(self, *, progress: bool = False) -> LinkSummary:
+        """Recompute every national<->local link and replace the links graph in one transaction."""
+        with self._lock:
+            index = self.index(progress=progress)
+            links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
+            generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            triples = []
+            summary = LinkSummary(local_units=len({link.local for link in links}))
+            for link in links:
+                triples.extend(_link_triples(link, generated=generated, store=self.store))
+                summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
+                if link.relation == "implements":
+                    summary.implements += 1
+                    summary.asserted += link.asserted
+                else:
+                    summary.resembles += 1
+            summary.graph_state = self.store.replace_graph(self.store.iris.links_graph, triples)
+            return summary
+
+    # ------------------------------------------------------------------ reads
+
+    def search(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
+               doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
+        if not 1 <= k <= 100:
+            raise InputError(f"k must be between 1 and 100, not {k}.")
+        if len(query) > 1000:
+            raise InputError("The query is over 1000 characters; shorten it.")
+        filters = Filters(level=level or None, region=region or None, doc_type=doc_type or None, kind=kind or None)
+        return self.index().search(query, k=k, filters=filters)
+
+
+
+def _manifest_entry(path: Path) -> Entry | None:
+    for parent in path.resolve().parents:
+        if (parent / "manifest.toml").is_file():
+            rel = str(path.resolve().relative_to(parent))
+            return next((e for e in read_manifest(parent) if e.file == rel), None)
+    return None
+
+
+def _link_triples(link: Link, *, generated: str, store: GraphStore) -> list[Any]:
+    from rdflib import URIRef
+
+    method = METHOD.citation if link.method == "citation" else METHOD.hybrid
+    return alignment_triples(
+        URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=method,
+        generated=generated, model=link.model, evidence=link.evidence or None,
+        implements=link.asserted, iris=store.iris,
+    )

@@ -1,0 +1,390 @@
+"""Document -> RDF triples for its named graph. Pure: no store, no I/O.
+
+Modelling (see ``ontology/README.md`` and ``docs/decisions/2026-11-21-ontology-and-iris.md``):
+
+- the document is an ``eli:LegalResource``; metadata from the manifest and the header;
+- each provision is an ``eli:LegalResourceSubdivision`` linked to its parent by
+  ``eli:is_part_of`` / ``eli:has_part``; a provision with actions, targets or lead agencies is
+  also a ``pkg:Task``;
+- each extracted fact (agency role, action, target, citation) is its own IRI node that is
+  ``prov:wasDerivedFrom`` its provision (or the document, for preamble facts) and carries
+  ``pkg:evidenceStart`` / ``pkg:evidenceEnd`` / ``pkg:evidenceText`` (offsets into
+  ``Document.text``); plain shortcut triples (``pkg:leadAgency``, ``eli:passed_by``,
+  ``eli:cites``, ...) are stated as well so simple questions need no qualified node;
+- every provision and fact also states ``pkg:document`` (its document), so queries join on one
+  triple instead of the ``eli:is_part_of+`` path (Oxigraph evaluates such paths slowly);
+- agencies are ``org:Organization`` nodes shared across documents, keyed by canonical name; their
+  own triples (type, labels) go to the shared agencies graph (``BuiltDocument.shared``), not to
+  each document's graph: Oxigraph's union default graph does not remove duplicates, so a label
+  repeated in 70 document graphs would come back 70 times from every join through it;
+- citations resolve to corpus documents through a ``Catalog`` (by 文号, then by title).
+
+No blank nodes: every node has an IRI, so graphs compare, export and re-ingest exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from graph.iris import DEFAULT_BASE, Iris, path_slug
+from ingest.model import Agency, Citation, Document, Provision
+from ontology.loader import Schemes, schemes
+from ontology.namespaces import COMPARATOR, ELI, INSTRUMENT, LEVEL, PKG, PREFIXES, ROLE, SUBDIVISION
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+BASED_ON_RELATIONS = frozenset({"根据", "依据", "按照", "贯彻落实", "落实", "贯彻"})
+"""Citation verbs that make the citing document eli:based_on the cited one (besides eli:cites)."""
+
+_ROLE_SHORTCUT = {
+    "lead": PKG.leadAgency,
+    "cooperating": PKG.cooperatingAgency,
+    "responsible": PKG.responsibleAgency,
+}
+
+
+class BuildError(ValueError):
+    """The document cannot be turned into a graph as it is (e.g. a span outside its text)."""
+
+
+# ---------------------------------------------------------------- citation resolution
+
+_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "［": "〔", "］": "〕",
+                           "（": "(", "）": ")", "〈": "《", "〉": "》"})
+
+
+def normalize_doc_number(number: str) -> str:
+    """文号 for comparison: no spaces, one bracket style (国办发[2016]40号 == 国办发〔2016〕40号)."""
+    return "".join(number.split()).translate(_BRACKETS)
+
+
+def normalize_title(title: str) -> str:
+    """Title for comparison: no spaces, quotes or 《》, half-width parentheses."""
+    t = "".join(title.split()).translate(_BRACKETS)
+    return re.sub(r"[《》“”\"'‘’「」]", "", t)
+
+
+def looks_like_doc_number(number: str | None) -> bool:
+    """True for a real 文号 (工信厅联消费函〔2023〕87号), False for '' or '(not shown ...)'."""
+    return bool(number) and "号" in number and bool(re.search(r"\d", number)) and not number.startswith("(")
+
+
+@dataclass
+class Catalog:
+    """The documents citations can resolve to: 文号 and titles (plus 《inner》 titles) -> IRI."""
+
+    by_number: dict[str, URIRef] = field(default_factory=dict)
+    by_title: dict[str, URIRef] = field(default_factory=dict)
+
+    def add(self, iri: URIRef, *, title: str | None, doc_number: str | None) -> None:
+        if doc_number and looks_like_doc_number(doc_number):
+            self.by_number.setdefault(normalize_doc_number(doc_number), iri)
+        if title:
+            self.by_title.setdefault(normalize_title(title), iri)
+            # 国务院关于印发《推动…行动方案》的通知 is cited as 《推动…行动方案》
+            for inner in re.findall(r"《([^《》]+)》", title):
+                self.by_title.setdefault(normalize_title(inner), iri)
+
+    def resolve(self, *, title: str | None, doc_number: str | None) -> URIRef | None:
+        if doc_number and (hit := self.by_number.get(normalize_doc_number(doc_number))):
+            return hit
+        if title:
+            return self.by_title.get(normalize_title(title))
+        return None
+
+    @classmethod
+    def from_documents(cls, docs: Iterable[Document], *, iris: Iris, scheme: Schemes | None = None) -> Catalog:
+        cat = cls()
+        for doc in docs:
+            cat.add(document_iri(doc, iris=iris, scheme=scheme), title=doc.metadata.title,
+                    doc_number=doc.metadata.doc_number)
+        return cat
+
+
+# ---------------------------------------------------------------- the builder
+
+
+@dataclass
+class BuiltDocument:
+    """The triples of one document's named graph and what they contain."""
+
+    doc_id: str
+    graph: URIRef
+    document: URIRef
+    triples: list[Triple]
+    shared: list[Triple] = field(default_factory=list)  # for the agencies graph
+    provisions: int = 0
+    tasks: int = 0
+    actions: int = 0
+    targets: int = 0
+    citations: int = 0
+    citations_resolved: int = 0
+    agencies: set[URIRef] = field(default_factory=set)
+
+    def to_graph(self, *, include_shared: bool = True) -> Graph:
+        g = Graph(identifier=self.graph)
+        for prefix, iri in PREFIXES.items():
+            g.bind(prefix, iri)
+        for t in self.triples:
+            g.add(t)
+        if include_shared:
+            for t in self.shared:
+                g.add(t)
+        return g
+
+
+def _date_literal(value: str | None) -> Literal | None:
+    if not value:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return Literal(value, datatype=XSD.date)
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    if re.fullmatch(r"\d{4}", value):
+        return Literal(value, datatype=XSD.gYear)
+    return None
+
+
+def _decimal(q: float) -> Literal:
+    d = Decimal(int(q)) if float(q).is_integer() else Decimal(repr(float(q)))
+    return Literal(d, datatype=XSD.decimal)
+
+
+def document_iri(doc: Document, *, iris: Iris, scheme: Schemes | None = None) -> URIRef:
+    sc = scheme or schemes()
+    region = sc.region(doc.metadata.region)
+    code = sc.notation(region) if region is not None else None
+    year = doc.metadata.date[:4] if doc.metadata.date else None
+    return iris.document(doc.id, region_code=code, year=year)
+
+
+class _Builder:
+    def __init__(self, doc: Document, *, iris: Iris, catalog: Catalog | None, scheme: Schemes) -> None:
+        self.doc = doc
+        self.iris = iris
+        self.catalog = catalog
+        self.scheme = scheme
+        self.doc_iri = document_iri(doc, iris=iris, scheme=scheme)
+        self.out = BuiltDocument(doc.id, iris.document_graph(doc.id), self.doc_iri, [])
+        self.t = self.out.triples.append
+        self._agency_labels: dict[URIRef, set[str]] = {}
+
+    # -- helpers
+
+    def agency(self, name: str, mention: str | None = None) -> URIRef:
+        iri = self.iris.agency(name)
+        labels = self._agency_labels.get(iri)
+        if labels is None:
+            self._agency_labels[iri] = labels = set()
+            self.out.shared.append((iri, RDF.type, ORG.Organization))
+            self.out.shared.append((iri, SKOS.prefLabel, Literal(name)))
+            self.out.agencies.add(iri)
+        if mention and mention != name and mention not in labels:
+            labels.add(mention)
+            self.out.shared.append((iri, SKOS.altLabel, Literal(mention)))
+        return iri
+
+    def evidence(self, node: URIRef, source: URIRef, start: int, end: int, what: str) -> None:
+        if not (0 <= start <= end <= len(self.doc.text)):
+            raise BuildError(
+                f"{self.doc.id}: {what} span [{start}, {end}) lies outside the text "
+                f"(length {len(self.doc.text)}); fix the extractor or re-parse the document."
+            )
+        self.t((node, PROV.wasDerivedFrom, source))
+        self.t((node, PKG.document, self.doc_iri))
+        self.t((node, PKG.evidenceStart, Literal(start)))
+        self.t((node, PKG.evidenceEnd, Literal(end)))
+        self.t((node, PKG.evidenceText, Literal(self.doc.text[start:end])))
+
+    # -- document
+
+    def document(self) -> None:
+        d, m, t = self.doc_iri, self.doc.metadata, self.t
+        t((d, RDF.type, ELI.LegalResource))
+        t((d, DCTERMS.identifier, Literal(self.doc.id)))
+        if m.title:
+            t((d, DCTERMS.title, Literal(m.title)))
+        if looks_like_doc_number(m.doc_number):
+            t((d, ELI.id_local, Literal(m.doc_number)))
+        if (issued := _date_literal(m.date)) is not None:
+            t((d, DCTERMS.issued, issued))
+            if issued.datatype == XSD.date:
+                t((d, ELI.date_document, issued))
+        if (region := self.scheme.region(m.region)) is not None:
+            t((d, ELI.jurisdiction, region))
+        if m.level:
+            t((d, PKG.level, LEVEL[m.level]))
+        if (doctype := self.scheme.doctype(m.doc_type)) is not None:
+            t((d, ELI.type_document, doctype))
+        t((d, PKG.partial, Literal(bool(m.partial))))
+        if m.source:
+            t((d, DCTERMS.source, Literal(m.source)))
+        for name in m.issuers:
+            t((d, ELI.passed_by, self.agency(name)))
+        for name in m.addressees:
+            t((d, PKG.addressee, self.agency(name)))
+        for n, ag in enumerate(self.doc.agencies, 1):
+            self.agency_mention(d, n, ag)
+        for n, cit in enumerate(self.doc.citations, 1):
+            self.citation(d, n, cit)
+
+    # -- provisions
+
+    def provisions(self) -> None:
+        by_path: dict[tuple[str, ...], URIRef] = {}
+        used: set[str] = set()
+        for order, prov in enumerate(self.doc.provisions, 1):
+            slug = path_slug(prov.path)
+            if slug in used:  # garbled numbering can repeat a path; keep IRIs unique and stable
+                k = 2
+                while f"{slug}_{k}" in used:
+                    k += 1
+                slug = f"{slug}_{k}"
+            used.add(slug)
+            iri = self.iris.provision(self.doc_iri, slug)
+            by_path.setdefault(tuple(prov.path), iri)
+            parent = self.doc_iri
+            for cut in range(len(prov.path) - 1, 0, -1):
+                if (p := by_path.get(tuple(prov.path[:cut]))) is not None:
+                    parent = p
+                    break
+            self.provision(iri, parent, order, prov)
+
+    def provision(self, p: URIRef, parent: URIRef, order: int, prov: Provision) -> None:
+        t = self.t
+        self.out.provisions += 1
+        t((p, RDF.type, ELI.LegalResourceSubdivision))
+        is_task = bool(prov.actions or prov.targets or any(a.role == "lead" for a in prov.agencies))
+        if is_task:
+            t((p, RDF.type, PKG.Task))
+            self.out.tasks += 1
+        t((p, ELI.is_part_of, parent))
+        t((p, PKG.document, self.doc_iri))
+        t((parent, ELI.has_part, p))
+        t((p, PKG.path, Literal("/".join(prov.path))))
+        t((p, ELI.number, Literal(prov.label)))
+        if prov.kind in SUBDIVISION.__annotations__:
+            t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
+        if prov.heading:
+            t((p, DCTERMS.title, Literal(prov.heading)))
+        t((p, PKG.text, Literal(prov.text)))
+        if not (0 <= prov.start <= prov.end <= len(self.doc.text)):
+            raise BuildError(f"{self.doc.id}: provision {'/'.join(prov.path)} span [{prov.start}, {prov.end}) "
+                             f"lies outside the text (length {len(self.doc.text)}).")
+        t((p, PKG.start, Literal(prov.start)))
+        t((p, PKG.end, Literal(prov.end)))
+        t((p, PKG.order, Literal(order)))
+        if prov.numbering_inferred:
+            t((p, PKG.numberingInferred, Literal(True)))
+        for n, ag in enumerate(prov.agencies, 1):
+            self.agency_mention(p, n, ag)
+        for n, act in enumerate(prov.actions, 1):
+            a = self.iris.fact(p, "action", n)
+            self.out.actions += 1
+            t((p, PKG.hasAction, a))
+            t((a, RDF.type, PKG.Action))
+            t((a, PKG.verb, Literal(act.verb)))
+            t((a, PKG.object, Literal(act.object)))
+            t((a, RDFS.label, Literal(act.verb + act.object)))
+            if act.instrument in INSTRUMENT.__annotations__:
+                t((a, PKG.instrumentType, INSTRUMENT[act.instrument]))
+            self.evidence(a, p, act.start, act.end, "action")
+        for n, tg in enumerate(prov.targets, 1):
+            g = self.iris.fact(p, "target", n)
+            self.out.targets += 1
+            t((p, PKG.hasTarget, g))
+            t((g, RDF.type, PKG.Target))
+            t((g, PKG.quantity, _decimal(tg.quantity)))
+            t((g, PKG.unit, Literal(tg.unit)))
+            t((g, PKG.comparator, COMPARATOR[tg.comparator]))
+            if tg.subject:
+                t((g, PKG.targetSubject, Literal(tg.subject)))
+            t((g, PKG.quantityText, Literal(tg.text)))
+            if (deadline := _date_literal(tg.deadline)) is not None:
+                t((g, PKG.deadline, deadline))
+            self.evidence(g, p, tg.start, tg.end, "target")
+        for n, cit in enumerate(prov.citations, 1):
+            self.citation(p, n, cit)
+
+    # -- facts shared by document and provisions
+
+    def agency_mention(self, source: URIRef, n: int, ag: Agency) -> None:
+        t = self.t
+        org = self.agency(ag.name, ag.mention)
+        node = self.iris.fact(source, "agency", n)
+        t((node, RDF.type, PKG.AgencyMention))
+        t((node, PKG.agency, org))
+        t((node, PKG.role, ROLE[ag.role]))
+        t((node, PKG.mention, Literal(ag.mention)))
+        self.evidence(node, source, ag.start, ag.end, "agency")
+        if ag.role == "issuer":
+            t((self.doc_iri, ELI.passed_by, org))
+        elif ag.role == "addressee":
+            t((self.doc_iri, PKG.addressee, org))
+        elif source != self.doc_iri:
+            t((source, _ROLE_SHORTCUT[ag.role], org))
+
+    def citation(self, source: URIRef, n: int, cit: Citation) -> None:
+        t = self.t
+        node = self.iris.fact(source, "citation", n)
+        self.out.citations += 1
+        t((node, RDF.type, PKG.Citation))
+        t((node, PKG.citingDocument, self.doc_iri))
+        t((node, PKG.relation, Literal(cit.relation)))
+        if cit.title:
+            t((node, PKG.citedTitle, Literal(cit.title)))
+        if cit.doc_number:
+            t((node, PKG.citedNumber, Literal(cit.doc_number)))
+        self.evidence(node, source, cit.start, cit.end, "citation")
+        target = self.catalog.resolve(title=cit.title, doc_number=cit.doc_number) if self.catalog else None
+        if target is not None and target != self.doc_iri:
+            self.out.citations_resolved += 1
+            t((node, PKG.citedDocument, target))
+            t((self.doc_iri, ELI.cites, target))
+            if cit.relation in BASED_ON_RELATIONS:
+                t((self.doc_iri, ELI.based_on, target))
+
+
+def build_document(doc: Document, *, iris: Iris | None = None, catalog: Catalog | None = None,
+                   scheme: Schemes | None = None) -> BuiltDocument:
+    """The triples of ``doc``'s named graph. Same document (and catalog) -> same triples."""
+    b = _Builder(doc, iris=iris or Iris(DEFAULT_BASE), catalog=catalog, scheme=scheme or schemes())
+    b.document()
+    b.provisions()
+    # duplicates (e.g. eli:passed_by from both manifest and text) are dropped, order kept
+    b.out.triples[:] = list(dict.fromkeys(b.out.triples))
+    return b.out
+
+
+def alignment_triples(local: URIRef, national: URIRef, *, score: float, rank: int, method: URIRef,
+                      generated: str, model: str | None = None, evidence: str | None = None,
+                      implements: bool = False, iris: Iris | None = None) -> list[Triple]:
+    """The triples of one computed national<->local link, for the links graph.
+
+    ``method`` is a concept of ``ontology.namespaces.METHOD``; ``generated`` an ISO dateTime
+    (``2026-11-21T10:00:00Z``); ``implements`` adds the plain ``local eli:implements national``
+    triple (for links above the threshold).
+    """
+    node = (iris or Iris(DEFAULT_BASE)).alignment(local, national)
+    out: list[Triple] = [
+        (node, RDF.type, PKG.Alignment),
+        (node, PKG.local, local),
+        (node, PKG.national, national),
+        (node, PKG.score, Literal(float(score), datatype=XSD.double)),
+        (node, PKG.rank, Literal(int(rank))),
+        (node, PKG.method, method),
+        (node, PROV.generatedAtTime, Literal(generated, datatype=XSD.dateTime)),
+    ]
+    if model:
+        out.append((node, PKG.model, Literal(model)))
+    if evidence:
+        out.append((node, PKG.evidence, Literal(evidence)))
+    if implements:
+        out.append((local, ELI.implements, national))
+    return out

@@ -1,0 +1,123 @@
+"""SHACL validation of the graph against ``ontology/shapes.ttl`` (pyshacl).
+
+The data graph is the union of the document graphs and the links graph; the ontology and
+schemes are mixed in so that concept membership (``skos:inScheme``) can be checked. Warnings
+(``sh:Warning``) are reported but do not make the graph non-conforming.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from graph.store import GraphStore
+from ontology.loader import shapes_graph, vocabulary_graph
+from ontology.namespaces import PREFIXES
+
+
+@dataclass
+class ValidationResult:
+    severity: str  # Violation | Warning | Info
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str | None
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    violations: int
+    warnings: int
+    results: list[ValidationResult] = field(default_factory=list)
+
+    def text(self, *, limit: int = 50) -> str:
+        """A report for a person: one line per result, worst first, grouped counts at the end."""
+        if not self.results:
+            return "Conforms: the graph satisfies every shape in ontology/shapes.ttl."
+        head = (f"{'Conforms' if self.conforms else 'Does not conform'}: "
+                f"{self.violations} violation(s), {self.warnings} warning(s).")
+        lines = [head]
+        for r in sorted(self.results, key=lambda r: (r.severity != "Violation", r.focus))[:limit]:
+            where = f" {_short(r.path)}" if r.path else ""
+            value = f" (value: {_short(r.value)})" if r.value is not None else ""
+            lines.append(f"  {r.severity}: {_short(r.focus)}{where}: {r.message}{value}")
+        if len(self.results) > limit:
+            lines.append(f"  … and {len(self.results) - limit} more")
+        by_message = Counter(r.message for r in self.results)
+        if len(by_message) > 1:
+            lines.append("By message:")
+            lines.extend(f"  {n:5d}  {m}" for m, n in by_message.most_common())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _short(term: str | None) -> str:
+    if term is None:
+        return ""
+    for prefix, iri in PREFIXES.items():
+        if term.startswith(iri):
+            return f"{prefix}:{term[len(iri):]}"
+    return f"<{term}>" if term.startswith(("http://", "https://")) else term
+
+
+def _path_text(report: Graph, node: object) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return str(node)
+    items = list(report.items(node))  # a sequence path
+    return "/".join(_short(str(i)) for i in items) if items else str(node)
+
+
+def validate_graph(data: Graph) -> ValidationReport:
+    """Validate ``data`` (instance triples) against the shapes, with the vocabulary mixed in."""
+    mixed = vocabulary_graph()  # pyshacl mixes ont_graph in only when inferencing; do it here
+    for t in data:
+        mixed.add(t)
+    conforms, report, _ = shacl_validate(
+        mixed, shacl_graph=shapes_graph(), inference="none",
+        allow_warnings=True, advanced=False, abort_on_first=False,
+    )
+    results: list[ValidationResult] = []
+    for res in report.subjects(SH.resultSeverity, None):
+        severity = str(report.value(res, SH.resultSeverity)).rsplit("#", 1)[-1]
+        msg = report.value(res, SH.resultMessage)
+        value = report.value(res, SH.value)
+        shape = report.value(res, SH.sourceShape)
+        results.append(ValidationResult(
+            severity=severity,
+            focus=str(report.value(res, SH.focusNode)),
+            path=_path_text(report, report.value(res, SH.resultPath)),
+            value=str(value) if value is not None else None,
+            message=str(msg) if msg is not None else "constraint not satisfied",
+            shape=str(shape) if isinstance(shape, URIRef) else None,
+        ))
+    violations = sum(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms=bool(conforms) and violations == 0, violations=violations,
+                            warnings=sum(r.severity == "Warning" for r in results), results=results)
+
+
+def store_graph(store: GraphStore, *, graph: str | None = None, with_agencies: bool = True) -> Graph:
+    """The data graphs of ``store`` (or one of them, plus the agencies it refers to) as one rdflib graph."""
+    quads = store.export_quads(graph)
+    if graph is not None and with_agencies:  # a document's agencies are described in the agencies graph
+        quads += store.export_quads("agencies")
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    data = Graph()
+    # rdflib's own N-Triples parser keeps plain literals plain (the ox parser would make them xsd:string)
+    data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    return data
+
+
+def validate_store(store: GraphStore, *, graph: str | None = None) -> ValidationReport:
+    """Validate all data graphs of ``store`` (or one document's graph) against the shapes."""
+    return validate_graph(store_graph(store, graph=graph))

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import ORG, PROV, RDF, SKOS, XSD
+
+from graph.build import BuildError, Catalog, build_document, normalize_doc_number, normalize_title
+from graph.iris import Iris
+from ontology.namespaces import COMPARATOR, DOCTYPE, ELI, INSTRUMENT, LEVEL, PKG, REGION, ROLE
+
+from .conftest import banfa_2016, guangdong_jiedu, national_87, notice_206, sample_documents
+
+
+def _graph(doc, catalog=None):
+    return build_document(doc, catalog=catalog).to_graph()
+
+
+def test_document_metadata_uses_eli_dcterms_and_schemes() -> None:
+    built = build_document(national_87())
+    g, d = built.to_graph(), built.document
+    assert (d, RDF.type, ELI.LegalResource) in g
+    assert g.value(d, ELI.id_local) == Literal("工信厅联消费函〔2023〕87号")
+    assert g.value(d, ELI.date_document) == Literal("2023-04-14", datatype=XSD.date)
+    assert g.value(d, ELI.jurisdiction) == REGION["100000"]
+    assert g.value(d, PKG.level) == LEVEL.national
+    assert g.value(d, ELI.type_document) == DOCTYPE.notice
+    issuers = {str(g.value(o, SKOS.prefLabel)) for o in g.objects(d, ELI.passed_by)}
+    assert issuers == {"工业和信息化部办公厅", "商务部办公厅"}
+
+
+def test_partial_dates_keep_their_precision() -> None:
+    g, d = _graph(guangdong_jiedu()), build_document(guangdong_jiedu()).document
+    assert g.value(d, URIRef("http://purl.org/dc/terms/issued")) == Literal("2024", datatype=XSD.gYear)
+    assert g.value(d, ELI.date_document) is None
+
+
+def test_provisions_form_a_tree_in_document_order() -> None:
+    built = build_document(national_87())
+    g, d = built.to_graph(), built.document
+    item = URIRef(f"{d}/2-1")
+    assert g.value(item, ELI.is_part_of) == URIRef(f"{d}/2")
+    assert g.value(URIRef(f"{d}/2"), ELI.is_part_of) == d
+    assert (URIRef(f"{d}/2"), ELI.has_part, item) in g
+    assert g.value(item, PKG.path) == Literal("二/（一）")
+    assert g.value(item, ELI.number) == Literal("（一）")
+    assert g.value(item, PKG.order) == Literal(3)
+    assert (item, RDF.type, PKG.Task) in g
+    assert (URIRef(f"{d}/1"), RDF.type, PKG.Task) not in g  # 总体要求 states no action
+
+
+def test_action_points_back_to_its_provision_and_span() -> None:
+    doc = national_87()
+    built = build_document(doc)
+    g = built.to_graph()
+    action = URIRef(f"{built.document}/2-1/action/2")
+    assert g.value(action, PKG.verb) == Literal("推进")
+    assert g.value(action, PKG.object) == Literal("废旧纺织品循环利用")
+    assert g.value(action, PKG.instrumentType) == INSTRUMENT.environment
+    assert g.value(action, PROV.wasDerivedFrom) == URIRef(f"{built.document}/2-1")
+    start, end = int(g.value(action, PKG.evidenceStart)), int(g.value(action, PKG.evidenceEnd))
+    assert doc.text[start:end] == "推进废旧纺织品循环利用" == str(g.value(action, PKG.evidenceText))
+
+
+def test_quantified_target_has_quantity_unit_comparator_deadline() -> None:
+    built = build_document(guangdong_jiedu())
+    g = built.to_graph()
+    t = URIRef(f"{built.document}/2/target/1")
+    assert g.value(t, PKG.quantity) == Literal(Decimal(15), datatype=XSD.decimal)
+    assert g.value(t, PKG.unit) == Literal("家")
+    assert g.value(t, PKG.comparator) == COMPARATOR.atLeast
+    assert g.value(t, PKG.targetSubject) == Literal("产业链协同的服装产业集聚区")
+    assert g.value(t, PKG.deadline) == Literal("2024", datatype=XSD.gYear)
+    assert g.value(t, PKG.evidenceText) == Literal("15家以上")
+    assert len(list(g.subjects(RDF.type, PKG.Target))) == 4
+
+
+def test_lead_and_cooperating_agencies_are_qualified_and_shortcut() -> None:
+    built = build_document(guangdong_jiedu())
+    g, p = built.to_graph(), URIRef(f"{built.document}/part2")
+    lead = URIRef("https://w3id.org/policykg/org/gd-miit")
+    assert g.value(p, PKG.leadAgency) == lead
+    assert g.value(p, PKG.cooperatingAgency) == URIRef("https://w3id.org/policykg/org/gd-mofcom")
+    mention = URIRef(f"{p}/agency/1")
+    assert g.value(mention, PKG.agency) == lead
+    assert g.value(mention, PKG.role) == ROLE.lead
+    assert g.value(mention, PKG.mention) == Literal("省工业和信息化厅")
+    assert (lead, RDF.type, ORG.Organization) in g
+    assert g.value(lead, SKOS.prefLabel) == Literal("广东省工业和信息化厅")
+    assert g.value(lead, SKOS.altLabel) == Literal("省工业和信息化厅")
+
+
+def test_citation_resolves_by_doc_number_across_bracket_styles() -> None:
+    docs = sample_documents()
+    cat = Catalog.from_documents(docs, iris=Iris())
+    built = build_document(notice_206(), catalog=cat)
+    g = built.to_graph()
+    banfa = build_document(banfa_2016()).document
+    assert (built.document, ELI.cites, banfa) in g
+    assert (built.document, ELI.based_on, banfa) in g  # 根据
+    c = URIRef(f"{built.document}/citation/1")
+    assert g.value(c, PKG.citedDocument) == banfa
+    assert g.value(c, PKG.citedNumber) == Literal("工信部消费〔2016〕396号")
+    assert built.citations_resolved == 1
+
+
+def test_citation_resolves_by_title_when_no_number() -> None:
+    cat = Catalog()
+    cat.add(URIRef("http://x/banfa"), title="纺织服装创意设计试点示范园区(平台)管理办法(试行)", doc_number=None)
+    assert cat.resolve(title="纺织服装创意设计试点示范园区（平台）管理办法（试行）", doc_number=None) == URIRef("http://x/banfa")
+    cat.add(URIRef("http://x/gf7"), title="国务院关于印发《推动大规模设备更新和消费品以旧换新行动方案》的通知", doc_number=None)
+    assert cat.resolve(title="推动大规模设备更新和消费品以旧换新行动方案", doc_number=None) == URIRef("http://x/gf7")
+
+
+def test_unresolved_citation_keeps_what_was_written() -> None:
+    built = build_document(banfa_2016(), catalog=Catalog.from_documents(sample_documents(), iris=Iris()))
+    g = built.to_graph()
+    c = next(g.subjects(RDF.type, PKG.Citation))
+    assert g.value(c, PKG.citedNumber) == Literal("国办发[2016]40号")
+    assert g.value(c, PKG.citedDocument) is None
+    assert (built.document, ELI.cites, None) not in g
+
+
+def test_normalizers() -> None:
+    assert normalize_doc_number("国办发[2016]40号") == normalize_doc_number("国办发〔2016〕40号")
+    assert normalize_title("《管理办法（试行）》") == "管理办法(试行)"
+
+
+def test_no_blank_nodes() -> None:
+    for doc in sample_documents():
+        assert not any(isinstance(t, BNode) for triple in build_document(doc).triples for t in triple)
+
+
+def test_span_outside_the_text_is_a_build_error() -> None:
+    doc = national_87()
+    doc.provisions[2].actions[0].end = len(doc.text) + 5
+    with pytest.raises(BuildError, match="outside the text"):
+        build_document(doc)
