@@ -273,7 +273,8 @@ def links(
         return
     for r in rows:
         mark = "*" if r["asserted"] else " "
-        typer.echo(f"{mark} {r['relation']:<10} {r['score']:.4f} #{r['rank']} {r['local_label']}  ->  {r['target_label']}")
+        score = f"{r['score']:.4f}" if r["score"] is not None else "  -   "
+        typer.echo(f"{mark} {r['relation']:<13} {score} #{r['rank']} {r['local_label']}  ->  {r['target_label']}")
 
 
 @app.command()

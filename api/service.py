@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rdflib import URIRef
+
 from common.errors import InputError
 from common.settings import Settings, get_settings
 from graph.build import alignment_triples
@@ -21,14 +23,15 @@ from graph.store import GraphStore, IngestSummary, open_store
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
 from ingest.pipeline import parse_bytes, parse_file
-from ontology.namespaces import METHOD
+from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
-from search.from_graph import cited_documents, units_from_store, units_hash
+from search.from_graph import cited_documents, internal_query, units_from_store, units_hash
 from search.hybrid import Filters, Hit, HybridIndex
 from search.linking import Link, link_units
 
-Progress = Callable[[str, int, int], None]
+LINK_FIELDS = ("local", "target", "relation", "score", "rank", "method", "model", "evidence", "generated",
+               "asserted", "localDoc", "localPath", "localHeading", "targetDoc", "targetPath", "targetHeading")
 
 
 @dataclass
@@ -141,17 +144,29 @@ class Service:
             triples = []
             summary = LinkSummary(local_units=len({link.local for link in links}))
             for link in links:
-                triples.extend(_link_triples(link, generated=generated, store=self.store))
-                summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
                 if link.relation == "implements":
+                    triples.extend(_link_triples(link, generated=generated, store=self.store))
+                    summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
                     summary.implements += 1
                     summary.asserted += link.asserted
-                else:
+                elif link.rank == 1:  # horizontal: the best match in another province
+                    triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
                     summary.resembles += 1
             summary.graph_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 
     # ------------------------------------------------------------------ reads
+
+    def links(self, *, from_iri: str | None = None) -> list[dict[str, Any]]:
+        """Computed links, optionally only those touching one provision IRI."""
+        bindings = {"focus": URIRef(from_iri)} if from_iri else None
+        out = []
+        for row in self.store.query(internal_query("links"), bindings=bindings):
+            item = {name: (None if row[name] is None else row[name].toPython()) for name in LINK_FIELDS}
+            item["local_label"] = f"{item['localDoc']} {item['localPath']} {item['localHeading'] or ''}".strip()
+            item["target_label"] = f"{item['targetDoc']} {item['targetPath']} {item['targetHeading'] or ''}".strip()
+            out.append(item)
+        return out
 
     def search(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
@@ -173,8 +188,6 @@ def _manifest_entry(path: Path) -> Entry | None:
 
 
 def _link_triples(link: Link, *, generated: str, store: GraphStore) -> list[Any]:
-    from rdflib import URIRef
-
     method = METHOD.citation if link.method == "citation" else METHOD.hybrid
     return alignment_triples(
         URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=method,

@@ -19,7 +19,8 @@ _QUERIES = Path(__file__).resolve().parent.parent / "graph" / "queries" / "inter
 
 
 @cache
-def _query(name: str) -> str:
+def internal_query(name: str) -> str:
+    """An internal query of ``graph/queries/internal`` by name."""
     return (_QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
@@ -31,7 +32,7 @@ def _value(row: object, name: str) -> str | None:
 def units_from_store(store: GraphStore) -> list[Unit]:
     """Every provision and action in the store, in document order."""
     units = []
-    for row in store.query(_query("search-units")):
+    for row in store.query(internal_query("search-units")):
         path = _value(row, "path") or ""
         units.append(
             Unit(
@@ -63,7 +64,7 @@ def units_hash(units: list[Unit]) -> str:
 def cited_documents(store: GraphStore) -> dict[str, set[str]]:
     """Provision IRI, or citing document id for preamble citations -> ids of the cited documents."""
     out: dict[str, set[str]] = {}
-    for row in store.query(_query("cited-documents")):
+    for row in store.query(internal_query("cited-documents")):
         source = str(row.source)
         key = str(row.citingId) if source.rstrip("/").endswith(str(row.citingId)) else source
         out.setdefault(key, set()).add(str(row.citedId))
