@@ -32,6 +32,7 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
+from common import errors
 from graph.iris import DEFAULT_BASE, Iris, path_slug
 from ingest.model import Agency, Citation, Document, Provision
 from ontology.loader import Schemes, schemes
@@ -49,7 +50,7 @@ _ROLE_SHORTCUT = {
 }
 
 
-class BuildError(ValueError):
+class BuildError(errors.InputError):
     """The document cannot be turned into a graph as it is (e.g. a span outside its text)."""
 
 

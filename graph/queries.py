@@ -7,9 +7,10 @@ Each file starts with a header of comment lines::
     # param: docId string required — what it is, e.g. an example
 
 Parameters are bound with ``initBindings`` (Oxigraph substitutions), never formatted into the
-text. Two rules the files follow, both because of how Oxigraph applies substitutions: every
-parameter appears in the SELECT projection, and an optional parameter is tested as
-``FILTER(COALESCE(<condition on ?param>, true))`` (``BOUND(?param)`` is not reliable there).
+text. The files follow the rules in ``docs/decisions/2026-11-21-ontology-and-iris.md``: every
+parameter appears in the SELECT projection; an optional parameter is a pattern variable or is
+tested as ``FILTER(COALESCE(<condition on ?param>, true))`` (``BOUND(?param)`` is not reliable);
+OPTIONALs come last, one triple pattern each; a selective FILTER goes first, in a subquery.
 """
 
 from __future__ import annotations
@@ -26,18 +27,25 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
+from common import errors
 from graph.store import GraphStore, StoreError
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 
 
-class UnknownQueryError(StoreError):
+class UnknownQueryError(StoreError, errors.NotFoundError):
     """No cookbook query by that name."""
 
+    status = 404
+    code = "not-found"
 
-class QueryParameterError(StoreError):
+
+class QueryParameterError(StoreError, errors.QueryError):
     """A parameter is missing, unknown or of the wrong type."""
+
+    status = 400
+    code = "bad-parameter"
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from ingest.model import Document
 from search.units import Unit
-
-
-@pytest.fixture(scope="session")
-def model_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Data directory holding the built model; ``POLICYKG_MODEL_CACHE`` reuses one across runs."""
-    cache = os.environ.get("POLICYKG_MODEL_CACHE")
-    return Path(cache) if cache else tmp_path_factory.mktemp("model-data")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,118 @@
+"""National <-> local linking on the real corpus, and the quality figures the README reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.service import Service
+from common.settings import Settings
+from ingest.manifest import Entry
+from ingest.model import Document
+from ingest.pipeline import parse_text
+from search.evaluate import asserted_precision, evaluate, load_gold
+from search.linking import province_of
+
+pytestmark = pytest.mark.slow
+GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"
+NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
+
+
+def test_every_local_provision_gets_ranked_national_candidates(linked_service: Service) -> None:
+    links = [r for r in linked_service.links() if r["relation"] == "implements"]
+    local_units = [u for u in linked_service.index().units if u.kind == "provision" and u.level != "national"]
+    assert {r["local"] for r in links} == {u.iri for u in local_units}
+    national_docs = {u.doc_id for u in linked_service.index().units if u.level == "national"}
+    for r in links:
+        assert r["targetDoc"] in national_docs
+        assert 1 <= r["rank"] <= 3
+        assert not r["asserted"] or r["rank"] == 1
+
+
+def test_correspondences_cross_provinces(linked_service: Service) -> None:
+    units = {u.iri: u for u in linked_service.index().units}
+    horizontal = [r for r in linked_service.links() if r["relation"] == "correspondsTo"]
+    assert horizontal
+    for r in horizontal:
+        assert province_of(units[r["local"]].region) != province_of(units[r["target"]].region)
+
+
+def test_cookbook_query_returns_local_implementations(linked_service: Service) -> None:
+    from graph.queries import run_query
+
+    rows = list(run_query(linked_service.store, "local-implementing-national", {"nationalDocId": NOTICE}))
+    assert rows
+    assert {str(r.nationalDocId) for r in rows} == {NOTICE}
+    regions = {str(r.regionName) for r in rows}
+    assert "广东省" in regions
+
+
+def test_hybrid_linking_quality_on_the_gold_set(linked_service: Service) -> None:
+    index = linked_service.index()
+    cases = load_gold(GOLD, index)
+    scores = {(s.task, s.mode): s for s in evaluate(index, cases)}
+    hybrid, dense, lexical = (scores[("link", m)] for m in ("hybrid", "dense", "lexical"))
+    assert hybrid.n >= 40
+    assert hybrid.recall[3] >= 0.9
+    assert hybrid.recall[3] > max(dense.recall[3], lexical.recall[3])
+    every, asserted, share = asserted_precision(index, cases)
+    assert asserted >= every  # the eli:implements rule is no worse than taking every rank-1 candidate
+    assert 0.5 <= share <= 1.0
+
+
+def test_traditional_and_simplified_queries_agree(linked_service: Service) -> None:
+    simplified = linked_service.search("纺织服装设备更新支持政策", k=5)
+    traditional = linked_service.search("紡織服裝設備更新支持政策", k=5)
+    assert [h.iri for h in simplified] == [h.iri for h in traditional]
+
+
+def test_filters_apply_before_ranking(linked_service: Service) -> None:
+    hits = linked_service.search("服装产业集聚区", k=5, region="广东省")
+    assert len(hits) == 5
+    assert all(h.unit.region.startswith("广东省") for h in hits)
+
+
+def _small_service(tmp_path: Path, model_path: Path, docs: list[Document]) -> Service:
+    service = Service(Settings(data=tmp_path, model=str(model_path)))
+    service.ingest(docs)
+    return service
+
+
+def test_explicit_citation_outranks_similarity(tmp_path: Path, model_path: Path, corpus_docs: dict[str, Document]) -> None:
+    # a local measure that cites the notice by 文号; its wording is the Jiangsu text's
+    jiangsu = corpus_docs["jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022"]
+    body = next(p for p in jiangsu.provisions if p.path == ["一", "（二）"]).text
+    raw = (
+        "关于推动纺织服装产业强链补链的若干措施\n"
+        "为贯彻落实《工业和信息化部办公厅 商务部办公厅关于开展2023纺织服装优供给促升级活动的通知》（工信厅联消费函〔2023〕87号），制定本措施。\n"
+        f"一、推动产业强链补链\n{body}\n"
+    )
+    local = parse_text(raw, path="upload.txt", meta=Entry(file="upload.txt", level="provincial", region="江苏省"))
+    others = [corpus_docs[NOTICE], corpus_docs["huaxian-gongye-gaozhiliang-fazhan-zhidao-yijian-2022"]]
+    service = _small_service(tmp_path, model_path, [*others, local])
+    try:
+        service.link()
+        mine = [r for r in service.links() if r["localDoc"] == local.id and r["relation"] == "implements"]
+        assert mine[0]["rank"] == 1 and mine[0]["method"] == "citation" and mine[0]["asserted"]
+        assert mine[0]["targetDoc"] == NOTICE
+    finally:
+        service.close()
+
+
+def test_stale_index_is_rebuilt_not_served(tmp_path: Path, model_path: Path, corpus_docs: dict[str, Document]) -> None:
+    docs = [corpus_docs[NOTICE], corpus_docs["shenzhen-shishang-chanye-gaozhiliang-fazhan-xingdong-jihua-2020-2024"]]
+    service = _small_service(tmp_path, model_path, docs)
+    try:
+        before = service.index()
+        assert {u.doc_id for u in before.units} == {d.id for d in docs}
+        service.remove(docs[1].id)
+        after = service.index()
+        assert after.graph_state != before.graph_state
+        assert {u.doc_id for u in after.units} == {NOTICE}
+        # a second process opening the saved index for the old graph state gets a rebuilt one
+        reopened = Service(Settings(data=tmp_path, model=str(model_path)))
+        reopened._store = service.store  # same process: share the open store
+        assert reopened.index().graph_state == after.graph_state
+    finally:
+        service.close()
