@@ -199,9 +199,18 @@ def cookbook_markdown(store: GraphStore, *, max_rows: int = 8) -> str:
 
 
 def main() -> None:
-    """``python -m graph.queries`` prints the cookbook with results on the bundled corpus."""
+    """``python -m graph.queries [DATA_DIR]`` prints the cookbook with results: on the store in
+    DATA_DIR (e.g. after ``policykg ingest`` and ``policykg link``), else on the bundled corpus
+    ingested into memory (no links)."""
+    import sys
+
+    from common.settings import get_settings
     from ingest.pipeline import load_corpus
 
+    if len(sys.argv) > 1:
+        with GraphStore(Path(sys.argv[1]), base=get_settings().base_iri, read_only=True) as store:
+            print(cookbook_markdown(store))
+        return
     with GraphStore(None) as store:
         store.ingest(load_corpus(Path(__file__).resolve().parents[1] / "corpus"))
         print(cookbook_markdown(store))
