@@ -1,0 +1,78 @@
+"""The command line as a user runs it: real processes, real corpus, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from api.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTICE_FILE = ROOT / "corpus/national/2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi.txt"
+
+
+def policykg(*args: str, data: Path | None = None) -> subprocess.CompletedProcess[str]:
+    extra = ["--data", str(data)] if data is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args, *extra], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+
+
+def test_normalize_prints_clean_text_and_reports_repairs() -> None:
+    run = policykg("normalize", str(NOTICE_FILE))
+    assert run.returncode == 0
+    assert "（一）聚焦高端化智能化绿色化，加快产业体系升级发展。" in run.stdout
+    assert "工业（yè）" not in run.stdout and "業" not in run.stdout
+    assert "encoding: utf-8" in run.stderr
+    assert "pinyin glosses stripped: 269" in run.stderr
+    assert "characters left damaged (marked □): 3" in run.stderr
+
+
+def test_parse_json_has_metadata_and_provision_tree() -> None:
+    run = policykg("parse", str(NOTICE_FILE), "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["metadata"]["doc_number"] == "工信厅联消费函〔2023〕87号"
+    paths = [p["path"] for p in doc["provisions"]]
+    assert ["二", "（五）"] in paths and ["三", "（三）"] in paths
+    first = next(p for p in doc["provisions"] if p["path"] == ["二", "（一）"])
+    assert first["heading"] == "聚焦高端化智能化绿色化，加快产业体系升级发展"
+    assert any(a["verb"] == "推进" and a["object"] == "废旧纺织品循环利用" for a in first["actions"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "looks binary")],
+)
+def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    run = policykg("parse", str(bad))
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_read_commands_on_the_linked_store(linked_service: Service) -> None:
+    data = Path(linked_service.settings.data)
+    stats = json.loads(policykg("stats", "--json", data=data).stdout)
+    assert stats["documents"] == 17 and stats["counts"]["alignments"] > 0
+    tasks = policykg("sparql", "@document-tasks", "-p",
+                     "docId=2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi", "--format", "csv", data=data)
+    assert tasks.returncode == 0, tasks.stderr
+    assert "聚焦高端化智能化绿色化，加快产业体系升级发展" in tasks.stdout
+    bad = policykg("sparql", "SELECT ?x WHERE { ?x ", data=data)
+    assert bad.returncode == 2 and "SPARQL syntax error" in bad.stderr
+    update = policykg("sparql", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", data=data)
+    assert update.returncode == 2 and "only reads" in update.stderr
+    valid = policykg("validate", data=data)
+    assert valid.returncode == 0, valid.stdout
+    ttl = policykg("export", "--format", "ttl", "--graph", "links", data=data)
+    assert ttl.returncode == 0
+    assert len(list(ox.parse(ttl.stdout.encode(), format=ox.RdfFormat.TURTLE))) > 0
