@@ -14,10 +14,11 @@ import importlib.util
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import opencc
@@ -105,8 +106,18 @@ def clean_clauses(text: str) -> list[str]:
         return []
     return _t2s().convert(BOUNDARY.join(runs).translate(_PUNCT_FOLD)).split(BOUNDARY)
 
+T = TypeVar("T")
+
+
 class CharLM:
     """Interpolated absolutely-discounted character trigram model over Simplified text."""
+
+    def derived(self, factory: Callable[[CharLM], T]) -> T:
+        """Something built from this model (lookup tables, word completions), built once."""
+        cache: dict[Callable[[CharLM], object], object] = self.__dict__.setdefault("_derived", {})
+        if factory not in cache:
+            cache[factory] = factory(self)
+        return cache[factory]  # type: ignore[return-value]
 
     def __init__(self, clauses: Iterable[str], *, words: Iterable[str] = (), lexicon: Iterable[str] = (),
                  corpus_weight: int = 3) -> None:

@@ -80,15 +80,8 @@ class Completions:
         return out
 
 
-_completions: dict[int, tuple[CharLM, Completions]] = {}
-
-
 def completions(lm: CharLM) -> Completions:
-    hit = _completions.get(id(lm))
-    if hit is None or hit[0] is not lm:
-        hit = (lm, Completions(lm))
-        _completions[id(lm)] = hit
-    return hit[1]
+    return lm.derived(Completions)
 
 
 def mark_bonus(lm: CharLM, ch: str, line: str) -> float:

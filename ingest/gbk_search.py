@@ -136,15 +136,8 @@ class Tables:
         return self._read[key]
 
 
-_tables_cache: dict[int, tuple[CharLM, Tables]] = {}
-
-
 def tables(lm: CharLM) -> Tables:
-    hit = _tables_cache.get(id(lm))
-    if hit is None or hit[0] is not lm:
-        hit = (lm, Tables(lm))
-        _tables_cache[id(lm)] = hit
-    return hit[1]
+    return lm.derived(Tables)
 
 
 @dataclass(frozen=True)
