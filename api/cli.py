@@ -289,7 +289,7 @@ def links(
     rows = svc.links(from_iri=from_iri)
     svc.close()
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     for r in rows:
         mark = "*" if r["asserted"] else " "

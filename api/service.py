@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from common.errors import InputError
+from common.errors import InputError, NotFoundError, PolicyKGError
 from common.settings import Settings, get_settings
 from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
@@ -30,8 +30,15 @@ from search.from_graph import cited_documents, internal_query, units_from_store,
 from search.hybrid import Filters, Hit, HybridIndex
 from search.linking import Link, link_units
 
+DOCUMENT_FIELDS = ("doc", "id", "title", "number", "date", "level", "region", "regionCode", "doctype", "partial",
+                   "provisions")
 LINK_FIELDS = ("local", "target", "relation", "score", "rank", "method", "model", "evidence", "generated",
                "asserted", "localDoc", "localPath", "localHeading", "targetDoc", "targetPath", "targetHeading")
+
+
+class ConflictError(PolicyKGError):
+    status = 409
+    code = "conflict"
 
 
 @dataclass
@@ -64,7 +71,8 @@ class Service:
     @property
     def store(self) -> GraphStore:
         if self._store is None:
-            self._store = open_store(self.data_dir, base=self.settings.base_iri, read_only=self.read_only)
+            self._store = open_store(self.data_dir, base=self.settings.base_iri, read_only=self.read_only,
+                                     store=self.settings.store)
         return self._store
 
     @property
@@ -129,6 +137,28 @@ class Service:
             out["link"] = self.link().to_dict()
         return out
 
+    def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
+        """``ingest_upload`` for the HTTP layer, all or nothing: the text is parsed before anything is
+        written, a document id already in the store is refused, and when indexing or linking fails
+        the new document is removed and the previous index put back."""
+        doc = parse_bytes(data, name=filename, meta=meta, max_bytes=self.settings.max_file_bytes)
+        with self._lock:
+            if doc.id in self.store.documents():
+                raise ConflictError(f"A document '{doc.id}' is already in the store.",
+                                    hint=f"Remove it first (policykg remove {doc.id}) or upload under another file name.")
+            previous = self._index
+            summary = self.ingest([doc])
+            try:
+                out: dict[str, Any] = {"document": doc.id, "ingest": summary.to_dict()}
+                out["link"] = self.link().to_dict()
+            except BaseException:
+                self.store.remove_document(doc.id)
+                self._index = previous
+                if previous is not None:
+                    previous.save(self.index_dir)
+                raise
+            return out
+
     def remove(self, doc_id: str) -> str:
         with self._lock:
             state = self.store.remove_document(doc_id)
@@ -176,6 +206,61 @@ class Service:
             raise InputError("The query is over 1000 characters; shorten it.")
         filters = Filters(level=level or None, region=region or None, doc_type=doc_type or None, kind=kind or None)
         return self.index().search(query, k=k, filters=filters)
+
+    # ------------------------------------------------------------------ reads for the HTTP layer
+
+    def entity(self, iri: str) -> dict[str, Any]:
+        """One graph IRI as linked-entity JSON-LD (see ``api.entities``); NotFoundError if unknown."""
+        from api.entities import entity
+
+        return entity(self.store, iri)
+
+    def documents(self, *, level: str | None = None, region: str | None = None, year: str | None = None,
+                  doc_type: str | None = None) -> list[dict[str, Any]]:
+        """The stored documents with their metadata; ``region`` matches the name (广东省) or the
+        GB/T 2260 code (440000), ``year`` the start of the date of issue."""
+        out = []
+        for row in self.store.query(internal_query("documents")):
+            item = {name: (None if row[name] is None else row[name].toPython()) for name in DOCUMENT_FIELDS}
+            item["date"] = None if row.date is None else str(row.date)
+            if level and item["level"] != level:
+                continue
+            if region and region not in (item["region"], item["regionCode"]):
+                continue
+            if year and not (item["date"] or "").startswith(year):
+                continue
+            if doc_type and item["doctype"] != doc_type:
+                continue
+            out.append(item)
+        return out
+
+    def document_iri(self, doc_id: str) -> str:
+        """The IRI of a stored document by its id; NotFoundError when there is none."""
+        for item in self.documents():
+            if item["id"] == doc_id:
+                return str(item["doc"])
+        raise NotFoundError(f"No document '{doc_id}' in the store.",
+                            hint="See /documents for the ids, or ingest it first.")
+
+    def coverage(self) -> dict[str, Any]:
+        """National tasks x regions: which regions' provisions are aligned to which national task,
+        with the number of alignments and of asserted eli:implements links."""
+        tasks: dict[str, dict[str, Any]] = {}
+        regions: dict[str, str] = {}
+        for row in self.store.query(internal_query("coverage")):
+            task = tasks.setdefault(str(row.task), {
+                "task": str(row.task), "document": str(row.taskDoc),
+                "documentTitle": None if row.taskDocTitle is None else str(row.taskDocTitle),
+                "path": str(row.taskPath), "title": None if row.taskTitle is None else str(row.taskTitle),
+                "regions": {}, "total": 0})
+            if row.regionCode is not None:
+                code = str(row.regionCode)
+                regions[code] = str(row.region)
+                links, implements = int(row.links.toPython()), int(row.implements.toPython() or 0)
+                task["regions"][code] = {"links": links, "implements": implements}
+                task["total"] += links
+        return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
+                "tasks": list(tasks.values())}
 
 
 

@@ -1,0 +1,54 @@
+"""``/links``: the computed national<->local links (the same rows as ``policykg links --json``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import ServiceDep
+from api.routes.base import errors_doc, respond
+from common.errors import NotFoundError
+
+router = APIRouter(tags=["links"])
+
+
+class LinkModel(BaseModel):
+    local: str = Field(description="The local provision (or action) IRI.")
+    target: str = Field(description="The national provision (implements) or the other region's provision.")
+    relation: str = Field(examples=["implements", "correspondsTo"])
+    score: float | None
+    rank: int | None
+    method: str | None = Field(examples=["hybrid", "citation"])
+    model: str | None
+    evidence: str | None
+    generated: str | None
+    asserted: bool | None = Field(description="Whether the plain eli:implements triple is stated.")
+    localDoc: str
+    localPath: str
+    localHeading: str | None
+    targetDoc: str
+    targetPath: str
+    targetHeading: str | None
+    local_label: str
+    target_label: str
+
+
+@router.get("/links", response_model=list[LinkModel], responses=errors_doc(404, 422), summary="Computed links")
+def links(request: Request, service: ServiceDep,
+          from_iri: Annotated[str | None, Query(alias="from", description="Only links touching this provision IRI.", pattern=r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$",
+                                                max_length=500)] = None) -> Response:
+    """Qualified alignments (score, rank, method, evidence) and horizontal correspondences, by local document."""
+    if from_iri is not None:
+        import pyoxigraph as ox
+
+        try:
+            ox.NamedNode(from_iri)
+        except ValueError as e:
+            raise NotFoundError(f"Nothing in the graph is called <{from_iri}>: it is not a valid IRI.",
+                                hint="Pass a provision IRI, e.g. from a /search hit.") from e
+    rows = jsonable_encoder(service.links(from_iri=from_iri))
+    return respond(request, "links.html", rows)

@@ -1,0 +1,92 @@
+"""``/search``: hybrid search, the same hits as ``policykg search --json``; the search page for browsers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import ServiceDep, wants_html
+from api.routes.base import errors_doc, respond
+
+
+class UnitModel(BaseModel):
+    iri: str = Field(examples=["http://127.0.0.1:8000/eli/cn/100000/2023/2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi/2-1"])
+    text: str
+    doc_id: str
+    doc_title: str
+    doc_number: str | None
+    level: str = Field(examples=["national"])
+    region: str = Field(examples=["全国"])
+    date: str | None
+    doc_type: str | None
+    path: list[str] = Field(examples=[["二", "（一）"]])
+    heading: str | None
+    kind: Literal["provision", "action"]
+
+
+class RetrieverModel(BaseModel):
+    rank: int
+    score: float
+
+
+class HitModel(BaseModel):
+    """One search hit: the unit, the fused score and rank, each retriever's rank and score, a snippet."""
+
+    iri: str
+    score: float
+    rank: int
+    unit: UnitModel
+    dense_rank: int | None
+    dense_score: float | None
+    lexical_rank: int | None
+    lexical_score: float | None
+    snippet: str = Field(description="HTML-escaped window of the text, matches in <mark>.",
+                         examples=["支持企业加大<mark>设备更新</mark>和技术改造力度"])
+    snippet_text: str
+    spans: list[list[int]] = Field(description="Matched [start, end) character spans in unit.text.")
+    matched: list[str]
+    retrievers: dict[str, RetrieverModel]
+
+
+router = APIRouter(tags=["search"])
+
+Q = Annotated[str | None, Query(description="Words to search for, Simplified or Traditional Chinese "
+                                "(missing or empty: no hits).", max_length=1000, pattern=r"^$|\S",
+                                examples=["设备更新", "設備更新"])]
+Level = Annotated[str | None, Query(description="Only documents of this level (empty: all).",
+                                    pattern=r"^(national|provincial|municipal)?$", examples=["national"])]
+Region = Annotated[str | None, Query(description="Only documents of this region (广东省 matches its cities).",
+                                     max_length=50, examples=["广东省"])]
+DocType = Annotated[str | None, Query(alias="type", description="Document type, e.g. 通知, 方案, 解读.",
+                                      max_length=20, examples=["通知"])]
+Kind = Annotated[str | None, Query(description="Only provisions, or only actions (empty: both).",
+                                   pattern=r"^(provision|action)?$")]
+K = Annotated[int, Query(ge=1, le=100, description="How many hits.")]
+
+
+@router.get("/search", response_model=list[HitModel], responses=errors_doc(400, 422, 503),
+            summary="Hybrid search over provisions and actions")
+def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
+           doc_type: DocType = None, kind: Kind = None, k: K = 10) -> Response:
+    """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
+
+    Without `q` there are no hits (a browser gets the empty search page).
+    """
+    html = wants_html(request)
+    hits: list[dict[str, Any]] = []
+    if q:
+        hits = [h.to_dict() for h in service.search(q or "", k=k, level=level, region=region,
+                                                    doc_type=doc_type, kind=kind)]
+    if not html:
+        return respond(request, "search.html", hits)
+    docs = service.documents()
+    options = {
+        "regions": sorted({d["region"] for d in docs if d["region"]}),
+        "types": sorted({d["doctype"] for d in docs if d["doctype"]}),
+    }
+    form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",
+            "kind": kind or "", "k": k}
+    return respond(request, "search.html", hits, extra={"form": form, "options": options})

@@ -1,0 +1,115 @@
+"""/search, /documents, /links, /coverage, /health, / and the one error shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.service import Service
+
+from .conftest import NATIONAL_DOC, NATIONAL_IRI
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_search_gives_the_same_hits_as_the_cli(client: httpx.Client, service: Service) -> None:
+    params = {"q": "设备更新", "k": 5, "level": "national"}
+    http = client.get("/search", params=params).json()
+    env = {**os.environ, "POLICYKG_BASE_IRI": service.settings.base_iri, "POLICYKG_MODEL": service.settings.model}
+    cli = subprocess.run(
+        [sys.executable, "-m", "api.cli", "search", "设备更新", "-k", "5", "--level", "national", "--json",
+         "--data", str(service.settings.data)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert http == json.loads(cli.stdout)
+    assert [h["rank"] for h in http] == [1, 2, 3, 4, 5]
+    assert all(h["unit"]["level"] == "national" for h in http)
+    assert "<mark>设备更新</mark>" in http[0]["snippet"]
+
+
+def test_traditional_query_finds_what_simplified_finds(client: httpx.Client) -> None:
+    simplified = client.get("/search", params={"q": "设备更新"}).json()
+    traditional = client.get("/search", params={"q": "設備更新"}).json()
+    assert [h["iri"] for h in simplified] == [h["iri"] for h in traditional]
+
+
+@pytest.mark.parametrize(("params", "status", "code"), [
+    ({"q": "   "}, 422, "bad-input"), ({"q": "x", "k": 0}, 422, "bad-input"),
+    ({"q": "x", "level": "galactic"}, 422, "bad-input"),
+])
+def test_search_errors_have_the_one_shape(client: httpx.Client, params: dict, status: int, code: str) -> None:
+    r = client.get("/search", params=params)
+    assert r.status_code == status
+    assert set(r.json()) == {"error", "message", "hint", "status"} and r.json()["error"] == code
+
+
+def test_search_region_and_type_filters(client: httpx.Client) -> None:
+    hits = client.get("/search", params={"q": "纺织服装品牌", "region": "广东省", "type": "解读"}).json()
+    assert hits and all(h["unit"]["region"].startswith("广东省") and h["unit"]["doc_type"] == "解读" for h in hits)
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({}, 17), ({"level": "national"}, None), ({"region": "广东省"}, None), ({"region": "440000"}, None),
+    ({"year": "2023"}, None), ({"type": "通知"}, None),
+])
+def test_documents_filter(client: httpx.Client, params: dict, expected: int | None) -> None:
+    docs = client.get("/documents", params=params).json()
+    if expected is not None:
+        assert len(docs) == expected
+    assert docs
+    for d in docs:
+        assert params.get("level", d["level"]) == d["level"]
+        assert params.get("region", d["region"]) in (d["region"], d["regionCode"])
+        assert (d["date"] or "").startswith(params.get("year", ""))
+        assert params.get("type", d["doctype"]) == d["doctype"]
+
+
+def test_unknown_document_is_404(client: httpx.Client) -> None:
+    r = client.get("/documents/no-such-doc")
+    assert r.status_code == 404 and "no-such-doc" in r.json()["message"]
+
+
+def test_links_are_the_service_rows(client: httpx.Client, service: Service) -> None:
+    rows = client.get("/links").json()
+    assert len(rows) == len(service.links())
+    assert {r["relation"] for r in rows} == {"implements", "correspondsTo"}
+    focused = client.get("/links", params={"from": f"{NATIONAL_IRI}/2-2"}).json()
+    assert focused and all(f"{NATIONAL_IRI}/2-2" in (r["local"], r["target"]) for r in focused)
+
+
+def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
+    cov = client.get("/coverage").json()
+    assert {"440000", "320000", "330000"} <= {r["code"] for r in cov["regions"]}
+    task = next(t for t in cov["tasks"] if t["task"] == f"{NATIONAL_IRI}/2-2")
+    assert task["document"] == NATIONAL_DOC and task["total"] == sum(c["links"] for c in task["regions"].values())
+    assert task["total"] > 0
+    html = client.get("/coverage", headers={"Accept": "text/html"})
+    assert 'id="coverage"' in html.text and "广东省" in html.text
+
+
+def test_health_reports_store_and_index(client: httpx.Client) -> None:
+    h = client.get("/health").json()
+    assert h["status"] == "ok" and h["counts"]["documents"] == 17 and h["index"]["units"] > 0
+
+
+def test_home_and_unknown_routes(client: httpx.Client) -> None:
+    assert client.get("/").json()["endpoints"]["sparql"] == "/sparql"
+    assert client.get("/", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
+    r = client.get("/no/such/route")
+    assert r.status_code == 404 and r.json()["error"] == "not-found"
+
+
+@pytest.mark.parametrize("path", ["/search?q=设备更新", "/documents", "/coverage", "/links"])
+def test_every_page_links_its_json_twin(client: httpx.Client, path: str) -> None:
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    href = page.text.split('rel="alternate" type="application/json" href="')[1].split('"')[0]
+    twin = client.get(href.replace("&amp;", "&"))
+    assert twin.status_code == 200 and twin.headers["content-type"].startswith("application/json")
+    assert twin.json() == client.get(path).json()
