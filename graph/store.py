@@ -190,7 +190,8 @@ class GraphStore:
                     f"The graph store in {self.path} is in use by another process (an ingest or the server). "
                     "Wait for it or stop it; to only read, open the store read-only (e.g. through the server)."
                 ) from e
-            raise StoreError(f"Cannot open the graph store in {self.path}: {e}") from e
+            raise StoreError(f"Cannot open the graph store in {self.path}: {e}",
+                             hint="Check that the data directory (--data or POLICYKG_DATA) is a folder you can write.") from e
         self._ox_store = OxigraphStore(store=self.ox)
         self.dataset = Dataset(store=self._ox_store, default_union=True)
         for prefix, iri in PREFIXES.items():

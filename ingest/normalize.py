@@ -16,7 +16,10 @@ from ingest.repair import repair
 from ingest.script import simplify, unify_punctuation
 from ingest.textmap import MappedText
 
-_LINE_ENDS = re.compile(r"\r\n?|[ \t\u3000\xa0]+(?=\n)|[\ufeff\u200b\u200e\u200f]")
+# Line ends become \n; blanks at the end of a line go, also when zero-width characters sit among
+# them or a \r follows (else a second pass would find new trailing blanks: not idempotent).
+_LINE_ENDS = re.compile(
+    r"\r\n?|[ \t\u3000\xa0][ \t\u3000\xa0\ufeff\u200b\u200e\u200f]*(?=[\r\n])|[\ufeff\u200b\u200e\u200f]")
 
 
 @dataclass

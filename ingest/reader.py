@@ -33,7 +33,10 @@ def decode(data: bytes, *, name: str = "input", max_bytes: int = MAX_BYTES_DEFAU
             try:
                 return _check_text(data.decode(encoding), name), encoding
             except UnicodeDecodeError as e:
-                raise EncodingError(f"{name} starts with a {encoding} byte-order mark but is not valid {encoding}.") from e
+                raise EncodingError(
+                    f"{name} starts with a {encoding} byte-order mark but is not valid {encoding}.",
+                    hint="The file is cut short or damaged; save it again as UTF-8.",
+                ) from e
     if b"\x00" in data[:4096]:
         raise BinaryInputError(
             f"{name} looks binary (it contains NUL bytes), not a text file.",
@@ -60,10 +63,13 @@ def decode(data: bytes, *, name: str = "input", max_bytes: int = MAX_BYTES_DEFAU
 
 
 def _check_text(text: str, name: str) -> str:
-    """Refuse text that decoded but is mostly control characters (a binary file by luck)."""
+    """Refuse text that decoded but is mostly control characters (a binary file by luck).
+
+    A NUL anywhere (not only in the sample) refuses the file: no text editor writes one.
+    """
     sample = text[:20_000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if "\x00" in sample or controls > max(8, len(sample) // 100):
+    if "\x00" in text or controls > max(8, len(sample) // 100):
         raise BinaryInputError(
             f"{name} looks binary ({controls} control characters in its first {len(sample)}), not a text file.",
             hint="Save the document as plain text (UTF-8, GB18030 or Big5).",
@@ -82,11 +88,17 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, s
         size = path.stat().st_size
     except FileNotFoundError as e:
         raise InputError(f"No such file: {path}.", hint="Check the path.") from e
+    except OSError as e:  # e.g. a part of the path is a file (ENOTDIR), or no permission
+        raise InputError(f"Cannot read {path}: {e.strerror or e}.", hint="Check the path and its permissions.") from e
     if path.is_dir():
-        raise InputError(f"{path} is a directory, not a file.")
+        raise InputError(f"{path} is a directory, not a file.", hint="Give a text file, or ingest the folder.")
     if size > max_bytes:
         raise TooLargeError(
             f"{path} is {size:,} bytes, over the limit of {max_bytes:,} bytes.",
             hint="Split the document or raise the limit (POLICYKG_MAX_FILE_BYTES).",
         )
-    return decode(path.read_bytes(), name=str(path), max_bytes=max_bytes)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}.", hint="Check the path and its permissions.") from e
+    return decode(data, name=str(path), max_bytes=max_bytes)
