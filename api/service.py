@@ -64,6 +64,7 @@ class Service:
         self._store: GraphStore | None = None
         self._embedder: Embedder | None = None
         self._index: HybridIndex | None = None
+        self._index_store_state: str | None = None  # the store's write counter the index was checked at
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ resources
@@ -91,18 +92,34 @@ class Service:
             self._store = None
 
     def index(self, *, progress: bool = False) -> HybridIndex:
-        """The search index for the graph as it is now; rebuilt when stale or missing."""
-        with self._lock:
+        """The search index for the graph as it is now; rebuilt when stale or missing.
+
+        Fast path: while the store's write counter is unchanged the index is current. While a
+        write holds the lock, readers keep the last complete index (the state before the write)
+        instead of waiting for it; once the write is done the next read checks the units again.
+        """
+        state = self.store.graph_state()
+        current = self._index
+        if current is not None and self._index_store_state == state:
+            return current
+        if current is not None and not self._lock.acquire(blocking=False):
+            return current
+        if current is None:
+            self._lock.acquire()
+        try:
+            state = self.store.graph_state()
             units = units_from_store(self.store)
-            state = units_hash(units)
-            if self._index is not None and self._index.graph_state == state:
-                return self._index
-            try:
-                self._index = HybridIndex.load(self.index_dir, embedder=self.embedder, graph_state=state)
-            except (IndexNotFoundError, IndexMismatchError):
-                self._index = HybridIndex.build(units, self.embedder, graph_state=state, progress=progress)
-                self._index.save(self.index_dir)  # derived data: saved even when the store is read-only
+            content = units_hash(units)
+            if self._index is None or self._index.graph_state != content:
+                try:
+                    self._index = HybridIndex.load(self.index_dir, embedder=self.embedder, graph_state=content)
+                except (IndexNotFoundError, IndexMismatchError):
+                    self._index = HybridIndex.build(units, self.embedder, graph_state=content, progress=progress)
+                    self._index.save(self.index_dir)  # derived data: saved even when the store is read-only
+            self._index_store_state = state
             return self._index
+        finally:
+            self._lock.release()
 
     # ------------------------------------------------------------------ writes
 
@@ -125,20 +142,11 @@ class Service:
     def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
         with self._lock:
             summary = self.store.ingest(docs, progress=(lambda d, _b: on_document(d)) if on_document else None)
-            self._index = None
+            self._index_store_state = None
             return summary
 
-    def ingest_upload(self, data: bytes, *, filename: str, meta: Entry | None = None, link: bool = True) -> dict[str, Any]:
-        """Parse, ingest, index and link one uploaded text; nothing is written if parsing fails."""
-        doc = parse_bytes(data, name=filename, meta=meta, max_bytes=self.settings.max_file_bytes)
-        summary = self.ingest([doc])
-        out: dict[str, Any] = {"document": doc.id, "ingest": summary.to_dict()}
-        if link:
-            out["link"] = self.link().to_dict()
-        return out
-
     def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
-        """``ingest_upload`` for the HTTP layer, all or nothing: the text is parsed before anything is
+        """Parse, ingest, index and link one uploaded text, all or nothing: the text is parsed before anything is
         written, a document id already in the store is refused, and when indexing or linking fails
         the new document is removed and the previous index put back."""
         doc = parse_bytes(data, name=filename, meta=meta, max_bytes=self.settings.max_file_bytes)
@@ -153,7 +161,7 @@ class Service:
                 out["link"] = self.link().to_dict()
             except BaseException:
                 self.store.remove_document(doc.id)
-                self._index = previous
+                self._index, self._index_store_state = previous, None
                 if previous is not None:
                     previous.save(self.index_dir)
                 raise
@@ -162,7 +170,7 @@ class Service:
     def remove(self, doc_id: str) -> str:
         with self._lock:
             state = self.store.remove_document(doc_id)
-            self._index = None
+            self._index_store_state = None
             return state
 
     def link(self, *, progress: bool = False) -> LinkSummary:
