@@ -73,7 +73,7 @@ from ingest.model import Document
 from ontology.loader import ontology_hash, vocabulary_graph
 from ontology.namespaces import ELI, PKG, PREFIXES
 
-DEFAULT_BATCH_TRIPLES = 20_000
+DEFAULT_BATCH_TRIPLES = 200  # Virtuoso 7.2 refuses INSERT DATA of ~1,500+ quads (SP031); 200 loaded fastest
 """Triples per update request: ~3 MB of N-Triples, well inside what Virtuoso parses in one go."""
 EXPORT_PAGE = 10_000
 """Rows per export request: Virtuoso sorts at most 10,000 rows for a LIMIT (MaxSortedTopRows)."""

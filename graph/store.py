@@ -124,7 +124,39 @@ _OPEN: dict[object, Store] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(data_dir: Path | None = None, *, base: str = DEFAULT_BASE, read_only: bool = False,
+def _check_base(data_dir: Path | None, base: str | None, *, read_only: bool) -> str:
+    """The base IRI of the store in ``data_dir``: recorded at creation in ``store.json``.
+
+    Every IRI in the store, the ontology and meta graphs included, is minted under one base;
+    opening it with another would start a second ontology graph beside the first, and joins
+    over the union graph would count every scheme label twice. So a different base is refused.
+    """
+    if data_dir is None:
+        return base or DEFAULT_BASE
+    record = Path(data_dir) / "store.json"
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8")).get("base") if record.is_file() else None
+    except (OSError, ValueError) as e:
+        raise StoreError(f"Cannot read {record}: {e}", hint="Restore the file or ingest into a new data directory.") from e
+    if recorded and base and recorded.rstrip("/") != base.rstrip("/"):
+        raise StoreError(
+            f"The graph store in {data_dir} was built with base IRI {recorded}, not {base}.",
+            hint=f"Set POLICYKG_BASE_IRI={recorded}, or ingest into a new data directory.",
+        )
+    chosen = recorded or base or DEFAULT_BASE
+    if recorded is None and not read_only:
+        try:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            tmp = record.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"base": chosen}) + "\n", encoding="utf-8")
+            tmp.replace(record)
+        except OSError as e:
+            raise StoreError(f"Cannot write to the data directory {data_dir}: {e}",
+                             hint="Check that --data or POLICYKG_DATA is a folder you can write.") from e
+    return chosen
+
+
+def open_store(data_dir: Path | None = None, *, base: str | None = None, read_only: bool = False,
                store: str | None = None) -> Store:
     """The process's store, opened once per location.
 
@@ -142,7 +174,7 @@ def open_store(data_dir: Path | None = None, *, base: str = DEFAULT_BASE, read_o
         with _OPEN_LOCK:
             opened = _OPEN.get(key)
             if opened is None or opened.closed:
-                opened = _OPEN[key] = RemoteStore.from_spec(spec, base=base, read_only=read_only)
+                opened = _OPEN[key] = RemoteStore.from_spec(spec, base=base or DEFAULT_BASE, read_only=read_only)
             return opened
     if spec == "oxigraph":
         location = data_dir or default_data_dir()
@@ -163,8 +195,8 @@ def open_store(data_dir: Path | None = None, *, base: str = DEFAULT_BASE, read_o
 class GraphStore:
     """Named-graph RDF store for policykg. ``data_dir=None`` keeps everything in memory."""
 
-    def __init__(self, data_dir: Path | None, *, base: str = DEFAULT_BASE, read_only: bool = False) -> None:
-        self.iris = Iris(base)
+    def __init__(self, data_dir: Path | None, *, base: str | None = None, read_only: bool = False) -> None:
+        self.iris = Iris(_check_base(data_dir, base, read_only=read_only))
         self.read_only = read_only
         self.closed = False
         self.path = (Path(data_dir) / "oxigraph") if data_dir is not None else None

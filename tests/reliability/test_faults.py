@@ -196,10 +196,6 @@ def fresh(tmp_path: Path, before_data: Path) -> Iterator[Path]:
 # ---------------------------------------------------------------- kills
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "open bug, under investigation: the re-run after the kills wrote the same graphs as a clean ingest "
-    "but search.from_graph.units_from_store returned 806 units with 144 duplicate IRIs (144 on the clean "
-    "store), so indexing failed with 'Unit IRI ... occurs twice' and exit 2"))
 def test_sigkill_at_random_points_leaves_each_document_before_or_after_and_a_rerun_finishes(
         tmp_path: Path, tiny_model: Path, before_data: Path, before_snapshot: Snapshot,
         after_snapshot: Snapshot, texts: tuple[list[Path], list[Path]]) -> None:
