@@ -103,10 +103,17 @@ def replace_dir(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def atomic_dir(target: Path) -> Path:
-    """A fresh temporary folder beside ``target`` (same filesystem, so rename is atomic)."""
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """A fresh folder beside ``target`` (same filesystem) to write into; it replaces ``target``
+    only when the block finishes, so a crash leaves the old folder, never a half-written one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        replace_dir(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class DenseIndex:
@@ -220,14 +227,10 @@ class DenseIndex:
     def save(self, directory: Path) -> None:
         """Write ``index.faiss``, ``iris.json`` and ``config.json``; replaces atomically."""
         directory = Path(directory)
-        tmp = atomic_dir(directory)
-        try:
+        with atomic_dir(directory) as tmp:
             faiss.write_index(self.index, str(tmp / "index.faiss"))
             (tmp / "iris.json").write_text(json.dumps(self.iris, ensure_ascii=False), encoding="utf-8")
             (tmp / "config.json").write_text(json.dumps(asdict(self.config), indent=2), encoding="utf-8")
-            replace_dir(tmp, directory)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, *, model: str | None = None, graph_state: str | None = None) -> DenseIndex:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,6 @@ from search.dense import (
     IndexNotFoundError,
     atomic_dir,
     check_saved,
-    replace_dir,
 )
 from search.lexical import LexicalIndex
 from search.units import SearchError, Unit, check_units
@@ -237,8 +235,7 @@ class HybridIndex:
     def save(self, directory: Path) -> None:
         """Write ``config.json``, ``units.jsonl``, ``dense/`` and ``lexical/``; replaces atomically."""
         directory = Path(directory)
-        tmp = atomic_dir(directory)
-        try:
+        with atomic_dir(directory) as tmp:
             self.dense.save(tmp / "dense")
             self.lexical.save(tmp / "lexical")
             with (tmp / "units.jsonl").open("w", encoding="utf-8") as f:
@@ -250,9 +247,6 @@ class HybridIndex:
                 "format_version": FORMAT_VERSION,
             }
             (tmp / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-            replace_dir(tmp, directory)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(

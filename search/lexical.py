@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from search.dense import (
     IndexNotFoundError,
     atomic_dir,
     check_saved,
-    replace_dir,
 )
 from search.units import SearchError
 
@@ -95,15 +93,11 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write the bm25s files, ``iris.json`` and ``config.json``; replaces atomically."""
         directory = Path(directory)
-        tmp = atomic_dir(directory)
-        try:
+        with atomic_dir(directory) as tmp:
             if self.iris:
                 self.bm25.save(str(tmp / "bm25"), show_progress=False)
             (tmp / "iris.json").write_text(json.dumps(self.iris, ensure_ascii=False), encoding="utf-8")
             (tmp / "config.json").write_text(json.dumps(asdict(self.config), indent=2), encoding="utf-8")
-            replace_dir(tmp, directory)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, *, graph_state: str | None = None) -> LexicalIndex:
