@@ -257,8 +257,6 @@ def test_cookbook_gives_the_same_rows(pair: tuple[Store, Store], name: str, with
         assert rows or name in ("agencies-lead", "targets-by-region", "local-implementing-national"), name
 
 
-@pytest.mark.xfail(strict=True, reason="open bug: on Virtuoso 7.2 targets-by-region with a region *name* "
-                   "returns no rows (by code it agrees); not the VALUES encoding (\\u escapes did not help)")
 def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[Store, Store]) -> None:
     """A non-ASCII value bound on the remote store must match as it does on the embedded one."""
     q = load_query("targets-by-region")
