@@ -21,15 +21,11 @@ from rdflib.query import Result
 from api.deps import ServiceDep, negotiate, wants_html
 from api.render import serialize
 from api.routes.base import errors_doc, html_page
-from common.errors import ForbiddenError, InputError, PolicyKGError, QueryError
+from common.errors import ForbiddenError, InputError, QueryError
+from graph.backend import QueryTimeoutError
 from graph.store import GraphStore
 
 router = APIRouter(tags=["sparql"])
-
-
-class QueryTimeoutError(PolicyKGError):
-    status = 503
-    code = "query-timeout"
 
 
 class ResultCapError(QueryError):
