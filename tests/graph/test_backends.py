@@ -19,7 +19,7 @@ from rdflib.namespace import XSD
 from graph.backend import Store
 from graph.build import alignment_triples, build_document
 from graph.iris import DEFAULT_BASE
-from graph.queries import EXAMPLES, list_queries, load_query
+from graph.queries import EXAMPLES, internal_query, list_queries, load_query
 from graph.remote import RemoteStore, with_values
 from graph.store import (
     GraphStore,
@@ -30,7 +30,6 @@ from graph.store import (
 )
 from ingest.model import Document
 from ontology.namespaces import METHOD
-from search.from_graph import internal_query
 
 from . import virtuoso
 from .conftest import guangdong_jiedu, national_87, sample_documents

@@ -12,7 +12,8 @@ node with a label (title, prefLabel, path), and, by kind:
 
 Keys are the terms of ``ontology/context.jsonld`` (predicates without a term keep a compact IRI
 such as ``pkg:foo``); a few reverse terms (``EXTRA_CONTEXT``) name the incoming links. The same
-dict feeds the JSON-LD response, the Turtle response (through pyld's toRdf) and the HTML page.
+dict feeds the JSON-LD response, the Turtle response (``to_rdf``, through pyld's toRdf) and the
+HTML page.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from common.errors import NotFoundError
+from graph.queries import internal_query
 from graph.store import GraphStore
+from graph.views import require_iri
 from ontology.loader import context
 from ontology.namespaces import PREFIXES
-from search.from_graph import internal_query
 
 EXTRA_CONTEXT: dict[str, Any] = {
     "alignments": {"@reverse": "pkg:local"},
@@ -149,21 +151,15 @@ def _label(row: Any, **names: str) -> dict[str, Any]:
 
 def entity(store: GraphStore, iri: str) -> dict[str, Any]:
     """The JSON-LD node of ``iri`` with its linked entities; NotFoundError when the graph has none."""
-    import pyoxigraph as ox
-
-    try:
-        ox.NamedNode(iri)
-    except ValueError as e:
-        raise NotFoundError(f"Nothing in the graph is called <{iri}>: it is not a valid IRI.",
-                            hint="Check the address, or find the entity with /search or /documents.") from e
+    hint = "Check the address, or find the entity with /search or /documents."
+    require_iri(iri, hint=hint)
     s = URIRef(iri)
     builder = NodeBuilder()
     for row in store.query(internal_query("entity-properties"), bindings={"s": s}):
         label = _label(row, title="oTitle", prefLabel="oLabel", path="oPath", order="oOrder")
         builder.add(iri, row.p, row.o, label)
     if iri not in builder.props:
-        raise NotFoundError(f"Nothing in the graph is called <{iri}>.",
-                            hint="Check the address, or find the entity with /search or /documents.")
+        raise NotFoundError(f"Nothing in the graph is called <{iri}>.", hint=hint)
     node = {"@context": jsonld_context(), **builder.node(iri)}
     _order_list(node, "hasPart")
     types = set(node.get("@type", []))
@@ -282,3 +278,15 @@ def document_tree(store: GraphStore, doc: URIRef) -> list[dict[str, Any]]:
         else:
             roots.append(n)
     return roots
+
+
+def to_rdf(node: dict[str, Any], fmt: str) -> bytes:
+    """The triples of a JSON-LD node as Turtle (``ttl``) or N-Triples (``nt``): the JSON-LD is the one source."""
+    import pyoxigraph as ox
+    from pyld import jsonld
+
+    nquads = jsonld.to_rdf(node, {"format": "application/n-quads"})
+    triples = [q.triple for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
