@@ -272,18 +272,12 @@ class CharLM:
         if cached is not None:
             return cached
         p = self._p1
-        row = self._bi.get(h1)
-        if row is not None:
-            ids, cnt = row
-            tot = cnt.sum()
-            p = p * (_DISCOUNT * len(ids) / tot)
-            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
-        row = self._tri.get(key)
-        if row is not None:
-            ids, cnt = row
-            tot = cnt.sum()
-            p = p * (_DISCOUNT * len(ids) / tot)
-            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
+        for row in (self._bi.get(h1), self._tri.get(key)):  # interpolate bigram, then trigram
+            if row is not None:
+                ids, cnt = row
+                tot = cnt.sum()
+                p = p * (_DISCOUNT * len(ids) / tot)
+                p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
         out = np.log(p)
         if len(self._dist_cache) > 50_000:
             self._dist_cache.clear()
