@@ -27,7 +27,10 @@ from search.dense import (
 from search.tokenize import search_tokens
 from search.units import SearchError
 
-TOKENIZER = "search.tokenize.search_tokens/1"  # bump when segmentation changes: the index is stale
+# A label saved with the index, not an import path (it keeps the tokenizer's first home,
+# ingest.segment, so indexes built before the move stay valid): bump the number when the
+# tokens change, and every saved index is then rebuilt.
+TOKENIZER = "ingest.segment.search_tokens/1"
 
 
 @dataclass(frozen=True)
