@@ -129,7 +129,10 @@ def test_copies_are_listed_together() -> None:
         check(d["local"], set(d["national"]))
     for link in PROV_LINKS:
         for path in {tuple(r["path"]) for r in link["national"]}:
-            check(f"{link['local_doc']} {link['local_path']}", {r["doc"] for r in link["national"] if tuple(r["path"]) == path})
+            check(
+                f"{link['local_doc']} {link['local_path']}",
+                {r["doc"] for r in link["national"] if tuple(r["path"]) == path},
+            )
 
 
 def test_provision_parents_are_document_parents() -> None:
@@ -138,7 +141,9 @@ def test_provision_parents_are_document_parents() -> None:
     for link in PROV_LINKS:
         assert link["local_doc"] in parents, f"{link['local_doc']} has no doc_links.toml entry"
         extra = {r["doc"] for r in link["national"]} - parents[link["local_doc"]]
-        assert not extra, f"{link['local_doc']} {link['local_path']}: {sorted(extra)} not among its document parents"
+        assert not extra, (
+            f"{link['local_doc']} {link['local_path']}: {sorted(extra)} not among its document parents"
+        )
 
 
 # --- against the real corpus -----------------------------------------------------------------
@@ -157,7 +162,9 @@ def parsed() -> dict[str, Document]:
     from ingest.manifest import read_manifest
     from ingest.pipeline import parse_file
 
-    wanted = {link["local_doc"] for link in PROV_LINKS} | {r["doc"] for link in PROV_LINKS for r in link["national"]}
+    wanted = {link["local_doc"] for link in PROV_LINKS} | {
+        r["doc"] for link in PROV_LINKS for r in link["national"]
+    }
     entries = {Path(e.file).stem: e for e in read_manifest(REAL) if Path(e.file).stem in wanted}
     return {k: parse_file(REAL / e.file, meta=e, corpus_dir=REAL) for k, e in entries.items()}
 
@@ -166,9 +173,13 @@ def parsed() -> dict[str, Document]:
 def test_every_key_exists(manifest_levels: dict[str, str]) -> None:
     keys = {k for q in QUERIES for k in q["relevant"]}
     keys |= {d["local"] for d in DOC_LINKS} | {k for d in DOC_LINKS for k in d["national"]}
-    keys |= {link["local_doc"] for link in PROV_LINKS} | {r["doc"] for link in PROV_LINKS for r in link["national"]}
+    keys |= {link["local_doc"] for link in PROV_LINKS} | {
+        r["doc"] for link in PROV_LINKS for r in link["national"]
+    }
     keys |= {k for g in SAME for k in g["members"]} | {m["key"] for e in EDITIONS for m in e["members"]}
-    assert not keys - manifest_levels.keys(), f"not in the real corpus: {sorted(keys - manifest_levels.keys())}"
+    assert not keys - manifest_levels.keys(), (
+        f"not in the real corpus: {sorted(keys - manifest_levels.keys())}"
+    )
 
 
 @needs_corpus
@@ -178,7 +189,9 @@ def test_links_go_provincial_to_national(manifest_levels: dict[str, str]) -> Non
         assert all(manifest_levels[k] == "national" for k in d["national"]), d["local"]
     covered = {d["local"] for d in DOC_LINKS}
     provincial = {k for k, level in manifest_levels.items() if level == "provincial"}
-    assert provincial <= covered, f"provincial documents without a doc_links entry: {sorted(provincial - covered)}"
+    assert provincial <= covered, (
+        f"provincial documents without a doc_links entry: {sorted(provincial - covered)}"
+    )
 
 
 PROV_REFS = sorted(
@@ -189,16 +202,22 @@ PROV_REFS = sorted(
 
 @needs_corpus
 @pytest.mark.parametrize(("doc_id", "path"), PROV_REFS, ids=[f"{d}:{'/'.join(p)}" for d, p in PROV_REFS])
-def test_provision_path_names_one_provision(parsed: dict[str, Document], doc_id: str, path: tuple[str, ...]) -> None:
+def test_provision_path_names_one_provision(
+    parsed: dict[str, Document], doc_id: str, path: tuple[str, ...]
+) -> None:
     hits = [p for p in parsed[doc_id].provisions if tuple(p.path) == path]
-    assert len(hits) == 1, f"{doc_id} has {len(hits)} provisions at {list(path)} in the parser's tree (want exactly 1)"
+    assert len(hits) == 1, (
+        f"{doc_id} has {len(hits)} provisions at {list(path)} in the parser's tree (want exactly 1)"
+    )
 
 
 SENTENCES = [link for link in PROV_LINKS if link["level"] == "sentence"]
 
 
 @needs_corpus
-@pytest.mark.parametrize("link", SENTENCES, ids=[f"{ln['local_doc']}:{'/'.join(ln['local_path'])}" for ln in SENTENCES])
+@pytest.mark.parametrize(
+    "link", SENTENCES, ids=[f"{ln['local_doc']}:{'/'.join(ln['local_path'])}" for ln in SENTENCES]
+)
 def test_local_text_is_in_provision(parsed: dict[str, Document], link: dict) -> None:
     path = tuple(link["local_path"])
     prov = next((p for p in parsed[link["local_doc"]].provisions if tuple(p.path) == path), None)
