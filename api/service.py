@@ -20,7 +20,7 @@ from graph import entities, views
 from graph.store import GraphStore, IngestSummary, open_store
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
-from ingest.pipeline import load_corpus, parse_bytes, parse_file
+from ingest.pipeline import Progress, load_corpus, parse_bytes, parse_file
 from search.embedder import Embedder
 from search.from_graph import cited_documents
 from search.hybrid import Filters, Hit, HybridIndex
@@ -71,7 +71,7 @@ class Service:
 
     # ------------------------------------------------------------------ writes
 
-    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False) -> list[Document]:
+    def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
         return load_corpus(corpus or self.settings.corpus, progress=progress)
 
     def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
