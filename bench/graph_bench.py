@@ -1,4 +1,4 @@
-"""Graph store benchmark: the project's store (rdflib over oxrdflib/Oxigraph, on disk) against
+"""Graph store benchmark: the project's store (Oxigraph on disk, rdflib results) against
 rdflib's default in-memory store, on a synthetic corpus made from the real provisions.
 
     python bench/graph_bench.py                 # 100k and 1M triples
@@ -218,7 +218,7 @@ def run_size(target: int, workdir: Path, *, with_rdflib: bool) -> dict[str, obje
     ox_load = time.perf_counter() - t
     disk = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file()) / 2**20
     ox_mem = rss_mb() - m0
-    print(f"project store (oxrdflib/Oxigraph on disk): bulk load {ox_load:.2f} s, +{ox_mem:.0f} MB RSS, "
+    print(f"project store (Oxigraph on disk): bulk load {ox_load:.2f} s, +{ox_mem:.0f} MB RSS, "
           f"{disk:.0f} MB on disk", flush=True)
     result["ox_load"] = ox_load
 

@@ -8,6 +8,8 @@ from rdflib import URIRef
 
 from graph.build import BuiltDocument
 
+_COUNTED = ("provisions", "tasks", "actions", "targets", "citations", "citations_resolved")
+"""What a ``BuiltDocument`` counts and an ingest sums."""
 STAT_CLASSES = ("documents", "provisions", "tasks", "actions", "targets", "citations", "agencies", "alignments")
 
 
@@ -27,12 +29,8 @@ class IngestSummary:
 
     def add(self, built: BuiltDocument) -> None:
         self.documents += 1
-        self.provisions += built.provisions
-        self.tasks += built.tasks
-        self.actions += built.actions
-        self.targets += built.targets
-        self.citations += built.citations
-        self.citations_resolved += built.citations_resolved
+        for name in _COUNTED:
+            setattr(self, name, getattr(self, name) + getattr(built, name))
         self.triples += len(built.triples)
         self._agencies |= built.agencies
         self.agencies = len(self._agencies)
