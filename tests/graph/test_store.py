@@ -136,3 +136,22 @@ def test_read_only_store_reads_but_refuses_writes(tmp_path: Path) -> None:
         assert ro.documents() == [national_87().id]
         with pytest.raises(ReadOnlyStoreError):
             ro.replace_document(national_87())
+
+
+def test_unchanged_reingest_writes_nothing(loaded_store: GraphStore, sample_docs: list[Document]) -> None:
+    state = loaded_store.write_state()
+    summary = loaded_store.ingest(sample_docs)
+    assert summary.documents == 4 and summary.write_state == state == loaded_store.write_state()
+
+
+def test_a_store_written_before_the_registry_lists_its_documents_after_reopening(tmp_path: Path) -> None:
+    with GraphStore(tmp_path) as s:
+        s.replace_document(national_87())
+        meta = f"<{s.iris.meta_graph}>"  # what the older layout did not write: registry and layout version
+        s.backend.update(f"DELETE WHERE {{ GRAPH {meta} {{ ?g <http://purl.org/dc/terms/hasVersion> ?h }} }} ; "
+                         f"DELETE WHERE {{ GRAPH {meta} {{ {meta} <http://purl.org/dc/terms/conformsTo> ?v }} }}")
+        assert s.documents() == []
+    with GraphStore(tmp_path) as s:
+        assert s.documents() == [national_87().id]
+        s.replace_document(national_87())  # its registry entry is replaced, not doubled
+        assert s.documents() == [national_87().id]
