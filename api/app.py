@@ -89,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def open_service(settings: Settings) -> Service:
     """The service for the server: writable, or read-only when another process holds the store."""
-    from graph.store import StoreLockedError
+    from graph.errors import StoreLockedError
 
     service = Service(settings)
     try:

@@ -51,7 +51,7 @@ class Service:
     def store(self) -> GraphStore:
         if self._store is None:
             self._store = open_store(self.data_dir, base=self.settings.base_iri, read_only=self.read_only,
-                                     store=self.settings.store)
+                                     settings=self.settings)
         return self._store
 
     @property
@@ -124,7 +124,7 @@ class Service:
             links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples, summary = link_triples(links, generated=generated, iris=self.store.iris)
-            summary.graph_state = self.store.replace_graph(self.store.iris.links_graph, triples)
+            summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 
     # ------------------------------------------------------------------ reads

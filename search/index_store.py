@@ -36,7 +36,7 @@ class IndexStore:
         While a write holds the lock, readers keep the last complete index (the state before the
         write) instead of waiting; once the write is done the next read checks the units again.
         """
-        state = store.graph_state()
+        state = store.write_state()
         held = self._index
         if held is not None and self._checked_at == state:
             return held
@@ -45,7 +45,7 @@ class IndexStore:
         if held is None:
             self.lock.acquire()
         try:
-            state = store.graph_state()
+            state = store.write_state()
             units = units_from_store(store)
             content = units_hash(units)
             if self._index is None or self._index.graph_state != content:

@@ -155,7 +155,7 @@ class LinkSummary:
     asserted: int = 0
     resembles: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
-    graph_state: str = ""
+    write_state: str = ""  # the store's write counter once the links graph was replaced
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
