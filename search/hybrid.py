@@ -23,6 +23,7 @@ import numpy as np
 import opencc
 
 from ingest.segment import search_tokens
+from ontology.regions import region_within
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -72,7 +73,9 @@ def prepare_query(query: str) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict a search. ``region`` matches as a prefix: 广东省 matches 广东省广州市."""
+    """Restrict a search. ``region`` matches the region and every region inside it (GB/T 2260
+    hierarchy): 山东省 or 370000 matches 山东省济南市 and its counties; a name the division table
+    does not know matches as a prefix."""
 
     level: tuple[str, ...] | str | None = None
     region: tuple[str, ...] | str | None = None
@@ -289,7 +292,9 @@ class HybridIndex:
                 mask &= np.isin(self._fields[name], list(values))
         if region is not None:
             regions = self._fields["region"]
-            mask &= np.logical_or.reduce([np.strings.startswith(regions, r) for r in region])
+            inside = [name for name in np.unique(regions).tolist()
+                      if any(region_within(name, r) or name.startswith(r) for r in region)]
+            mask &= np.isin(regions, inside)
         if exclude is not None:
             mask &= ~np.isin(self._fields["doc_id"], list(exclude))
         if len(self._masks) > 128:
