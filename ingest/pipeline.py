@@ -21,6 +21,7 @@ from ingest.normalize import normalize
 from ingest.reader import MAX_BYTES_DEFAULT, decode, read_file
 from ingest.script import to_simplified
 from ingest.structure import parse_provisions
+from ontology.regions import region_within
 
 
 def doc_id_for(path: str) -> str:
@@ -126,7 +127,12 @@ def _reconcile(head: Header, meta: Entry | None, path: str) -> tuple[Metadata, l
     manifest_issuers = meta.issuers
     if text_issuers and manifest_issuers and not {_key(i) for i in text_issuers} <= {_key(i) for i in manifest_issuers}:
         conflicts.append(f"issuers: text says {text_issuers}, manifest says {manifest_issuers}")
-    level = meta.level or _guess_level(text_issuers)
+    place = head.place
+    for name, from_text, from_manifest in (("level", place and place.level, meta.level),
+                                           ("region", place and place.region_name, meta.region)):
+        if from_text and from_manifest and not _same_place(name, from_text, from_manifest):
+            conflicts.append(f"{name}: text says {from_text!r}, manifest says {from_manifest!r}")
+    level = meta.level or (place.level if place else None)
     metadata = Metadata(
         title=pick("title", head.title, meta.title),
         doc_number=pick("doc_number", head.doc_number, meta.clean_doc_number),
@@ -135,25 +141,27 @@ def _reconcile(head: Header, meta: Entry | None, path: str) -> tuple[Metadata, l
         date=pick("date", head.date, meta.date),
         doc_type=head.doc_type or doc_type(meta.title or None),
         level=level,  # type: ignore[arg-type]
-        region=meta.region or ("全国" if level == "national" else None),
+        region=meta.region or ("全国" if level == "national" else (place.region_name if place else None)),
         partial=meta.partial,
         source=meta.source or None,
     )
+    manifest_values = {"title": meta.title, "doc_number": meta.clean_doc_number, "date": meta.date,
+                       "level": meta.level, "region": meta.region}
+    spans = {**head.spans, **({"level": place.evidence[0][:2], "region": place.evidence[0][:2]}
+                              if place and place.evidence else {})}
+    metadata.evidence = {k: span for k, span in spans.items() if not manifest_values.get(k)}
     return metadata, conflicts
+
+
+def _same_place(field: str, from_text: str, from_manifest: str) -> bool:
+    """Levels must be equal; a region agrees when one lies within the other (山东省济南市, 山东省)."""
+    if field == "level":
+        return from_text == from_manifest
+    return region_within(from_text, from_manifest) or region_within(from_manifest, from_text)
 
 
 def _key(name: str) -> str:
     return agencies.canonical(re.sub(r"[（(].*?[）)]", "", name)).strip()
-
-
-def _guess_level(issuers: list[str]) -> str | None:
-    if not issuers:
-        return None
-    if any("市" in i for i in issuers):
-        return "municipal"
-    if any("省" in i or "自治区" in i for i in issuers):
-        return "provincial"
-    return "national"
 
 
 def load_corpus(corpus_dir: Path, *, progress: bool = False) -> list[Document]:
