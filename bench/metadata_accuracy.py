@@ -86,6 +86,8 @@ def header_fields(corpus: Path, gold_path: Path) -> dict[str, dict[str, dict[str
             t = tallies.setdefault(f"{g['split']}/{field}", Counter())
             truth = g.get(field) or ([] if field == "issuers" else "")
             t["gold"] += bool(truth)
+            if truth and not got[field]:
+                mistakes.append(f"[{g['split']}] {g['file']} {field}: missed {truth!r}")
             if got[field]:
                 t["extracted"] += 1
                 ok = bool(truth) and _matches(field, got[field], truth)

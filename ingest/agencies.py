@@ -48,7 +48,7 @@ LOCAL_ALIASES: dict[str, str] = {
     "财政厅": "财政厅",
     "人力资源社会保障厅": "人力资源和社会保障厅",
 }
-ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会)"
+ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会|(?<!公)司)"  # 司: a ministry's department (科技司), not a 公司
 _ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?{ORG_SUFFIX}$")
 _ORG_MENTION = re.compile(
     rf"(?:(?:国家|国务院|中国|省|市|区|县|各设区市|[\u4e00-\u9fff]{{2,3}}[省市])?[\u4e00-\u9fff]{{0,10}}?){ORG_SUFFIX}"
