@@ -68,6 +68,8 @@ def looks_like_agency(name: str) -> bool:
 def canonical(mention: str, *, region: str | None = None) -> str:
     """Full name of an agency mention; 省/市-prefixed short forms get the document's region."""
     name = mention.strip().strip("等")
+    if name.startswith("中华人民共和国") and looks_like_agency(name[7:]):
+        name = name[7:]  # 中华人民共和国工业和信息化部 is 工业和信息化部
     if name in NATIONAL_ALIASES:
         return NATIONAL_ALIASES[name]
     for prefix in ("省", "市"):
@@ -85,6 +87,19 @@ def _place_for(prefix: str, region: str) -> str | None:
     if not m:
         return None
     return m.group("prov") if prefix == "省" else m.group("city")
+
+
+def split_joined(name: str) -> list[str]:
+    """Two agency names a copy ran together: 工业和信息化部办公厅国家标准化管理委员会办公室 -> both.
+
+    Split only before a name that starts like a new agency (国家…, 中国…, a ministry's 国务院…),
+    so 国家标准化管理委员会办公室 itself stays whole.
+    """
+    for m in re.finditer(r"(?<=[厅室部委局署院会])(?=国家|中国|中华人民共和国|国务院)", name):
+        head, rest = name[: m.start()], name[m.start() :]
+        if looks_like_agency(head) and looks_like_agency(rest):
+            return [head, *split_joined(rest)]
+    return [name]
 
 
 def split_names(segment: str) -> list[str]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest import jurisdiction
-from ingest.agencies import looks_like_agency
+from ingest.agencies import looks_like_agency, split_joined
 from ingest.extract import doc_numbers
 
 _DATE_LINE = re.compile(r"^[（(]?(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[）)]?(?:印发|发布|起施行)?$")
@@ -116,8 +116,9 @@ def read_header(text: str) -> Header:
             head.date, head.spans["date"] = _date_of(top[consumed][2]), top[consumed][:2]
             consumed += 1
     if title_lines:
-        head.title = _join_title([ln[2] for ln in title_lines])
-        head.spans["title"] = (title_lines[0][0], title_lines[-1][1])
+        head.title = _cut_run_on(_join_title([ln[2] for ln in title_lines]))
+        head.spans["title"] = (title_lines[0][0], title_lines[0][0] + len(head.title)) if len(title_lines) == 1 else (
+            title_lines[0][0], title_lines[-1][1])
     rest = top[consumed:]
     if rest and rest[0][2].endswith("：") and re.search(r"(各|有关|部|厅|委|局|政府|联合会|单位|学校|公司)", rest[0][2]):
         start, end, line = rest[0]
@@ -147,6 +148,15 @@ def _place(text: str, head: Header) -> jurisdiction.Jurisdiction:
     addressees = text[slice(*head.addressee_span)] if head.addressee_span else ""
     return jurisdiction.infer(text, issuers=issuers, title=title, doc_number=head.doc_number,  # type: ignore[arg-type]
                               doc_number_start=number_start, addressees=addressees)
+
+
+def _cut_run_on(title: str) -> str:
+    """A title the copy ran into the first sentence (…行动计划（2021-2025 年）智慧健康养老产业是…) ends
+    at its document type and the bracket after it."""
+    m = re.match(r"^.{4,60}?(?:计划|方案|规划|意见|办法|指南|通知|规定|细则|要点|措施|纲要)(?:（[^）]{1,20}）)*", title)
+    if m and len(title) - m.end() > 10 and m.group().count("《") == m.group().count("》"):
+        return m.group()
+    return title
 
 
 def _join_title(parts: list[str]) -> str:
@@ -196,7 +206,13 @@ def _signature(lines: list[tuple[int, int, str]], k: int) -> list[tuple[int, int
         pieces = [(p.start(), p.group()) for p in re.finditer(r"\S+", lines[j][2])]
         if not pieces or not all(looks_like_agency(p) for _, p in pieces):
             break
-        names = [(lines[j][0] + off, lines[j][0] + off + len(p), p) for off, p in pieces] + names
+        found = []
+        for off, piece in pieces:
+            start = lines[j][0] + off
+            for part in split_joined(piece):
+                found.append((start, start + len(part), part))
+                start += len(part)
+        names = found + names
         j -= 1
     return names
 
