@@ -83,9 +83,10 @@ def from_issuers(issuers: list[tuple[int, int, str]]) -> Jurisdiction | None:
     return None
 
 
-def from_doc_number(number: str | None, start: int, context: Region | None) -> Jurisdiction | None:
+def from_doc_number(number: str | None, start: int, context: Region | None, text: str = "") -> Jurisdiction | None:
     """鲁政办发〔2022〕5号 -> 山东省 (provincial); 济政发〔2022〕1号 or 青工信字… with 山东省 known
-    from the body -> 济南市, 青岛市 (青 is also 青海's abbreviation: the body's province decides)."""
+    from the body -> the city of 山东 whose name starts so (青 is also 青海's abbreviation: the
+    body's province decides; 济 is 济南 and 济宁: the city ``text`` names most decides)."""
     if not number or not (m := _DOC_NUMBER_PREFIX.match(number)) or number.startswith(("国", "中")):
         return None
     prefix, d = m.group(1), divisions()
@@ -94,9 +95,13 @@ def from_doc_number(number: str | None, start: int, context: Region | None) -> J
     if province is not None:
         if prefix[0] in province.abbreviations:
             return Jurisdiction("provincial", province, [why])
-        cities = [c for c in d.children(province.code) if c.name.startswith(prefix[0])]
-        if len(cities) == 1:
-            return Jurisdiction("municipal", cities[0], [why])
+        for n in (2, 1):
+            cities = [c for c in d.children(province.code) if c.name.startswith(prefix[:n])]
+            counts = _mentions(text, cities).most_common(2) if len(cities) > 1 else []
+            if len(cities) > 1 and counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+                cities = [d.by_code[counts[0][0]]]
+            if len(cities) == 1:
+                return Jurisdiction("municipal", cities[0], [why])
     for candidate in d.provinces():
         if prefix[0] in candidate.abbreviations:
             return Jurisdiction("provincial", candidate, [why])
@@ -158,7 +163,7 @@ def infer(text: str, *, issuers: list[tuple[int, int, str]], title: tuple[int, i
     if found is not None and found.level != "national":
         return found
     body = from_body(text, addressees)
-    by_number = from_doc_number(doc_number, doc_number_start, body.region)
+    by_number = from_doc_number(doc_number, doc_number_start, body.region, text)
     if by_number is not None:
         return by_number
     if found is not None:  # a national issuer: trust it over the body's voice

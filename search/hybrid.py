@@ -23,7 +23,7 @@ import numpy as np
 import opencc
 
 from ingest.segment import search_tokens
-from ontology.regions import region_within
+from ontology.regions import NATIONAL, divisions, region_within
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -88,6 +88,23 @@ class Filters:
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.key())
+
+
+def regions_inside(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """The region names among ``names`` that lie within one of ``wanted`` (a name or GB/T 2260
+    code): 山东省 takes 山东省济南市 and 济南市历下区; a name the division table does not know
+    is taken when it starts with a wanted name. 全国 takes only the national documents, as a
+    filter always meant (every region lies within the country, but "全国" asks for the centre's texts)."""
+    d = divisions()
+
+    def is_national(name: str) -> bool:
+        region = d.lookup(name)
+        return region is not None and region.code == NATIONAL
+
+    local = [w for w in wanted if not is_national(w)]
+    want_national = len(local) < len(wanted)
+    return [name for name in names if (want_national and is_national(name))
+            or any(region_within(name, w) or name.startswith(w) for w in local)]
 
 
 def _as_tuple(value: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...] | None:
@@ -292,9 +309,7 @@ class HybridIndex:
                 mask &= np.isin(self._fields[name], list(values))
         if region is not None:
             regions = self._fields["region"]
-            inside = [name for name in np.unique(regions).tolist()
-                      if any(region_within(name, r) or name.startswith(r) for r in region)]
-            mask &= np.isin(regions, inside)
+            mask &= np.isin(regions, regions_inside(np.unique(regions).tolist(), region))
         if exclude is not None:
             mask &= ~np.isin(self._fields["doc_id"], list(exclude))
         if len(self._masks) > 128:
