@@ -22,7 +22,7 @@ from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
-from ingest.pipeline import parse_bytes, parse_file
+from ingest.pipeline import Progress, parse_bytes, parse_file
 from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
@@ -123,7 +123,7 @@ class Service:
 
     # ------------------------------------------------------------------ writes
 
-    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False) -> list[Document]:
+    def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
         from ingest.pipeline import load_corpus
 
         return load_corpus(corpus or self.settings.corpus, progress=progress)

@@ -102,7 +102,7 @@ TEXTS = [
 
 def test_lexical_matches_document_numbers_and_quantities_whole() -> None:
     index = LexicalIndex.build(_iris(4), TEXTS, graph_state="g")
-    from ingest.segment import search_tokens
+    from search.tokenize import search_tokens
 
     assert index.search(search_tokens("工信厅联消费函〔2023〕87号"), 5)[0][0] == 0
     assert index.search(search_tokens("国办发[2019]42号"), 5)[0][0] == 3
@@ -111,7 +111,7 @@ def test_lexical_matches_document_numbers_and_quantities_whole() -> None:
 
 
 def test_lexical_filter_and_round_trip(tmp_path: Path) -> None:
-    from ingest.segment import search_tokens
+    from search.tokenize import search_tokens
 
     index = LexicalIndex.build(_iris(4), TEXTS, graph_state="g")
     allowed = np.array([False, True, True, True])
