@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from ontology.namespaces import PREFIXES, REGION, SCHEME
-from ontology.regions import REGIONS_FILE, divisions, regions_graph
+from ontology.regions import REGIONS_FILE, divisions, region_triples, regions_graph
 
 HERE = Path(__file__).resolve().parent
 ONTOLOGY_FILE = HERE / "policykg.ttl"
@@ -62,10 +62,18 @@ def shapes_graph() -> Graph:
 
 
 def vocabulary_graph() -> Graph:
-    """Ontology and schemes together: what the store keeps in its ontology graph."""
+    """Ontology and schemes together: what the store keeps in its ontology graph.
+
+    Of the ~3,400 regions only the country and the provinces are here: all of them made a fresh
+    store take 7 s to open, every SHACL run check 3,400 concepts, and Virtuoso refuse the insert
+    (SP031, over ~1,500 quads in one request). A document brings the concepts of its own
+    jurisdiction below the province (city, county) with it (``graph.build``).
+    """
     out = _copy(_parsed(ONTOLOGY_FILE))
     out += _parsed(SCHEMES_FILE)
-    out += regions_graph()
+    for region in divisions().by_code.values():
+        if region.tier in ("national", "province"):
+            out.addN((*t, out) for t in region_triples(region))
     return out
 
 

@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Literal
 
 import pyoxigraph
-from rdflib import Graph
-from rdflib.namespace import SKOS
+from rdflib import Graph, URIRef
+from rdflib import Literal as RDFLiteral
+from rdflib.namespace import RDF, SKOS
+
+from ontology.namespaces import SCHEME_IRI
 
 REGIONS_FILE = Path(__file__).resolve().parent / "regions.ttl"
 NATIONAL = "100000"
+REGION_IRI = SCHEME_IRI + "region/"
 
 Tier = Literal["national", "province", "prefecture", "county"]
 _TIER_RANK = {"national": 0, "province": 1, "prefecture": 2, "county": 3}
@@ -31,6 +35,7 @@ class Region:
     parent: str | None  # the code of the region it lies in; None for the country
     labels: tuple[str, ...] = ()  # altLabels: 山东, 鲁, 山东省济南市 …
     tier: Tier = "county"
+    english: str | None = None
 
     @property
     def short(self) -> str | None:
@@ -126,11 +131,11 @@ def read_divisions(path: Path = REGIONS_FILE) -> Divisions:
     the start of every ingest, and rdflib takes ~2.5 s for the 24k triples where this takes 0.1 s."""
     fields: dict[str, dict[str, list[str]]] = {}
     for quad in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
-        obj = quad.object
-        if isinstance(obj, pyoxigraph.Literal) and obj.language not in (None, "zh"):
-            continue  # English labels
+        obj, predicate = quad.object, quad.predicate.value
+        if isinstance(obj, pyoxigraph.Literal) and obj.language == "en":
+            predicate = "en"
         value = obj.value if isinstance(obj, pyoxigraph.NamedNode | pyoxigraph.Literal) else str(obj)
-        fields.setdefault(quad.subject.value, {}).setdefault(quad.predicate.value, []).append(value)
+        fields.setdefault(quad.subject.value, {}).setdefault(predicate, []).append(value)
     regions: dict[str, Region] = {}
     notation, pref, alt, broader = (str(SKOS.notation), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.broader))
     for props in fields.values():
@@ -139,8 +144,25 @@ def read_divisions(path: Path = REGIONS_FILE) -> Divisions:
         code = props[notation][0]
         parent = props[broader][0].rsplit("/", 1)[-1] if broader in props else None
         labels = tuple(sorted(props.get(alt, []), key=lambda s: (len(s), s)))
-        regions[code] = Region(code, props[pref][0], parent, labels, _tier(code, parent))
+        regions[code] = Region(code, props[pref][0], parent, labels, _tier(code, parent), props.get("en", [None])[0])
     return Divisions(regions)
+
+
+def region_triples(region: Region) -> list[tuple[URIRef, URIRef, URIRef | RDFLiteral]]:
+    """The SKOS triples of one region concept, as ``regions.ttl`` states them."""
+    iri = URIRef(REGION_IRI + region.code)
+    out: list[tuple[URIRef, URIRef, URIRef | RDFLiteral]] = [
+        (iri, RDF.type, SKOS.Concept), (iri, SKOS.inScheme, URIRef(SCHEME_IRI + "region")),
+        (iri, SKOS.notation, RDFLiteral(region.code)), (iri, SKOS.prefLabel, RDFLiteral(region.name, lang="zh")),
+    ]
+    if region.parent:
+        out.append((iri, SKOS.broader, URIRef(REGION_IRI + region.parent)))
+    else:
+        out.append((iri, SKOS.topConceptOf, URIRef(SCHEME_IRI + "region")))
+    if region.english:
+        out.append((iri, SKOS.prefLabel, RDFLiteral(region.english, lang="en")))
+    out += [(iri, SKOS.altLabel, RDFLiteral(label, lang="zh")) for label in region.labels]
+    return out
 
 
 @cache

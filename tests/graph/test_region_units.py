@@ -1,8 +1,10 @@
-"""Search units carry the full region name of any division, so the region filter can place them."""
+"""Documents of any division, down to a county: their units name the region in full and the graph
+validates (the county concept comes with the document)."""
 
 from __future__ import annotations
 
 from graph.store import GraphStore
+from graph.validate import store_graph, validate_graph
 from search.from_graph import units_from_store
 from search.hybrid import regions_inside
 
@@ -19,3 +21,6 @@ def test_units_name_the_province_city_and_county_of_their_document(store: GraphS
     regions = {u.doc_id: u.region for u in units_from_store(store)}
     assert regions == {"county": "山东省济南市历下区", "city": "山东省青岛市", "province": "山东省"}
     assert regions_inside(sorted(regions.values()), ["济南市"]) == ["山东省济南市历下区"]
+    # city and county concepts came with their documents (the ontology graph holds the provinces)
+    report = validate_graph(store_graph(store))
+    assert report.conforms, [r.message for r in report.results][:3]
