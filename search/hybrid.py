@@ -41,7 +41,7 @@ RRF_K = 60
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
-class QueryError(SearchError):
+class SearchQueryError(SearchError):
     """The query cannot be searched (empty, or needs a retriever that is not loaded)."""
 
     code = "bad-search-query"
@@ -51,7 +51,7 @@ def prepare_query(query: str) -> str:
     """The query as both retrievers see it: Simplified, whitespace collapsed."""
     text = re.sub(r"\s+", " ", t2s(query)).strip()
     if not text:
-        raise QueryError("The query is empty; type a few words to search for.")
+        raise SearchQueryError("The query is empty; type a few words to search for.")
     return text
 
 
@@ -329,7 +329,7 @@ class HybridIndex:
         if mode in ("hybrid", "dense"):
             if vector is None:
                 if self.embedder is None:
-                    raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
+                    raise SearchQueryError("Dense search needs the embedding model; load the index with an embedder.")
                 vector = self.embedder.embed_queries([text])[0]
             dense_hits = self.dense.search(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):
