@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,10 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from common.errors import PolicyKGError
+from common.errors import InputError, PolicyKGError
 
 if TYPE_CHECKING:
     from api.service import Service
+    from common.settings import Settings
     from ingest.pipeline import Progress
 
 app = typer.Typer(
@@ -116,6 +116,7 @@ def parse(
 
 @app.callback()
 def options(
+    ctx: typer.Context,
     store: Annotated[
         str | None,
         typer.Option(
@@ -129,8 +130,7 @@ def options(
     ] = None,
 ) -> None:
     """Knowledge graph and semantic search over Chinese policy documents."""
-    if store:
-        os.environ["POLICYKG_STORE"] = store
+    ctx.obj = {"store": store} if store else {}
 
 
 @contextmanager
@@ -156,17 +156,26 @@ DataOpt = Annotated[
 ]
 
 
-def _service(data: Path | None, *, read_only: bool = False) -> Service:
-    from api.service import Service
+def _settings(ctx: typer.Context, data: Path | None) -> Settings:
+    """The settings from ``POLICYKG_*``, overridden by the global ``--store`` and the command's ``--data``."""
     from common.settings import Settings
 
-    settings = Settings(data=data) if data is not None else Settings()
-    return Service(settings, read_only=read_only)
+    overrides: dict[str, Any] = dict(ctx.find_root().obj or {})
+    if data is not None:
+        overrides["data"] = data
+    return Settings(**overrides)
+
+
+def _service(ctx: typer.Context, data: Path | None, *, read_only: bool = False) -> Service:
+    from api.service import Service
+
+    return Service(_settings(ctx, data), read_only=read_only)
 
 
 @app.command()
 @friendly
 def ingest(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the bundled corpus.")] = None,
     data: DataOpt = None,
 ) -> None:
@@ -175,7 +184,7 @@ def ingest(
     With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
     parent folder of a PATH supplies what is known from outside the text.
     """
-    svc = _service(data)
+    svc = _service(ctx, data)
     with _progress_bars() as progress:
         docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=progress)
         ingested = count(1)
@@ -193,10 +202,10 @@ def ingest(
 
 @app.command()
 @friendly
-def remove(doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
+def remove(ctx: typer.Context, doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
            data: DataOpt = None) -> None:
     """Delete one document's named graph (its links are dropped at the next `policykg link`)."""
-    svc = _service(data)
+    svc = _service(ctx, data)
     svc.remove(doc)
     typer.echo(f"removed {doc}")
     svc.close()
@@ -205,6 +214,7 @@ def remove(doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangz
 @app.command()
 @friendly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL query, @FILE, or @NAME of a cookbook query (see `policykg queries`).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | tsv | table | xml (SELECT/ASK); ttl | jsonld | nt (CONSTRUCT/DESCRIBE).")] = "table",
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE for a cookbook query's parameter.")] = None,
@@ -214,8 +224,8 @@ def sparql(
     from api.render import serialize
     from graph.queries import load_query
 
-    params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
-    svc = _service(data, read_only=True)
+    params = _params(param or [])
+    svc = _service(ctx, data, read_only=True)
     if query.startswith("@"):
         path = Path(query[1:])
         if path.is_file():
@@ -228,6 +238,15 @@ def sparql(
     body, _ = serialize(result, fmt)
     sys.stdout.write(body.decode("utf-8"))
     svc.close()
+
+
+def _params(values: list[str]) -> dict[str, str]:
+    """``-p NAME=VALUE`` options as a dict; a value without ``=`` is an error, not silently dropped."""
+    bad = [v for v in values if "=" not in v or not v.split("=", 1)[0].strip()]
+    if bad:
+        raise InputError(f"-p takes NAME=VALUE, got {', '.join(repr(v) for v in bad)}.",
+                         hint="e.g. policykg sparql @document-tasks -p docId=DOCUMENT-ID")
+    return {name.strip(): value for name, value in (v.split("=", 1) for v in values)}
 
 
 @app.command()
@@ -244,23 +263,24 @@ def queries() -> None:
 @app.command()
 @friendly
 def export(
+    ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl | nt | trig | nq | jsonld")] = "trig",
     graph: Annotated[str | None, typer.Option("--graph", help="A document id, 'links' or 'ontology'; default: all data graphs.")] = None,
     data: DataOpt = None,
 ) -> None:
     """Write the graph (or one named graph) to stdout."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     sys.stdout.buffer.write(svc.store.export(fmt, graph))
     svc.close()
 
 
 @app.command()
 @friendly
-def validate(data: DataOpt = None) -> None:
+def validate(ctx: typer.Context, data: DataOpt = None) -> None:
     """Check the whole graph against the SHACL shapes; exit 1 with a report on violations."""
     from graph.validate import validate_store
 
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     report = validate_store(svc.store)
     svc.close()
     typer.echo(report.text())
@@ -270,9 +290,9 @@ def validate(data: DataOpt = None) -> None:
 
 @app.command()
 @friendly
-def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents, provisions, tasks, actions, targets, agencies, links and triples in the store."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     s = svc.store.stats()
     svc.close()
     if as_json:
@@ -285,10 +305,10 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
 
 @app.command()
 @friendly
-def link(data: DataOpt = None) -> None:
+def link(ctx: typer.Context, data: DataOpt = None) -> None:
     """Link every local provision to the national provisions it implements (and to similar
     provisions of other provinces); replaces the links graph in one transaction."""
-    svc = _service(data)
+    svc = _service(ctx, data)
     s = svc.link(progress=True)
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates "
@@ -300,12 +320,13 @@ def link(data: DataOpt = None) -> None:
 @app.command()
 @friendly
 def links(
+    ctx: typer.Context,
     from_iri: Annotated[str | None, typer.Option("--from", help="Only links from (or to) this provision IRI.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data: DataOpt = None,
 ) -> None:
     """List the computed links, best first."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     rows = svc.links(from_iri=from_iri)
     svc.close()
     if as_json:
@@ -320,6 +341,7 @@ def links(
 @app.command()
 @friendly
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Words to search for, Simplified or Traditional.")],
     level: Annotated[str | None, typer.Option(help="national | provincial | municipal")] = None,
     region: Annotated[str | None, typer.Option(help="e.g. 广东省 (matches its cities too)")] = None,
@@ -329,7 +351,7 @@ def search(
     data: DataOpt = None,
 ) -> None:
     """Hybrid (embedding + BM25) search over provisions and actions."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     hits = svc.search(query, k=k, level=level, region=region, doc_type=doc_type)
     svc.close()
     if as_json:
@@ -346,15 +368,17 @@ def search(
 @app.command("eval")
 @friendly
 def evaluate_cmd(
-    gold: Annotated[Path, typer.Option(help="Folder with links.toml and queries.toml.")] = Path("tests/data/gold"),
+    ctx: typer.Context,
+    gold: Annotated[Path | None, typer.Option(
+        help="Folder with links.toml and queries.toml. Default: $POLICYKG_GOLD or the repository's gold set.")] = None,
     data: DataOpt = None,
 ) -> None:
     """Retrieval quality on the gold set: recall@1/3/5 and MRR for dense, lexical and hybrid."""
     from search.evaluate import asserted_precision, evaluate, format_table, load_gold
 
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     index = svc.index()
-    cases = load_gold(gold, index)
+    cases = load_gold(gold or svc.settings.gold, index)
     scores = evaluate(index, cases)
     every, asserted, share = asserted_precision(index, cases)
     svc.close()
@@ -371,6 +395,7 @@ def evaluate_cmd(
 @app.command()
 @friendly
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     data: DataOpt = None,
@@ -378,9 +403,9 @@ def serve(
     """Serve the SPARQL endpoint, search, JSON-LD entities and the web page."""
     import uvicorn
 
-    if data is not None:
-        os.environ["POLICYKG_DATA"] = str(data)
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    from api.app import create_app
+
+    uvicorn.run(create_app(_settings(ctx, data)), host=host, port=port, log_level="info")
 
 
 def main() -> None:
