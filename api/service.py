@@ -8,7 +8,7 @@ from no longer match the graph's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +20,10 @@ from common.errors import InputError, NotFoundError, PolicyKGError
 from common.settings import Settings, get_settings
 from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
-from ingest.manifest import Entry, read_manifest
+from ingest.formats.importer import Import
+from ingest.manifest import Entry
 from ingest.model import Document
-from ingest.pipeline import parse_bytes, parse_file
+from ingest.pipeline import parse_bytes
 from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
@@ -128,15 +129,17 @@ class Service:
 
         return load_corpus(corpus or self.settings.corpus, progress=progress)
 
+    def import_paths(self, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None) -> Import:
+        """Files, folders and tables to parse; see ``ingest.formats.importer`` (problems are collected)."""
+        return Import(paths, columns=columns, max_bytes=self.settings.max_file_bytes)
+
     def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
-        """Files given on the command line; a manifest next to them is used when it lists them."""
-        docs = []
-        for path in paths:
-            if path.is_dir():
-                docs.extend(self.parse_corpus(path))
-                continue
-            meta = _manifest_entry(path)
-            docs.append(parse_file(path, meta=meta, max_bytes=self.settings.max_file_bytes))
+        """Every document in ``paths``, or an error naming the first file or row that could not be read."""
+        job = self.import_paths(paths)
+        docs = list(job.documents())
+        failed = [p for p in job.problems if p.skipped]
+        if failed:
+            raise InputError(str(failed[0]), hint=f"{len(failed)} file(s) or row(s) could not be read.")
         return docs
 
     def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
@@ -270,14 +273,6 @@ class Service:
         return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
                 "tasks": list(tasks.values())}
 
-
-
-def _manifest_entry(path: Path) -> Entry | None:
-    for parent in path.resolve().parents:
-        if (parent / "manifest.toml").is_file():
-            rel = str(path.resolve().relative_to(parent))
-            return next((e for e in read_manifest(parent) if e.file == rel), None)
-    return None
 
 
 def _link_triples(link: Link, *, generated: str, store: GraphStore) -> list[Any]:
