@@ -16,7 +16,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from common.errors import InputError, PolicyKGError
+from common.errors import EmptyInputError, InputError, PolicyKGError
 from ingest.formats import columns
 from ingest.formats.archive import check_zip
 from ingest.formats.records import Problem, Record, checked, slug
@@ -96,7 +96,9 @@ def _record(row: Sequence[object], cols: Mapping[str, int], sheet: Sheet, *, num
     if size > max_bytes:
         raise InputError(f"the text cell is {size:,} bytes, over the limit of {max_bytes:,}; refused.",
                          hint="Split the document or raise the limit (POLICYKG_MAX_FILE_BYTES).")
-    text = checked(text, "the text cell", what="text")
+    if not text.strip():
+        raise EmptyInputError("the text cell is empty.")
+    text = checked(text, "the text cell")
     where = f"{sheet.where}, row {number}"
     meta, notes = columns.entry(row, cols, sheet.headers, origin=where)
     given = row[cols["id"]] if "id" in cols and cols["id"] < len(row) else None

@@ -77,7 +77,7 @@ def test_bad_rows_are_reported_with_their_row_and_the_rest_goes_in(tmp_path: Pat
     assert [d.id for d in job.documents()] == ["n1", "n6"]
     reasons = {p.row: p.reason for p in job.problems}
     assert set(reasons) == {3, 4, 5, 6}
-    assert "no text" in reasons[3]
+    assert reasons[3] == "the text cell is empty."
     assert "looks binary" in reasons[4]
     assert "no Chinese characters" in reasons[5]
     assert "360,000 bytes, over the limit of 200,000" in reasons[6]
