@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -16,6 +18,9 @@ from common.errors import InputError, PolicyKGError
 
 if TYPE_CHECKING:
     from api.service import Service
+    from ingest.formats.records import Problem
+    from ingest.model import Document
+    from ingest.pipeline import Progress
 
 app = typer.Typer(
     name="policykg",
@@ -130,6 +135,23 @@ def options(
         os.environ["POLICYKG_STORE"] = store
 
 
+@contextmanager
+def _progress_bars() -> Iterator[Progress]:
+    """A ``progress(stage, done, total)`` callback drawing one transient bar per stage."""
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
+
+    with Bars(transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Data directory (graph store, model, index). Default: $POLICYKG_DATA or ./data."),
@@ -184,13 +206,16 @@ def ingest(
              "region": region_col, "id": id_col, "doc_number": number_col, "source": source_col}
     mapping.update({k: v for k, v in given.items() if v})
     svc = _service(data)
-    if paths:
-        summary, problems = _ingest_paths(svc, paths, mapping)
-    else:
-        summary, problems = svc.ingest(svc.parse_corpus(progress=True)).to_dict(), []
+    problems: list[Problem] = []
+    with _progress_bars() as progress:
+        if paths:
+            s, problems = _ingest_paths(svc, paths, mapping, progress=progress)
+        else:
+            docs = svc.parse_corpus(progress=progress)
+            ingested = count(1)
+            s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs))).to_dict()
     for line in summarize(problems):
         typer.secho(line, fg=typer.colors.YELLOW if line.startswith("skipped") else None, err=True)
-    s = summary
     skipped = sum(p.skipped for p in problems)
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
@@ -210,29 +235,27 @@ def ingest(
 INGEST_BATCH = 500  # documents written per call: bounds memory on large tables
 
 
-def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *,
+                  progress: Progress) -> tuple[dict[str, Any], list[Problem]]:
     """Stream the documents of ``paths`` into the store in batches, with a progress bar over records."""
-    from rich.progress import Progress
-
-    from graph.backend import IngestSummary
+    from graph.store import IngestSummary
 
     job = svc.import_paths(paths, columns=mapping)
     totals: dict[str, Any] = IngestSummary().to_dict()
-    batch = []
+    batch: list[Document] = []
+    total, done = job.estimate(), count(1)
 
     def flush() -> None:
         for key, value in svc.ingest(batch).to_dict().items():
             totals[key] = value if isinstance(value, str) else totals.get(key, 0) + value
         batch.clear()
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("importing", total=job.estimate())
-        for doc in job.documents(on_record=lambda: bar.advance(task)):
-            batch.append(doc)
-            if len(batch) >= INGEST_BATCH:
-                flush()
-        if batch:
+    for doc in job.documents(on_record=lambda: progress("importing", next(done), total)):
+        batch.append(doc)
+        if len(batch) >= INGEST_BATCH:
             flush()
+    if batch:
+        flush()
     if job.other_files:
         others = ", ".join(f"{n} {suffix}" for suffix, n in sorted(job.other_files.items()))
         typer.echo(f"not documents, left alone: {others}", err=True)
@@ -328,7 +351,7 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
         return
     for name, n in s.counts.items():
         typer.echo(f"{name:<12}{n:>8}")
-    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'graph state':<12}{s.graph_state:>8}")
+    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'write state':<12}{s.write_state:>8}")
 
 
 @app.command()
