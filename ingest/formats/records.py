@@ -35,6 +35,8 @@ class Problem:
     row: int | None = None  # the row (header = 1) or line of a table
 
     def __str__(self) -> str:
+        if self.row is None and self.reason.startswith(self.where):  # the message already names the file
+            return self.reason
         return f"{self.where}{'' if self.row is None else f', row {self.row}'}: {self.reason}"
 
 

@@ -127,14 +127,27 @@ def _xlsx(path: Path) -> Iterator[Sheet]:
     wb = _open_workbook(path)
     try:
         for ws in wb.worksheets:
-            rows = ((n, r) for n, r in enumerate(ws.iter_rows(values_only=True), start=1))
-            header = next(((n, r) for n, r in rows if any(c not in (None, "") for c in r)), None)
-            if header is None:
-                continue  # an empty sheet
-            yield Sheet(f"{path}, sheet {ws.title!r}", f"{slug(path.stem)}-{slug(ws.title) or 'sheet'}",
-                        list(header[1]), rows, "xlsx cell")
+            header, rows = _split_header(enumerate(ws.iter_rows(values_only=True), start=1))
+            if header is not None:  # else an empty sheet
+                yield Sheet(f"{path}, sheet {ws.title!r}", f"{slug(path.stem)}-{slug(ws.title) or 'sheet'}",
+                            header, rows, "xlsx cell")
     finally:
         wb.close()
+
+
+def _split_header(rows: Iterator[tuple[int, Sequence[object]]]
+                  ) -> tuple[list[object] | None, Iterator[tuple[int, Sequence[object]]]]:
+    """The header row and the rows after it. A caption above the header (one merged cell such as
+    "2023年政策文件汇总") is skipped when a row with more cells follows within the first ten."""
+    ahead = []
+    for n, row in islice(rows, 10):
+        filled = sum(c is not None and str(c).strip() != "" for c in row)
+        if filled:
+            ahead.append((n, row, filled))
+    if not ahead:
+        return None, rows
+    at = next((i for i, (_, _, filled) in enumerate(ahead) if filled > 1), 0)
+    return list(ahead[at][1]), chain(((n, r) for n, r, _ in ahead[at + 1:]), rows)
 
 
 def _text_stream(path: Path) -> io.TextIOWrapper:
@@ -153,10 +166,9 @@ def _csv(path: Path) -> Iterator[Sheet]:
         first = f.readline()
         delimiter = max(",\t;", key=first.count) if path.suffix.lower() != ".tsv" else "\t"
         reader = csv.reader(chain([first], f), delimiter=delimiter)
-        numbered = enumerate(_guarded(reader, path), start=1)
-        header = next(((n, r) for n, r in numbered if any(c.strip() for c in r)), None)
+        header, rows = _split_header(enumerate(_guarded(reader, path), start=1))
         if header is not None:
-            yield Sheet(str(path), slug(path.stem), list(header[1]), numbered, "csv cell")
+            yield Sheet(str(path), slug(path.stem), header, rows, "csv cell")
 
 
 def _guarded(reader: Iterator[list[str]], path: Path) -> Iterator[list[str]]:

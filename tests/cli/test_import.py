@@ -27,7 +27,7 @@ def test_nothing_readable_exits_2_with_every_reason(tmp_path: Path) -> None:
     run = policykg("ingest", str(folder), "--data", str(tmp_path / "data"))
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
-    assert f"skipped: {folder / 'empty.txt'}: " in run.stderr
+    assert f"skipped: {folder / 'empty.txt'} is empty." in run.stderr
     assert f"skipped: {folder / 'table.csv'}, row 2: the text cell is empty." in run.stderr
     assert "ingested 0 documents" in run.stdout
     assert "Nothing was ingested" in run.stderr

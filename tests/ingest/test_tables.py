@@ -174,3 +174,11 @@ def test_the_original_real_corpus_spreadsheet_reads_in_full() -> None:
     assert not job.problems
     assert all(r.meta is not None and r.meta.date and r.meta.source for r in records)
     assert all(r.meta is not None and not r.meta.title and not r.meta.issuer for r in records)  # English only
+
+
+def test_a_caption_above_the_header_is_not_taken_for_it(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "汇总.xlsx", {"Sheet1": [["2023年纺织政策文件汇总"], [], ["标题", "正文"],
+                                                        ["甲", _text(NOTICE)], ["乙", _text(PLAN)]]})
+    job = Import([path])
+    assert [(d.id, d.metadata.title) for d in job.documents()] == [("hui-zong-sheet1-4", "甲"), ("hui-zong-sheet1-5", "乙")]
+    assert not job.problems
