@@ -1,6 +1,7 @@
 """Tables -> one record per row: .xlsx (every sheet, streamed read-only), .csv/.tsv and .jsonl.
 
-The first non-empty row of a sheet or CSV is its header; JSON Lines objects are matched by key.
+The first non-empty row of a sheet or CSV is its header (a one-cell caption above it is skipped);
+JSON Lines objects are matched by key.
 A row's id is its id column when there is one, else the file, sheet and row number (the number a
 spreadsheet shows, header = 1), so re-importing the same table replaces the same documents.
 """
@@ -151,8 +152,11 @@ def _split_header(rows: Iterator[tuple[int, Sequence[object]]]
 
 
 def _text_stream(path: Path) -> io.TextIOWrapper:
-    with path.open("rb") as f:
-        head = f.read(1 << 16)
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}.", hint="Check the path and its permissions.") from e
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path} looks binary (it contains NUL bytes), not a text table.",
                          hint="Export the table as UTF-8 CSV or JSON Lines.")
