@@ -57,30 +57,34 @@ class Import:
 
     def documents(self, *, on_record: Callable[[], None] | None = None) -> Iterator[Document]:
         """Parsed documents, one per file or table row; ``on_record`` is called after each attempt."""
-        for record in self.records():
-            doc = self._parse(record)
-            if doc is not None:
+        for item in self._read():
+            if isinstance(item, Problem):
+                self.problems.append(item)
+            elif (doc := self._parse(item)) is not None:
                 yield doc
             if on_record is not None:
                 on_record()
 
     def records(self) -> Iterator[Record]:
+        """The records read, unparsed; what could not be read goes to ``problems``."""
+        for item in self._read():
+            if isinstance(item, Problem):
+                self.problems.append(item)
+            else:
+                yield item
+
+    def _read(self) -> Iterator[Record | Problem]:
         for source in self.sources:
             if source.path.suffix.lower() in table.SUFFIXES:
-                for item in table.read(source.path, explicit=self.columns, max_bytes=self.max_bytes):
-                    if isinstance(item, Problem):
-                        self.problems.append(item)
-                    else:
-                        yield item
+                yield from table.read(source.path, explicit=self.columns, max_bytes=self.max_bytes)
                 continue
-            origin = source.rel or str(source.path)
             try:
                 raw, fmt = FILE_READERS[source.path.suffix.lower()](source.path, max_bytes=self.max_bytes)
             except PolicyKGError as e:
-                self.problems.append(Problem(str(source.path), _message(e)))
+                yield Problem(str(source.path), _message(e))
                 continue
-            yield Record(raw=raw, origin=origin, doc_id=slug(source.path.stem) or "document", fmt=fmt,
-                         meta=source.meta)
+            yield Record(raw=raw, origin=source.rel or str(source.path), doc_id=slug(source.path.stem) or "document",
+                         fmt=fmt, meta=source.meta)
 
     def _parse(self, record: Record) -> Document | None:
         taken = self._ids.get(record.doc_id)
