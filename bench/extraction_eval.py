@@ -76,15 +76,20 @@ def _likeness(a: str, b: str) -> float:
 
 
 def _pair(gold: list[dict], predicted: list, same: Callable, score: Callable) -> list[tuple[dict, object]]:
-    """Greedy one-to-one pairing: for each gold item, the most alike unpaired prediction."""
-    free = list(predicted)
+    """One-to-one pairing, most alike pairs first (so one good pair is not spent on a poor one)."""
+    candidates = sorted(
+        ((score(g, p), gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(predicted) if same(g, p)),
+        key=lambda c: (c[0], -c[1], -c[2]),
+        reverse=True,
+    )
+    used_g: set[int] = set()
+    used_p: set[int] = set()
     pairs = []
-    for g in gold:
-        candidates = [p for p in free if same(g, p)]
-        if candidates:
-            best = max(candidates, key=lambda p: score(g, p))
-            free.remove(best)
-            pairs.append((g, best))
+    for _, gi, pi in candidates:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            pairs.append((gold[gi], predicted[pi]))
     return pairs
 
 
@@ -196,7 +201,7 @@ def main() -> None:
     rows = report(results)
     print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else format_rows(rows))
     if args.errors:
-        for corpus, splits in results.items():
+        for splits in results.values():
             for split, (targets, agencies) in splits.items():
                 if split != "test":
                     print(*targets.errors, *agencies.errors, sep="\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ingest import agencies, extract
+from ingest import agencies, extract, targets
 from ingest.manifest import Entry, read_manifest
 from ingest.metadata import Header, doc_type, read_header
 from ingest.model import Agency, Document, Metadata, Provision
@@ -67,14 +67,33 @@ def parse_text(raw: str, *, path: str, encoding: str = "utf-8", meta: Entry | No
         doc.citations = list(extract.citations(text[head.body_start : preamble_end], head.body_start))
     doc.agencies = list(_document_agencies(doc, head))
     region = metadata.region if metadata.region and metadata.region != "全国" else None
-    for prov in doc.provisions:
-        _extract_into(prov, region=region)
+    for prov, scope in _section_scopes(doc.provisions):
+        _extract_into(prov, region=region, scope=scope)
     return doc
 
 
-def _extract_into(prov: Provision, *, region: str | None) -> None:
+_PAST = "past"  # the scope of a status section (发展现状): its numbers are no targets
+
+
+def _section_scopes(provisions: list[Provision]) -> Iterator[tuple[Provision, str | None]]:
+    """Each provision with the deadline its enclosing sections set (到2025年 in 主要目标 governs
+    the items under it), or ``_PAST`` inside a status section."""
+    stack: list[tuple[list[str], str]] = []
+    for prov in provisions:
+        while stack and prov.path[: len(stack[-1][0])] != stack[-1][0]:
+            stack.pop()
+        scope = stack[-1][1] if stack else None
+        if scope != _PAST and targets.is_status_heading(prov.heading or prov.text[:20]):
+            scope = _PAST
+        yield prov, scope
+        own = _PAST if scope == _PAST else targets.last_deadline(prov.text)
+        if own:
+            stack.append((prov.path, own))
+
+
+def _extract_into(prov: Provision, *, region: str | None, scope: str | None) -> None:
     prov.citations = list(extract.citations(prov.text, prov.start))
-    prov.targets = list(extract.targets(prov.text, prov.start))
+    prov.targets = [] if scope == _PAST else list(extract.targets(prov.text, prov.start, scope=scope))
     prov.actions = list(extract.actions(prov.text, prov.start))
     found = list(agencies.responsibility_clauses(prov.text, prov.start, region=region))
     taken = {(a.start, a.end) for a in found}
