@@ -32,7 +32,7 @@ _BASE_UNITS = sorted(
 )
 UNIT = rf"(?:万亿|亿|万|千)?(?:{'|'.join(_BASE_UNITS)})|万亿|亿"
 _PRE = (
-    "不少于|不低于|不超过|不高于|超过|达到|突破|力争|确保|约|近|超|低于|高于|"
+    "不[宜应]?(?:少于|低于|超过|高于|多于)|超过|达到|突破|力争|确保|约|近|超|低于|高于|"
     "下降|降低|减少|压减|缩短|提高|提升|增长|增加"
 )
 _QUANTITY = re.compile(
@@ -103,6 +103,7 @@ def targets(text: str, offset: int, *, scope: str | None = None) -> Iterator[Tar
         found = _hits(s)
         hits = [h for h in found if not _is_not_a_target(s, found, h)]
         comparators: list[Comparator] = []
+        last_subject = ""
         for i, h in enumerate(hits):
             at = sentence.start() + h.start
             deadline = next((iso for pos, iso in reversed(marks) if pos < at), scope)
@@ -112,6 +113,7 @@ def targets(text: str, offset: int, *, scope: str | None = None) -> Iterator[Tar
             comparator = _comparator(s, hits, i, comparators)
             comparators.append(comparator)
             subject, baseline = _subject(s, hits, i)
+            subject = last_subject = subject or last_subject  # 不少于5项、不超过20项: one subject
             yield Target(
                 quantity=h.quantity,
                 unit=h.unit,
@@ -162,18 +164,21 @@ def _is_not_a_target(s: str, hits: list[_Hit], h: _Hit) -> bool:
 
 
 def _qualifies_previous(s: str, hits: list[_Hit], h: _Hit) -> bool:
-    """10家营业收入超100亿元: the amount says which firms are counted, it is no target itself."""
-    earlier = [x for x in hits if x.end <= h.start]
-    if not earlier:
+    """An amount that says which firms are counted is no target itself: 10家营业收入超100亿元,
+    收入首次突破100亿元的企业15家."""
+    if not h.unit.endswith(("元", "%")):
         return False
-    between = s[earlier[-1].end : h.start]
-    return (
-        bool(between)
-        and not re.search(rf"[{_LIST_JOIN}，；：]", between)
-        and earlier[-1].post is None
-        and not earlier[-1].unit.endswith(("元", "%"))
-        and h.unit.endswith(("元", "%"))
-    )
+    earlier = [x for x in hits if x.end <= h.start]
+    later = [x for x in hits if x.start >= h.end]
+    if earlier:
+        between = s[earlier[-1].end : h.start]
+        if between and not re.search(rf"[{_LIST_JOIN}，；：]", between) and earlier[-1].post is None \
+                and not earlier[-1].unit.endswith(("元", "%")):
+            return True
+    if later:
+        between = s[h.end : later[0].start]
+        return bool(re.fullmatch(r"的[\u4e00-\u9fff]{1,12}", between)) and not later[0].unit.endswith(("元", "%"))
+    return False
 
 
 def _comparator(s: str, hits: list[_Hit], i: int, earlier: list[Comparator]) -> Comparator:
@@ -192,12 +197,21 @@ def _comparator(s: str, hits: list[_Hit], i: int, earlier: list[Comparator]) -> 
 
 
 def _own_comparator(pre: str | None, post: str | None) -> Comparator | None:
-    if post in ("以上",) or pre in ("不少于", "不低于", "力争", "确保", "达到"):
+    """The word after the number wins (达到60项左右 is about 60, not at least 60)."""
+    if post == "以上":
         return "atLeast"
-    if post in ("左右", "上下") or pre in ("约", "近"):
+    if post in ("左右", "上下"):
         return "approximately"
-    if post in ("以内", "以下") or pre in ("不超过", "不高于"):
+    if post in ("以内", "以下"):
         return "atMost"
+    if pre is None:
+        return None
+    if re.fullmatch(r"不[宜应]?(?:超过|高于|多于)", pre):
+        return "atMost"
+    if re.fullmatch(r"不[宜应]?(?:少于|低于)", pre) or pre in ("力争", "确保", "达到"):
+        return "atLeast"
+    if pre in ("约", "近"):
+        return "approximately"
     if pre in ("超过", "超", "过", "突破", "高于"):
         return "moreThan"
     if pre == "低于":
@@ -226,7 +240,7 @@ def _subject(s: str, hits: list[_Hit], i: int) -> tuple[str, str | None]:
         return after[:40], baseline.group("year") if baseline else None
     before = _DEADLINE.sub("", _BASELINE.sub("", before))
     before = re.sub(r"^(?:力争|确保|并)+", "", before.strip("，、 "))
-    before = re.sub(rf"(?:{_PRE}|实现)+$", "", before)
+    before = re.sub(rf"(?:{_PRE}|实现|(?:稳定|保持|控制)在)+$", "", before)
     return before.strip("，、 ")[-40:], baseline.group("year") if baseline else None
 
 
