@@ -32,7 +32,12 @@ _SLACK = 6  # columns a full line may fall short of the width (punctuation, digi
 
 def unwrap(mt: MappedText) -> MappedText:
     """Join PDF-wrapped lines and drop page furniture (when wrapped); drop blanks around digits."""
-    mt = mt.apply((m.start(), m.end(), "") for m in _DIGIT_BLANKS.finditer(mt.text))
+    mt = _join_lines(mt)
+    return mt.apply((m.start(), m.end(), "") for m in _DIGIT_BLANKS.finditer(mt.text))
+
+
+def _join_lines(mt: MappedText) -> MappedText:
+    """Lines run on when the text is wrapped (widths measured as printed, blanks included)."""
     lines = [_Line(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]+", mt.text) if m.group().strip()]
     width = _wrap_width(lines)
     if width is None:
