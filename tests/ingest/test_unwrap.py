@@ -41,7 +41,7 @@ def pdf_like(text: str, *, columns: int = 70, lines_per_page: int = 30, header: 
         out.append(line)
     paged: list[str] = []
     for n, start in enumerate(range(0, len(out), lines_per_page), start=1):
-        paged += out[start : start + lines_per_page] + [f"- {n} -", header]
+        paged += [*out[start:start + lines_per_page], f"- {n} -", header]
     return "\n".join(paged)
 
 
