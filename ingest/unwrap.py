@@ -20,19 +20,30 @@ from itertools import pairwise
 
 from ingest.textmap import MappedText
 
-_CJK = r"\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
-_DIGIT_BLANKS = re.compile(rf"(?<=[{_CJK}])[ \t\xa0]+(?=[0-9A-Za-z.%])|(?<=[0-9A-Za-z%])[ \t\xa0]+(?=[{_CJK}])")
+_CJK = r"\u4e00-\u9fff"  # ideographs only: a blank beside punctuation is left alone (it may be unified later)
+_ALNUM = "0-9A-Za-z%０-９Ａ-Ｚａ-ｚ％"  # full-width forms too: they become ASCII later in normalize
+_DIGIT_BLANKS = re.compile(rf"(?<=[{_CJK}])[ \t\xa0]+(?=[{_ALNUM}.])|(?<=[{_ALNUM}])[ \t\xa0]+(?=[{_CJK}])")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—－–]\s*)?(?:\d{1,3}|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?)(?:\s*[-—－–])?\s*$")
 _CONTENTS = re.compile(r"[.．·…]{6,}\s*\d{0,3}\s*$")
 # A line that opens a new unit: a numbered heading, a dash item, a 专栏 box, an article.
 _OPENS_UNIT = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d)|——|专栏|第[一二三四五六七八九十百]+[章条节部])")
 _WRAPPED_SHARE = 0.5  # share of lines that fill the page width for the text to count as wrapped
+_MIN_LINES = 10  # fewer full lines than this is no evidence of a page layout
+_MIN_WIDTH, _MAX_WIDTH = 40, 120  # columns of a printed page: 20 to 60 Chinese characters
+_MAX_PASSES = 3
 _SLACK = 6  # columns a full line may fall short of the width (punctuation, digits, a word kept whole)
 
 
 def unwrap(mt: MappedText) -> MappedText:
-    """Join PDF-wrapped lines and drop page furniture (when wrapped); drop blanks around digits."""
-    mt = _join_lines(mt)
+    """Join PDF-wrapped lines and drop page furniture (when wrapped); drop blanks around digits.
+
+    Joining runs until nothing changes, so a second normalization finds nothing left to join.
+    """
+    for _ in range(_MAX_PASSES):
+        joined = _join_lines(mt)
+        if joined.text == mt.text:
+            break
+        mt = joined
     return mt.apply((m.start(), m.end(), "") for m in _DIGIT_BLANKS.finditer(mt.text))
 
 
@@ -42,11 +53,12 @@ def _join_lines(mt: MappedText) -> MappedText:
     width = _wrap_width(lines)
     if width is None:
         return mt
-    repeated = _running_headers(lines)
-    kept = [line for line in lines if not _is_furniture(line.text, repeated)]
+    headers = _running_headers(lines)
+    kept = [line for line in lines if not _PAGE_NUMBER.match(line.text) and not _CONTENTS.search(line.text)
+            and line.text.strip() not in headers]
     edits = [(0, kept[0].start, "")] if kept else []
     for a, b in pairwise(kept):
-        runs_on = _display_width(a.text) >= width - _SLACK and not _OPENS_UNIT.match(b.text)
+        runs_on = _fills(a.text, width) and not _OPENS_UNIT.match(b.text)
         edits.append((a.end, b.start, "" if runs_on else "\n"))
     if kept:
         edits.append((kept[-1].end, len(mt.text), "\n" if mt.text.endswith("\n") else ""))
@@ -61,27 +73,35 @@ class _Line:
 
 
 def _display_width(line: str) -> int:
-    """Width as laid out on the page: a Chinese character takes two columns, a digit one."""
-    return sum(1 if ord(ch) < 0x2E80 else 2 for ch in line.strip())
+    """Width as laid out on the page: a Chinese character or punctuation mark takes two columns,
+    a digit or Latin letter one. Measured as the line will read once normalized (ASCII
+    punctuation full-width, no blanks around digits), so a second pass measures the same."""
+    line = _DIGIT_BLANKS.sub("", line.strip())
+    return sum(2 if ord(ch) >= 0x2E80 or ch in ",.;:!?()" else 1 for ch in line)
+
+
+def _fills(line: str, width: int) -> bool:
+    """The line ends at the page width: the break is the layout's, not the author's."""
+    return width - _SLACK <= _display_width(line) <= width + _SLACK
 
 
 def _wrap_width(lines: list[_Line]) -> int | None:
     """The page width when most lines fill it (a wrapped text), else None."""
     widths = [_display_width(line.text) for line in lines if len(line.text.strip()) >= 8]
-    if len(widths) < 20:
+    if len(widths) < _MIN_LINES:
         return None
     width = Counter(widths).most_common(1)[0][0]
-    full = sum(1 for w in widths if width - _SLACK <= w <= width + 2)
-    return width if full / len(widths) >= _WRAPPED_SHARE and width <= 120 else None
+    full = sum(1 for w in widths if width - _SLACK <= w <= width + _SLACK)
+    wrapped = full >= _MIN_LINES and full / len(widths) >= _WRAPPED_SHARE and _MIN_WIDTH <= width <= _MAX_WIDTH
+    return width if wrapped else None
 
 
 def _running_headers(lines: list[_Line]) -> set[str]:
-    """Short lines repeated on many pages (a document title printed in every page head)."""
-    counts = Counter(line.text.strip() for line in lines if len(line.text.strip()) <= 40)
-    return {text for text, n in counts.items() if n >= 3 and not _OPENS_UNIT.match(text)}
-
-
-def _is_furniture(line: str, repeated: set[str]) -> bool:
-    """A page number, a running header or a contents line: not part of any sentence."""
-    stripped = line.strip()
-    return bool(_PAGE_NUMBER.match(stripped) or _CONTENTS.search(stripped) or stripped in repeated)
+    """Short lines repeated next to page numbers (a title printed at the head of every page)."""
+    near_page_number: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        neighbours = lines[max(0, i - 1) : i] + lines[i + 1 : i + 2]
+        text = line.text.strip()
+        if len(text) <= 40 and not _PAGE_NUMBER.match(text) and any(_PAGE_NUMBER.match(n.text) for n in neighbours):
+            near_page_number[text] += 1
+    return {text for text, n in near_page_number.items() if n >= 3 and not _OPENS_UNIT.match(text)}

@@ -21,7 +21,7 @@ PLANS = [
 
 
 def _width(ch: str) -> int:
-    return 1 if ord(ch) < 0x2E80 else 2
+    return 2 if ord(ch) >= 0x2E80 or ch in ",.;:!?()" else 1  # as printed: punctuation full-width
 
 
 def pdf_like(text: str, *, columns: int = 70, lines_per_page: int = 30, header: str = "政策文件") -> str:
@@ -100,3 +100,16 @@ def test_blanks_around_digits_go_everywhere_with_offsets() -> None:
     assert mt.text == "到2025年，建成120个平台。"
     start = mt.text.index("120")
     assert mt.raw_span(start, start + 3) == (12, 16)  # up to the next kept character
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_normalizing_a_pdf_like_copy_twice_changes_nothing(name: str) -> None:
+    from ingest.normalize import normalize
+
+    once = normalize(pdf_like((CORPUS / name).read_text(encoding="utf-8"))).text
+    assert normalize(once).text == once
+
+
+def test_short_repeated_lines_are_not_a_page_layout() -> None:
+    raw = "\n".join(["关于推动纺织行业高质量发展的通知", *(["第一部分总体要求"] * 40)])
+    assert unwrap(MappedText.identity(raw)).text == raw
