@@ -129,6 +129,7 @@ class Document:
     citations: list[Citation] = field(default_factory=list)  # preamble citations
     repairs: list[Repair] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # manifest vs text disagreements
+    body: tuple[int, int] | None = None  # the running text: after the header, before the signature
     preamble: tuple[int, int] | None = None
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:

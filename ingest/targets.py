@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ingest.model import Comparator, Target
+from ingest.model import Comparator, Provision, Target
 
 _BASE_UNITS = sorted(
     ["元", "美元", "吨", "千瓦时", "千瓦", "立方米", "平方米", "公里", "件", "家", "个", "名", "位", "项", "条", "座",
@@ -77,6 +77,25 @@ def is_status_heading(heading: str | None) -> bool:
     """A section that describes the past (发展现状, 面临形势): its numbers are not targets."""
     head = (heading or "")[:20]
     return bool(_STATUS_HEADING.search(head)) and not re.search(r"目标|要求|任务|思路|措施|行动", head)
+
+
+PAST = "past"  # the scope of a status section (发展现状): its numbers are no targets
+
+
+def section_scopes(provisions: list[Provision]) -> Iterator[tuple[Provision, str | None]]:
+    """Each provision with the deadline its enclosing sections set, or ``PAST`` inside a status
+    section. A section's last deadline holds for every provision nested under it."""
+    stack: list[tuple[list[str], str]] = []
+    for prov in provisions:
+        while stack and prov.path[: len(stack[-1][0])] != stack[-1][0]:
+            stack.pop()
+        scope = stack[-1][1] if stack else None
+        if scope != PAST and is_status_heading(prov.heading or prov.text[:20]):
+            scope = PAST
+        yield prov, scope
+        own = PAST if scope == PAST else last_deadline(prov.text)
+        if own:
+            stack.append((prov.path, own))
 
 
 def deadline_marks(text: str) -> Iterator[tuple[int, str]]:

@@ -23,10 +23,14 @@ from ingest.textmap import MappedText
 _CJK = r"\u4e00-\u9fff"  # ideographs only: a blank beside punctuation is left alone (it may be unified later)
 _ALNUM = "0-9A-Za-z%０-９Ａ-Ｚａ-ｚ％"  # full-width forms too: they become ASCII later in normalize
 _DIGIT_BLANKS = re.compile(rf"(?<=[{_CJK}])[ \t\xa0]+(?=[{_ALNUM}.])|(?<=[{_ALNUM}])[ \t\xa0]+(?=[{_CJK}])")
+_LINE_NUMBER = re.compile(r"0\d{1,2}")  # zero-padded item numbers of a 专栏 box: 01, 02
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—－–]\s*)?(?:\d{1,3}|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?)(?:\s*[-—－–])?\s*$")
 _CONTENTS = re.compile(r"[.．·…]{6,}\s*\d{0,3}\s*$")
 # A line that opens a new unit: a numbered heading, a dash item, a 专栏 box, an article.
-_OPENS_UNIT = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d)|——|专栏|第[一二三四五六七八九十百]+[章条节部])")
+_OPENS_UNIT = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d)|0\d{1,2}\s|——|专栏|"
+    r"第[一二三四五六七八九十百]+[章条节部])"
+)
 _WRAPPED_SHARE = 0.5  # share of lines that fill the page width for the text to count as wrapped
 _MIN_LINES = 10  # fewer full lines than this is no evidence of a page layout
 _MIN_WIDTH, _MAX_WIDTH = 40, 120  # columns of a printed page: 20 to 60 Chinese characters
@@ -44,7 +48,7 @@ def unwrap(mt: MappedText) -> MappedText:
         if joined.text == mt.text:
             break
         mt = joined
-    return mt.apply((m.start(), m.end(), "") for m in _DIGIT_BLANKS.finditer(mt.text))
+    return mt.apply((m.start(), m.end(), "") for m in _DIGIT_BLANKS.finditer(mt.text) if not _numbers_line(mt.text, m.start()))
 
 
 def _join_lines(mt: MappedText) -> MappedText:
@@ -63,6 +67,11 @@ def _join_lines(mt: MappedText) -> MappedText:
     if kept:
         edits.append((kept[-1].end, len(mt.text), "\n" if mt.text.endswith("\n") else ""))
     return mt.apply(e for e in edits if mt.text[e[0] : e[1]] != e[2])
+
+
+def _numbers_line(text: str, pos: int) -> bool:
+    """The blank at ``pos`` follows an item number that opens its line (``01 关键核心技术``): keep it."""
+    return bool(_LINE_NUMBER.fullmatch(text, text.rfind("\n", 0, pos) + 1, pos))
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,14 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import opencc
 
-from ingest.segment import search_tokens
+from ingest.script import t2s
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -33,6 +30,7 @@ from search.dense import (
     check_saved,
 )
 from search.lexical import LexicalIndex
+from search.tokenize import search_tokens
 from search.units import SearchError, Unit, check_units
 
 if TYPE_CHECKING:
@@ -42,31 +40,17 @@ RRF_K = 60
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
-class QueryError(SearchError):
+class SearchQueryError(SearchError):
     """The query cannot be searched (empty, or needs a retriever that is not loaded)."""
 
     code = "bad-search-query"
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-_t2s_lock = threading.Lock()
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified, the script the index holds (OpenCC is not thread-safe)."""
-    with _t2s_lock:
-        return _t2s().convert(text)
-
-
 def prepare_query(query: str) -> str:
     """The query as both retrievers see it: Simplified, whitespace collapsed."""
-    text = re.sub(r"\s+", " ", to_simplified(query)).strip()
+    text = re.sub(r"\s+", " ", t2s(query)).strip()
     if not text:
-        raise QueryError("The query is empty; type a few words to search for.")
+        raise SearchQueryError("The query is empty; type a few words to search for.")
     return text
 
 
@@ -325,7 +309,7 @@ class HybridIndex:
         if mode in ("hybrid", "dense"):
             if vector is None:
                 if self.embedder is None:
-                    raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
+                    raise SearchQueryError("Dense search needs the embedding model; load the index with an embedder.")
                 vector = self.embedder.embed_queries([text])[0]
             dense_hits = self.dense.search(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):
