@@ -72,7 +72,7 @@ PARTY_ALIASES: dict[str, str] = {
     "金融办": "金融委员会办公室",
     "编办": "机构编制委员会办公室",
 }
-ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会)"
+ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会|(?<!公)司)"  # 司: a ministry's department (科技司), not a 公司
 # A whole name (not free text) may also end in 办 (网信办), 馆 (档案馆) or 分行.
 _ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?(?:{ORG_SUFFIX}|办|馆|分行)$")
 _ORG_MENTION = re.compile(
@@ -98,6 +98,8 @@ def canonical(mention: str, *, region: str | None = None) -> str:
     中共山东省委网络安全和信息化委员会办公室, 济南市政府 is 济南市人民政府.
     """
     name = mention.strip().strip("等")
+    if name.startswith("中华人民共和国") and looks_like_agency(name[7:]):
+        name = name[7:]  # 中华人民共和国工业和信息化部 is 工业和信息化部
     if name in NATIONAL_ALIASES:
         return NATIONAL_ALIASES[name]
     vertical = re.fullmatch(r"(?P<place>[\u4e00-\u9fff]{2,3})(?P<body>金融监管局|证监局)", name)
@@ -123,6 +125,19 @@ def _place_for(prefix: str, region: str) -> str | None:
     if not m:
         return None
     return m.group("prov") if prefix == "省" else m.group("city")
+
+
+def split_joined(name: str) -> list[str]:
+    """Two agency names a copy ran together: 工业和信息化部办公厅国家标准化管理委员会办公室 -> both.
+
+    Split only before a name that starts like a new agency (国家…, 中国…, a ministry's 国务院…),
+    so 国家标准化管理委员会办公室 itself stays whole.
+    """
+    for m in re.finditer(r"(?<=[厅室部委局署院会])(?=国家|中国|中华人民共和国|国务院)", name):
+        head, rest = name[: m.start()], name[m.start() :]
+        if looks_like_agency(head) and looks_like_agency(rest):
+            return [head, *split_joined(rest)]
+    return [name]
 
 
 def split_names(segment: str) -> list[str]:
