@@ -67,26 +67,63 @@ Kind = Annotated[str | None, Query(description="Only provisions, or only actions
 K = Annotated[int, Query(ge=1, le=100, description="How many hits.")]
 
 
+PAGE_SIZE = 10
+
+
 @router.get("/search", response_model=list[HitModel], responses=errors_doc(400, 422, 503),
             summary="Hybrid search over provisions and actions")
 def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
-           doc_type: DocType = None, kind: Kind = None, k: K = 10) -> Response:
+           doc_type: DocType = None, kind: Kind = None, k: K = 10,
+           year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: documents of this year.")] = None,
+           page: Annotated[int, Query(ge=1, le=10, description="Page only: which page of documents.")] = 1) -> Response:
     """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
 
-    Without `q` there are no hits (a browser gets the empty search page).
+    Without `q` there are no hits (a browser gets the empty search page). A browser sees the hits
+    grouped by document, 10 documents a page, with facet counts.
     """
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:
-        hits = [h.to_dict() for h in service.search(q or "", k=k, level=level, region=region,
+        hits = [h.to_dict() for h in service.search(q or "", k=100 if html else k, level=level, region=region,
                                                     doc_type=doc_type, kind=kind)]
     if not html:
         return respond(request, "search.html", hits)
-    docs = service.documents()
-    options = {
-        "regions": sorted({d["region"] for d in docs if d["region"]}),
-        "types": sorted({d["doctype"] for d in docs if d["doctype"]}),
-    }
     form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",
-            "kind": kind or "", "k": k}
-    return respond(request, "search.html", hits, extra={"form": form, "options": options})
+            "kind": kind or "", "year": year or "", "page": page}
+    return respond(request, "search.html", hits,
+                   extra={"form": form, "ov": service.overview(), "results": by_document(hits, year=year, page=page)})
+
+
+def by_document(hits: list[dict[str, Any]], *, year: str | None, page: int) -> dict[str, Any]:
+    """Hits grouped by document, best document first, with a relevance a person reads (share of the
+    best fused score: 高 / 中 / 低), facet counts and one page of ``PAGE_SIZE`` documents.
+    (Stop-gap until the search API returns document-grouped hits itself.)"""
+    groups: dict[str, dict[str, Any]] = {}
+    for h in hits:
+        u = h["unit"]
+        if year and not (u["date"] or "").startswith(year):
+            continue
+        g = groups.setdefault(u["doc_id"], {"doc_id": u["doc_id"], "title": u["doc_title"], "number": u["doc_number"],
+                                            "level": u["level"], "region": u["region"], "date": u["date"],
+                                            "doc_type": u["doc_type"], "score": h["score"], "hits": []})
+        if len(g["hits"]) < 3:
+            g["hits"].append(h)
+    ranked = list(groups.values())
+    top = ranked[0]["score"] if ranked else 1.0
+    for g in ranked:
+        share = g["score"] / top if top else 0.0
+        g["relevance"] = round(100 * share)
+        g["band"] = "high" if share >= 0.8 else "medium" if share >= 0.6 else "low"
+    facets = {name: _facet(ranked, name) for name in ("level", "region", "date")}
+    pages = max(1, -(-len(ranked) // PAGE_SIZE))
+    return {"documents": ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "total": len(ranked),
+            "page": min(page, pages), "pages": pages, "facets": facets}
+
+
+def _facet(groups: list[dict[str, Any]], name: str) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for g in groups:
+        value = (g[name] or "")[:4] if name == "date" else g[name]
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
