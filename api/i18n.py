@@ -34,6 +34,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "csv": ("导出 CSV", "Export CSV"), "show_all": ("显示全部行列", "Show all rows and columns"),
     "tasks": ("任务", "tasks"), "covered": ("已落实", "taken up"), "sparql": ("SPARQL 查询", "SPARQL editor"),
     "high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"),
+    "hybrid": ("语义+关键词", "semantic+keyword"), "citation": ("引用", "citation"),
     "start_here": ("从这里开始", "Start here"),
     "coverage_entry": ("哪些地区落实了哪些国家任务？", "Which regions took up which national tasks?"),
     "sparql_entry": ("高级查询（SPARQL）", "Advanced queries (SPARQL)"),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import ServiceDep
 from api.render import csv_rows
 from api.routes.base import respond
+from ontology.regions import divisions
 
 router = APIRouter(tags=["links"])
 
@@ -91,4 +92,6 @@ def cell(request: Request, service: ServiceDep, doc_id: str, region: str) -> Res
     """The provisions of one region's documents aligned to the tasks of one national document."""
     links = service.document_links(service.document_iri(doc_id))
     groups = [g for g in links["implementedBy"] if g["regionCode"] == region]
-    return respond(request, "coverage_cell.html", {"document": doc_id, "region": region, "groups": groups})
+    known = divisions().by_code.get(region)
+    return respond(request, "coverage_cell.html", {"document": doc_id, "region": region,
+                                                   "regionName": known.name if known else region, "groups": groups})

@@ -14,7 +14,7 @@
       tooltip: { trigger: "item", formatter: (p) => `${p.name}: ${Number.isFinite(p.value) ? p.value : 0}` },
       visualMap: { min: 0, max, left: "left", bottom: 10, calculable: true, text: [String(max), "0"],
                    inRange: { color: ["#fef3f2", "#f97066", "#912018"] } },
-      series: [{ type: "map", map: "china-provinces", roam: false, data,
+      series: [{ type: "map", map: "china-provinces", roam: false, data, layoutCenter: ["50%", "58%"], layoutSize: "125%",
                  itemStyle: { areaColor: "#f2f4f7", borderColor: "#98a2b3" },
                  emphasis: { label: { show: true }, itemStyle: { areaColor: "#fdb022" } } }],
     });
