@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,17 +17,15 @@ from rdflib import URIRef
 
 from common.errors import InputError, NotFoundError, PolicyKGError
 from common.settings import Settings, get_settings
-from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
 from ingest.pipeline import Progress, parse_bytes, parse_file
-from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
-from search.from_graph import cited_documents, internal_query, units_from_store, units_hash
+from search.from_graph import internal_query, units_from_store, units_hash
 from search.hybrid import Filters, Hit, HybridIndex
-from search.linking import Link, link_units
+from search.linking import LinkSummary, build_links
 
 DOCUMENT_FIELDS = ("doc", "id", "title", "number", "date", "level", "region", "regionCode", "doctype", "partial",
                    "provisions")
@@ -39,19 +36,6 @@ LINK_FIELDS = ("local", "target", "relation", "score", "rank", "method", "model"
 class ConflictError(PolicyKGError):
     status = 409
     code = "conflict"
-
-
-@dataclass
-class LinkSummary:
-    local_units: int = 0
-    implements: int = 0
-    asserted: int = 0
-    resembles: int = 0
-    by_method: dict[str, int] = field(default_factory=dict)
-    graph_state: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
 
 
 class Service:
@@ -174,22 +158,12 @@ class Service:
             return state
 
     def link(self, *, progress: bool = False) -> LinkSummary:
-        """Recompute every national<->local link and replace the links graph in one transaction."""
+        """Recompute every link (documents, provisions, citations resolved now, copies and editions)
+        and replace the links graph in one transaction."""
         with self._lock:
             index = self.index(progress=progress)
-            links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples = []
-            summary = LinkSummary(local_units=len({link.local for link in links}))
-            for link in links:
-                if link.relation == "implements":
-                    triples.extend(_link_triples(link, generated=generated, store=self.store))
-                    summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
-                    summary.implements += 1
-                    summary.asserted += link.asserted
-                elif link.rank == 1:  # horizontal: the best match in another province
-                    triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
-                    summary.resembles += 1
+            triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.graph_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 
@@ -201,8 +175,8 @@ class Service:
         out = []
         for row in self.store.query(internal_query("links"), bindings=bindings):
             item = {name: (None if row[name] is None else row[name].toPython()) for name in LINK_FIELDS}
-            item["local_label"] = f"{item['localDoc']} {item['localPath']} {item['localHeading'] or ''}".strip()
-            item["target_label"] = f"{item['targetDoc']} {item['targetPath']} {item['targetHeading'] or ''}".strip()
+            item["local_label"] = f"{item['localDoc']} {item['localPath'] or ''} {item['localHeading'] or ''}".strip()
+            item["target_label"] = f"{item['targetDoc']} {item['targetPath'] or ''} {item['targetHeading'] or ''}".strip()
             out.append(item)
         return out
 
@@ -278,12 +252,3 @@ def _manifest_entry(path: Path) -> Entry | None:
             rel = str(path.resolve().relative_to(parent))
             return next((e for e in read_manifest(parent) if e.file == rel), None)
     return None
-
-
-def _link_triples(link: Link, *, generated: str, store: GraphStore) -> list[Any]:
-    method = METHOD.citation if link.method == "citation" else METHOD.hybrid
-    return alignment_triples(
-        URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=method,
-        generated=generated, model=link.model, evidence=link.evidence or None,
-        implements=link.asserted, iris=store.iris,
-    )

@@ -51,17 +51,19 @@ def looks_like_doc_number(number: str | None) -> bool:
     return bool(number) and "号" in number and bool(re.search(r"\d", number)) and not number.startswith("(")
 
 
-def title_keys(title: str) -> dict[str, int]:
-    """The keys a title can be found by, each with its strength (0 = whole title).
+def title_keys(title: str) -> dict[str, tuple[int, str]]:
+    """The keys a title can be found by: key -> (strength, period cut off). Strength 0 is the
+    whole title; the period (2021版, 2016-2020年, 试行…) is kept so that two editions never match
+    by their cut keys.
 
     >>> sorted(title_keys("国务院关于印发《新一代人工智能发展规划》的通知").items(), key=lambda kv: kv[1])[:2]
-    [('国务院关于印发新一代人工智能发展规划的通知', 0), ('新一代人工智能发展规划', 1)]
+    [('国务院关于印发新一代人工智能发展规划的通知', (0, '')), ('新一代人工智能发展规划', (1, ''))]
     """
-    keys: dict[str, int] = {}
+    keys: dict[str, tuple[int, str]] = {}
 
-    def add(key: str, strength: int) -> None:
-        if key and (strength == 0 or len(key) >= MIN_WEAK_KEY) and strength < keys.get(key, 99):
-            keys[key] = strength
+    def add(key: str, strength: int, period: str = "") -> None:
+        if key and (strength == 0 or len(key) >= MIN_WEAK_KEY) and strength < keys.get(key, (99, ""))[0]:
+            keys[key] = (strength, period)
 
     whole = normalize_title(title)
     add(whole, 0)
@@ -72,9 +74,9 @@ def title_keys(title: str) -> dict[str, int]:
     if m := _ISSUER_PREFIX.match(whole):
         add(m.group(1), 1)
         add(m.group(1).removeprefix("关于"), 2)
-    for key, strength in list(keys.items()):
-        if (cut := _PERIOD.sub("", key)) != key:
-            add(cut, strength + 2)
+    for key, (strength, _) in list(keys.items()):
+        if m := _PERIOD.search(key):
+            add(key[: m.start()], strength + 2, m.group())
     return keys
 
 
@@ -100,7 +102,7 @@ class Catalog:
     """The documents citations can resolve to: 文号 and title keys -> entries."""
 
     by_number: dict[str, list[Entry]] = field(default_factory=dict)
-    by_title: dict[str, list[tuple[int, Entry]]] = field(default_factory=dict)
+    by_title: dict[str, list[tuple[int, str, Entry]]] = field(default_factory=dict)
 
     def add(self, iri: URIRef, *, title: str | None, doc_number: str | None, date: str | None = None,
             issuers: Iterable[str] = ()) -> None:
@@ -108,22 +110,29 @@ class Catalog:
         if doc_number and looks_like_doc_number(doc_number):
             self.by_number.setdefault(normalize_doc_number(doc_number), []).append(entry)
         if title:
-            for key, strength in title_keys(title).items():
-                self.by_title.setdefault(key, []).append((strength, entry))
+            for key, (strength, period) in title_keys(title).items():
+                self.by_title.setdefault(key, []).append((strength, period, entry))
 
     def match(self, *, title: str | None, doc_number: str | None, citing: URIRef | None = None,
               citing_date: str | None = None) -> Resolution | None:
-        """The best stored document for a citation, never the citing document itself."""
+        """The best stored document for a citation: never the citing document itself, never one
+        issued in a later year than the citing one, never another edition of the one named."""
+
+        def possible(e: Entry) -> bool:
+            return e.iri != citing and not (citing_date and e.date and e.date[:4] > citing_date[:4])
+
         if doc_number and looks_like_doc_number(doc_number):
-            found = [e for e in self.by_number.get(normalize_doc_number(doc_number), []) if e.iri != citing]
+            found = [e for e in self.by_number.get(normalize_doc_number(doc_number), []) if possible(e)]
             if found:
                 return Resolution(_tie_break(found, title or "", citing_date).iri, "number")
         if not title:
             return None
         best: dict[URIRef, tuple[int, Entry]] = {}
-        for key, s1 in title_keys(title).items():
-            for s2, entry in self.by_title.get(key, []):
-                if entry.iri != citing and s1 + s2 < best.get(entry.iri, (99, entry))[0]:
+        for key, (s1, p1) in title_keys(title).items():
+            for s2, p2, entry in self.by_title.get(key, []):
+                if p1 and p2 and p1 != p2:
+                    continue  # 指南（2015年版） is not 指南（2021版）
+                if possible(entry) and s1 + s2 < best.get(entry.iri, (99, entry))[0]:
                     best[entry.iri] = (s1 + s2, entry)
         if not best:
             return None

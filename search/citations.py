@@ -11,7 +11,7 @@ with every link run and never duplicate what a document's own graph says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -64,15 +64,6 @@ class Resolutions:
 
     resolved: list[Resolved] = field(default_factory=list)
     unresolved: list[CitationRow] = field(default_factory=list)
-
-    def cited_documents(self) -> dict[str, set[str]]:
-        """Provision IRI, or citing document id for preamble citations -> ids of the cited documents."""
-        out: dict[str, set[str]] = {}
-        for r in self.resolved:
-            c = r.citation
-            key = c.citing_id if c.source == c.citing else c.source
-            out.setdefault(key, set()).add(r.target_id)
-        return out
 
     def document_citations(self) -> dict[str, dict[str, str]]:
         """Citing document id -> {cited document id: the citation's words}, from anywhere in the text."""
@@ -132,12 +123,14 @@ def resolve_store(store: GraphStore, documents: Iterable[StoredDocument] | None 
     return resolve(read_citations(store), stored_documents(store) if documents is None else documents)
 
 
-def citation_triples(resolutions: Resolutions) -> list[Triple]:
-    """Links-graph triples for citations resolved now but not at ingest."""
+def citation_triples(resolutions: Resolutions, canonical: Mapping[str, str] | None = None) -> list[Triple]:
+    """Links-graph triples for citations resolved now but not at ingest (a citation of a copy of
+    the citing document itself, e.g. a notice naming the guide it carries, is left out)."""
+    canonical = canonical or {}
     out: list[Triple] = []
     for r in resolutions.resolved:
         c = r.citation
-        if c.at_ingest is not None:
+        if c.at_ingest is not None or canonical.get(r.target_id, r.target_id) == canonical.get(c.citing_id, c.citing_id):
             continue
         target, citing = URIRef(r.target), URIRef(c.citing)
         out.append((URIRef(c.node), PKG.citedDocument, target))

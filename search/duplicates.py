@@ -19,6 +19,7 @@ scales to large collections; only candidate pairs are scored.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -172,5 +173,5 @@ def duplicate_triples(dups: Duplicates, iris_of: Mapping[str, str], *, iris: Iri
                 out.append((node, PKG.member, doc))
             out += [(doc, PROV.alternateOf, docs[0]) for doc in docs[1:]]
         else:
-            out += [(later, DCTERMS.replaces, earlier) for earlier, later in zip(docs, docs[1:], strict=False)]
+            out += [(later, DCTERMS.replaces, earlier) for earlier, later in itertools.pairwise(docs)]
     return out

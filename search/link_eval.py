@@ -24,6 +24,7 @@ from common.errors import InputError
 from search.doclinks import DocInfo, DocPair, Probe, Query, doc_pairs, feature_matrix, probe
 from search.hybrid import HybridIndex
 from search.linking import query_text
+from search.model import Model
 from search.rerank import candidate_rows, matrix
 
 Key = tuple[str, tuple[str, ...]]
@@ -171,3 +172,16 @@ def asserted_parents(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, s
 
 def format_metrics(name: str, m: Mapping[str, float], keys: Sequence[str]) -> str:
     return f"{name:<34}" + "  ".join(f"{k} {m[k]:.3f}" if isinstance(m[k], float) else f"{k} {m[k]}" for k in keys)
+
+
+def shipped_report(data: Dataset, doc_model: Model, provision_model: Model) -> dict[str, dict[str, float]]:
+    """The figures of the shipped models on ``data`` (optimistic when ``data`` was in their fit:
+    quote the cross-validated figures of ``Model.note`` instead)."""
+    doc_prob = doc_model.prob(feature_matrix(data.pairs))
+    x, _, _ = data.provision_xy()
+    parents = asserted_parents(data, doc_prob, doc_model.cut)
+    return {
+        "document": doc_metrics(data, doc_prob, doc_model.cut),
+        "provision hybrid": provision_metrics(data, None),
+        "provision reranked": provision_metrics(data, provision_model.prob(x), cut=provision_model.cut, parents=parents),
+    }

@@ -268,7 +268,7 @@ def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[Store, Sto
 
 
 @pytest.mark.parametrize(("name", "focus"), [
-    ("search-units", None), ("cited-documents", None), ("documents", None), ("coverage", None), ("links", None),
+    ("search-units", None), ("documents", None), ("coverage", None), ("links", None),
     ("entity-properties", "s:nat"), ("entity-facts", "s:nat-part"), ("entity-alignments", "s:nat-part"),
     ("entity-mentions", "s:agency"), ("document-tree", "doc:nat"), ("document-facts", "doc:gd"),
 ])

@@ -1,0 +1,125 @@
+"""Fit the two linking models on gold, report cross-validated figures, save search/linking_models.json.
+
+Usage (each DATA a data directory with that corpus ingested and indexed)::
+
+    python scripts/fit_linking.py --set DATA_BUNDLED tests/data/gold --set DATA_REAL tests/data/gold/real
+
+Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
+scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
+that keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
+quoting). The saved models are then fitted on all the gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from api.service import Service
+from common.settings import Settings
+from search.doclinks import DOC_FEATURES
+from search.link_eval import (
+    Dataset,
+    asserted_parents,
+    dataset,
+    doc_metrics,
+    doc_xy,
+    load_link_gold,
+    provision_metrics,
+)
+from search.linking import link_context
+from search.model import choose_cut, cross_validated, fit, save_models
+from search.rerank import PROVISION_FEATURES
+
+PRECISION = 0.9
+
+
+def build(data: Path, gold: Path, cache: Path | None = None) -> Dataset:
+    """The gold set as rows; ``cache`` keeps them between runs while the features are worked on."""
+    if cache is not None and cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    svc = Service(Settings(data=data), read_only=True)
+    try:
+        index = svc.index()
+        ctx = link_context(svc.store, index)
+        data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical, progress=True)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(data))
+        return data
+    finally:
+        svc.close()
+
+
+def _stack(parts: list[tuple[np.ndarray, np.ndarray, list[str]]], names: list[str]):
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    groups = [f"{n}:{g}" for p, n in zip(parts, names, strict=True) for g in p[2]]
+    return x, y, groups
+
+
+def _split(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    return np.split(values, np.cumsum(sizes)[:-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", nargs=2, action="append", metavar=("DATA", "GOLD"), required=True)
+    ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
+    ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
+    args = ap.parse_args()
+    sets = [build(Path(d), Path(g), args.cache / f"{i}.pickle" if args.cache else None)
+            for i, (d, g) in enumerate(args.set)]
+    names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
+
+    doc_parts = [doc_xy(s) for s in sets]
+    xd, yd, gd = _stack(doc_parts, names)
+    doc_oof = cross_validated(DOC_FEATURES, xd, yd, gd)
+    doc_cut = choose_cut(doc_oof, yd, precision=PRECISION)
+    doc_oof_sets = _split(doc_oof, [len(p[1]) for p in doc_parts])
+
+    prov_parts = [s.provision_xy() for s in sets]
+    xp, yp, gp = _stack(prov_parts, names)
+    prov_oof = cross_validated(PROVISION_FEATURES, xp, yp, gp)
+    prov_oof_sets = _split(prov_oof, [len(p[1]) for p in prov_parts])
+    parents = [asserted_parents(s, p, doc_cut) for s, p in zip(sets, doc_oof_sets, strict=True)]
+
+    def pooled_precision(cut: float) -> tuple[float, int]:
+        ms = [provision_metrics(s, p, cut=cut, parents=par)
+              for s, p, par in zip(sets, prov_oof_sets, parents, strict=True)]
+        asserted = sum(m["asserted"] for m in ms)
+        correct = sum(m["precision"] * m["asserted"] for m in ms)
+        return (correct / asserted if asserted else 0.0), asserted
+
+    prov_cut = 1.0
+    for cut in sorted(set(np.round(prov_oof, 3)), reverse=True):
+        precision, asserted = pooled_precision(float(cut))
+        if asserted and precision >= PRECISION:
+            prov_cut = float(cut)
+
+    report: dict[str, object] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
+    for name, s, dp, pp, par in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, strict=True):
+        report[name] = {
+            "document (cross-validated)": doc_metrics(s, dp, doc_cut),
+            "provision hybrid": provision_metrics(s, None),
+            "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par),
+        }
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    if args.dry_run:
+        return
+    doc_model = fit(DOC_FEATURES, xd, yd)
+    doc_model.cut = doc_cut
+    doc_model.note = {"fitted_on": names, "cross_validated": {n: report[n]["document (cross-validated)"] for n in names}}
+    prov_model = fit(PROVISION_FEATURES, xp, yp)
+    prov_model.cut = prov_cut
+    prov_model.note = {"fitted_on": names,
+                       "cross_validated": {n: report[n]["provision reranked (cross-validated)"] for n in names}}
+    save_models({"document": doc_model, "provision": prov_model})
+    print("wrote search/linking_models.json")
+
+
+if __name__ == "__main__":
+    main()
