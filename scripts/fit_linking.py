@@ -2,7 +2,7 @@
 
 Usage (each DATA a data directory with that corpus ingested and indexed)::
 
-    python scripts/fit_linking.py --set DATA_BUNDLED tests/data/gold --set DATA_REAL tests/data/gold/real
+    python scripts/fit_linking.py --set DATA_BUNDLED tests/data/gold --set DATA_REAL tests/data/gold/real [INDEX]
 
 Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
@@ -22,6 +22,7 @@ import numpy as np
 from api.service import Service
 from common.settings import Settings
 from search.doclinks import DOC_FEATURES
+from search.hybrid import HybridIndex
 from search.link_eval import (
     Dataset,
     asserted_parents,
@@ -38,13 +39,15 @@ from search.rerank import PROVISION_FEATURES
 PRECISION = 0.9
 
 
-def build(data: Path, gold: Path, cache: Path | None = None) -> Dataset:
-    """The gold set as rows; ``cache`` keeps them between runs while the features are worked on."""
+def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None) -> Dataset:
+    """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
+    ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
+    the provisions only, when embedding every action of a large corpus would take too long)."""
     if cache is not None and cache.is_file():
-        return pickle.loads(cache.read_bytes())
+        return pickle.loads(cache.read_bytes()).refresh()
     svc = Service(Settings(data=data), read_only=True)
     try:
-        index = svc.index()
+        index = svc.index() if index_dir is None else HybridIndex.load(index_dir, embedder=svc.embedder)
         ctx = link_context(svc.store, index)
         data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical, progress=True)
         if cache is not None:
@@ -67,12 +70,13 @@ def _split(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", nargs=2, action="append", metavar=("DATA", "GOLD"), required=True)
+    ap.add_argument("--set", nargs="+", action="append", metavar="DATA GOLD [INDEX]", required=True,
+                    help="a data directory, its gold folder, and optionally a saved index to use")
     ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
     ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
     args = ap.parse_args()
-    sets = [build(Path(d), Path(g), args.cache / f"{i}.pickle" if args.cache else None)
-            for i, (d, g) in enumerate(args.set)]
+    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None)
+            for i, (d, g, *rest) in enumerate(args.set)]
     names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
 
     doc_parts = [doc_xy(s) for s in sets]

@@ -70,15 +70,33 @@ def load_link_gold(gold_dir: Path, index: HybridIndex) -> LinkGold:
 
 @dataclass
 class Dataset:
-    """One gold set as model rows: document pairs and provision candidates."""
+    """One gold set as model rows: document pairs and provision candidates. The probes are kept,
+    so the rows can be recomputed (``refresh``) when the features change, without searching again."""
 
     gold: LinkGold
-    pairs: list[DocPair]
-    doc_y: np.ndarray
+    local_probes: list[Probe]  # every provision of the gold's local documents
     probes: list[Probe]  # one per gold case, same order
-    rows: list[list[list[float]]]  # per probe, one row per candidate
-    labels: list[list[bool]]
+    docs: dict[str, DocInfo]
+    cites: dict[str, dict[str, str]]
     canonical: dict[str, str] = field(default_factory=dict)
+    pairs: list[DocPair] = field(default_factory=list)
+    doc_y: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    rows: list[list[list[float]]] = field(default_factory=list)  # per probe, one row per candidate
+    labels: list[list[bool]] = field(default_factory=list)
+
+    def refresh(self) -> Dataset:
+        canon = self.canonical
+        pairs = doc_pairs(self.local_probes, self.docs, self.cites, canonical=canon)
+        self.pairs = [p for p in pairs if p.local in self.gold.parents]
+        self.doc_y = np.asarray([p.parent in {canon.get(d, d) for d in self.gold.parents[p.local]}
+                                 for p in self.pairs], dtype=int)
+        by_pair = {(p.local, p.parent): p for p in self.pairs}
+        self.rows, self.labels = [], []
+        for case, p in zip(self.gold.cases, self.probes, strict=True):
+            relevant = {(canon.get(d, d), path) for d, path in case.relevant}
+            self.rows.append(candidate_rows(p, by_pair))
+            self.labels.append([(h.unit.doc_id, tuple(h.unit.path)) in relevant for h in p.hits])
+        return self
 
     def provision_xy(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         x = [r for rows in self.rows for r in rows]
@@ -98,17 +116,9 @@ def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cit
 
     local = [query(u.doc_id, u.iri, query_text(u)) for u in index.units
              if u.kind == "provision" and u.doc_id in gold.parents and u.text.strip()]
-    pairs = doc_pairs(probe(index, local, canonical=canon, progress=progress), docs, cites, canonical=canon)
-    pairs = [p for p in pairs if p.local in gold.parents]
-    doc_y = np.asarray([p.parent in {canon.get(d, d) for d in gold.parents[p.local]} for p in pairs], dtype=int)
+    local_probes = probe(index, local, canonical=canon, progress=progress)
     probes = probe(index, [query(c.doc_id, c.id, c.query) for c in gold.cases], canonical=canon, progress=progress)
-    by_pair = {(p.local, p.parent): p for p in pairs}
-    rows, labels = [], []
-    for case, p in zip(gold.cases, probes, strict=True):
-        relevant = {(canon.get(d, d), path) for d, path in case.relevant}
-        rows.append(candidate_rows(p, by_pair))
-        labels.append([(h.unit.doc_id, tuple(h.unit.path)) in relevant for h in p.hits])
-    return Dataset(gold, pairs, doc_y, probes, rows, labels, canon)
+    return Dataset(gold, local_probes, probes, dict(docs), {k: dict(v) for k, v in cites.items()}, canon).refresh()
 
 
 def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]:

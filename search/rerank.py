@@ -30,7 +30,8 @@ from search.model import Model
 
 PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
-    "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "boilerplate", "local_boilerplate", "matched",
+    "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
+    "boilerplate_both", "matched",
 ]
 BOILERPLATE = re.compile(
     r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
@@ -61,6 +62,9 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
     best_lex = max((h.lexical_score or 0.0) for h in p.hits) or 1.0
     dense = [h.dense_score or 0.0 for h in p.hits]
     q_boiler = float(is_boilerplate(None, q.text))
+    shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
+              for h in p.hits if (q.doc_id, h.unit.doc_id) in pairs}
+    best_share = max(shares.values(), default=0.0)
     rows = []
     for i, h in enumerate(p.hits):
         others = max((d for j, d in enumerate(dense) if j != i), default=dense[i])
@@ -77,8 +81,10 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             f.get("rank_mass", 0.0),
             f.get("cites", 0.0),
             f.get("later", 0.0),
-            float(is_boilerplate(h.unit.heading, h.unit.text)),
+            float(best_share > 0 and shares.get(h.unit.doc_id, 0.0) == best_share),
+            boiler := float(is_boilerplate(h.unit.heading, h.unit.text)),
             q_boiler,
+            boiler * q_boiler,
             min(len(h.matched), 30) / 30,
         ])
     return rows
