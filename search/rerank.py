@@ -31,7 +31,7 @@ from search.model import Model
 PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
-    "boilerplate_both", "matched",
+    "boilerplate_both", "matched", "heading_overlap",
 ]
 BOILERPLATE = re.compile(
     r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
@@ -86,8 +86,15 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             q_boiler,
             boiler * q_boiler,
             min(len(h.matched), 30) / 30,
+            _overlap(h.unit.heading or h.unit.text[:40], q.text),
         ])
     return rows
+
+
+def _overlap(heading: str, text: str) -> float:
+    """Share of the candidate heading's character bigrams found in the query (品牌建设 ~ 培育品牌)."""
+    grams = {heading[i : i + 2] for i in range(len(heading) - 1)} - {"推动", "加快", "推进", "加强", "促进", "发展"}
+    return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
 def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model) -> list[list[Scored]]:
