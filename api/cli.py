@@ -280,7 +280,7 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
         return
     for name, n in s.counts.items():
         typer.echo(f"{name:<12}{n:>8}")
-    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'graph state':<12}{s.graph_state:>8}")
+    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'write state':<12}{s.write_state:>8}")
 
 
 @app.command()

@@ -82,7 +82,7 @@ class Service:
         write holds the lock, readers keep the last complete index (the state before the write)
         instead of waiting for it; once the write is done the next read checks the units again.
         """
-        state = self.store.graph_state()
+        state = self.store.write_state()
         current = self._index
         if current is not None and self._index_store_state == state:
             return current
@@ -91,7 +91,7 @@ class Service:
         if current is None:
             self._lock.acquire()
         try:
-            state = self.store.graph_state()
+            state = self.store.write_state()
             units = units_from_store(self.store)
             content = units_hash(units)
             if self._index is None or self._index.graph_state != content:

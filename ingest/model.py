@@ -109,6 +109,9 @@ class Metadata:
     region: str | None = None
     partial: bool = False
     source: str | None = None
+    # field -> [start, end) of the text it was read from (title, doc_number, date, level, region);
+    # absent when the manifest gave the value or the text did not show it
+    evidence: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass

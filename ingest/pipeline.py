@@ -25,6 +25,7 @@ from ingest.normalize import normalize
 from ingest.reader import MAX_BYTES_DEFAULT, decode, read_file
 from ingest.script import to_simplified
 from ingest.structure import parse_provisions
+from ontology.regions import region_within
 
 #: ``progress(stage, done, total)``, called after each unit of work of ``stage``.
 Progress = Callable[[str, int, int], None]
@@ -230,7 +231,12 @@ def _reconcile(head: Header, known: Metadata) -> tuple[Metadata, list[str]]:
     manifest_issuers = known.issuers
     if text_issuers and manifest_issuers and not {_key(i) for i in text_issuers} <= {_key(i) for i in manifest_issuers}:
         conflicts.append(f"issuers: text says {text_issuers}, manifest says {manifest_issuers}")
-    level = known.level or _guess_level(text_issuers)
+    place = head.place
+    for name, from_text, from_manifest in (("level", place and place.level, known.level),
+                                           ("region", place and place.region_name, known.region)):
+        if from_text and from_manifest and not _same_place(name, from_text, from_manifest):
+            conflicts.append(f"{name}: text says {from_text!r}, manifest says {from_manifest!r}")
+    level = known.level or (place.level if place else None)
     metadata = Metadata(
         title=pick("title", head.title, known.title),
         doc_number=pick("doc_number", head.doc_number, known.doc_number),
@@ -239,25 +245,27 @@ def _reconcile(head: Header, known: Metadata) -> tuple[Metadata, list[str]]:
         date=pick("date", head.date, known.date),
         doc_type=head.doc_type or known.doc_type,
         level=level,  # type: ignore[arg-type]
-        region=known.region or ("全国" if level == "national" else None),
+        region=known.region or ("全国" if level == "national" else (place.region_name if place else None)),
         partial=known.partial,
         source=known.source,
     )
+    manifest_values = {"title": known.title, "doc_number": known.doc_number, "date": known.date,
+                       "level": known.level, "region": known.region}
+    spans = {**head.spans, **({"level": place.evidence[0][:2], "region": place.evidence[0][:2]}
+                              if place and place.evidence else {})}
+    metadata.evidence = {k: span for k, span in spans.items() if not manifest_values.get(k)}
     return metadata, conflicts
+
+
+def _same_place(field: str, from_text: str, from_manifest: str) -> bool:
+    """Levels must be equal; a region agrees when one lies within the other (山东省济南市, 山东省)."""
+    if field == "level":
+        return from_text == from_manifest
+    return region_within(from_text, from_manifest) or region_within(from_manifest, from_text)
 
 
 def _key(name: str) -> str:
     return agencies.canonical(re.sub(r"[（(].*?[）)]", "", name)).strip()
-
-
-def _guess_level(issuers: list[str]) -> str | None:
-    if not issuers:
-        return None
-    if any("市" in i for i in issuers):
-        return "municipal"
-    if any("省" in i or "自治区" in i for i in issuers):
-        return "provincial"
-    return "national"
 
 
 def load_corpus(corpus_dir: Path, *, progress: Progress | None = None) -> list[Document]:

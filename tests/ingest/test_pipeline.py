@@ -120,8 +120,10 @@ def test_manifest_disagreements_are_reported(corpus_dir: Path) -> None:
     path = corpus_dir / "national/huaxian-gongye-gaozhiliang-fazhan-zhidao-yijian-2022.txt"
     wrong = Entry(file="x.txt", doc_number="工信部联消费〔2022〕44号", date="2021-04", level="national")
     doc = parse_file(path, meta=wrong)
-    assert doc.conflicts == ["doc_number: text says '工信部联消费〔2022〕43号', manifest says '工信部联消费〔2022〕44号'"]
+    assert doc.conflicts == ["doc_number: text says '工信部联消费〔2022〕43号', manifest says '工信部联消费〔2022〕44号'",
+                             "date: text says '2022', manifest says '2021-04'"]  # the year in the 文号
     assert doc.metadata.doc_number == "工信部联消费〔2022〕44号"  # the manifest wins where it has a value
+    assert doc.metadata.date == "2021-04"
 
 
 def test_manifest_title_that_contains_the_text_title_agrees(corpus_docs: dict[str, Document]) -> None:
