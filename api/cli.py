@@ -352,16 +352,18 @@ def evaluate_cmd(
 ) -> None:
     """Linking and retrieval quality on one gold set: recall@1/3/5 and MRR per retriever; document
     and provision links with the shipped models (and their cross-validated figures)."""
+    from search.doclinks import DOC_FEATURES
     from search.evaluate import evaluate, format_table, load_gold
     from search.link_eval import dataset, format_metrics, load_link_gold, shipped_report
     from search.linking import link_context
     from search.model import load_model
+    from search.rerank import PROVISION_FEATURES
 
     svc = _service(data, read_only=True)
     index = svc.index()
     scores = evaluate(index, load_gold(gold, index))
     ctx = link_context(svc.store, index)
-    doc_model, provision_model = load_model("document"), load_model("provision")
+    doc_model, provision_model = load_model("document", DOC_FEATURES), load_model("provision", PROVISION_FEATURES)
     report = shipped_report(dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical),
                             doc_model, provision_model)
     svc.close()

@@ -31,11 +31,21 @@ from graph.iris import Iris
 from graph.store import GraphStore
 from ontology.namespaces import METHOD, PKG
 from search.citations import Resolutions, StoredDocument, citation_triples, resolve_store, stored_documents
-from search.doclinks import DocInfo, DocPair, Query, doc_pairs, parents, probe, province_of, score_pairs
+from search.doclinks import (
+    DOC_FEATURES,
+    DocInfo,
+    DocPair,
+    Query,
+    doc_pairs,
+    parents,
+    probe,
+    province_of,
+    score_pairs,
+)
 from search.duplicates import Duplicates, Text, duplicate_triples, find_duplicates
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
-from search.rerank import rerank
+from search.rerank import PROVISION_FEATURES, rerank
 from search.units import SearchError, Unit
 
 Relation = Literal["implements", "resembles"]
@@ -110,8 +120,8 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     """Document and provision links for every local document in ``index``."""
     if index.embedder is None:
         raise SearchError("Linking needs the embedding model; load the index with an embedder.")
-    doc_model = doc_model or load_model("document")
-    provision_model = provision_model or load_model("provision")
+    doc_model = doc_model or load_model("document", DOC_FEATURES)
+    provision_model = provision_model or load_model("provision", PROVISION_FEATURES)
     canonical = ctx.canonical
     local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision" and u.text.strip()
              and canonical.get(u.doc_id, u.doc_id) == u.doc_id and u.doc_id in ctx.docs]

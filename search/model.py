@@ -89,10 +89,14 @@ def save_models(models: dict[str, Model], path: Path = MODELS_PATH) -> None:
                     encoding="utf-8")
 
 
-def load_model(name: str, path: Path = MODELS_PATH) -> Model:
+def load_model(name: str, features: Sequence[str], path: Path = MODELS_PATH) -> Model:
+    """The saved model ``name``; an error when it was fitted on other features than ``features``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))[name]
-        return Model(**data)
+        model = Model(**json.loads(path.read_text(encoding="utf-8"))[name])
     except (OSError, KeyError, TypeError, json.JSONDecodeError) as e:
         raise InputError(f"Cannot read the linking model '{name}' from {path}: {e}.",
                          hint="Refit it with scripts/fit_linking.py, or reinstall the package.") from e
+    if list(model.features) != list(features):
+        raise InputError(f"The linking model '{name}' in {path} was fitted on features {model.features}, "
+                         f"the code computes {list(features)}.", hint="Refit it with scripts/fit_linking.py.")
+    return model

@@ -11,11 +11,12 @@ from common.settings import Settings
 from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import parse_text
-from search.doclinks import province_of
+from search.doclinks import DOC_FEATURES, province_of
 from search.evaluate import evaluate, load_gold
 from search.link_eval import dataset, load_link_gold, shipped_report
 from search.linking import link_context
 from search.model import load_model
+from search.rerank import PROVISION_FEATURES
 
 pytestmark = pytest.mark.slow
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"
@@ -74,7 +75,7 @@ def test_hybrid_linking_quality_on_the_gold_set(linked_service: Service) -> None
     assert hybrid.recall[3] > max(dense.recall[3], lexical.recall[3])
     ctx = link_context(linked_service.store, index)
     report = shipped_report(dataset(index, load_link_gold(GOLD, index), ctx.docs, ctx.cites, ctx.canonical),
-                            load_model("document"), load_model("provision"))
+                            load_model("document", DOC_FEATURES), load_model("provision", PROVISION_FEATURES))
     assert report["provision reranked"]["r1"] >= report["provision hybrid"]["r1"]
     assert report["provision reranked"]["precision"] >= 0.9
     assert report["document"]["r1"] >= 0.8
