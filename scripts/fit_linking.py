@@ -39,7 +39,8 @@ from search.rerank import PROVISION_FEATURES
 PRECISION = 0.9
 
 
-def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None) -> Dataset:
+def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None,
+          max_tokens: int | None = None) -> Dataset:
     """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
     ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
     the provisions only, when embedding every action of a large corpus would take too long)."""
@@ -47,6 +48,8 @@ def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | N
         return pickle.loads(cache.read_bytes()).refresh()
     svc = Service(Settings(data=data), read_only=True)
     try:
+        if max_tokens:
+            svc.embedder._model.max_seq_length = max_tokens
         index = svc.index() if index_dir is None else HybridIndex.load(index_dir, embedder=svc.embedder)
         ctx = link_context(svc.store, index)
         data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical, progress=True)
@@ -74,8 +77,11 @@ def main() -> None:
                     help="a data directory, its gold folder, and optionally a saved index to use")
     ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
     ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
+    ap.add_argument("--max-tokens", type=int, help="cut queries to N tokens (a quick measurement on a loaded "
+                    "machine, with an INDEX built the same way; the product uses the model's own limit)")
     args = ap.parse_args()
-    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None)
+    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
+                  args.max_tokens if rest else None)
             for i, (d, g, *rest) in enumerate(args.set)]
     names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
 

@@ -30,7 +30,9 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from graph.build import Triple
 from graph.iris import Iris
+from graph.store import GraphStore
 from ontology.namespaces import PKG
+from search.from_graph import internal_query
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -175,3 +177,9 @@ def duplicate_triples(dups: Duplicates, iris_of: Mapping[str, str], *, iris: Iri
         else:
             out += [(later, DCTERMS.replaces, earlier) for earlier, later in itertools.pairwise(docs)]
     return out
+
+
+def stored_copies(store: GraphStore) -> dict[str, str]:
+    """Document id -> id of the copy kept, for every member of a copy group in the links graph
+    (what search collapses hits with); empty before ``policykg link``."""
+    return {str(row.memberId): str(row.canonicalId) for row in store.query(internal_query("copy-groups"))}

@@ -115,7 +115,7 @@ def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cit
         return Query(key, doc_id, d.level, d.region, text)
 
     local = [query(u.doc_id, u.iri, query_text(u)) for u in index.units
-             if u.kind == "provision" and u.doc_id in gold.parents and u.text.strip()]
+             if u.kind == "provision" and u.doc_id in gold.parents and query_text(u).strip()]
     local_probes = probe(index, local, canonical=canon, progress=progress)
     probes = probe(index, [query(c.doc_id, c.id, c.query) for c in gold.cases], canonical=canon, progress=progress)
     return Dataset(gold, local_probes, probes, dict(docs), {k: dict(v) for k, v in cites.items()}, canon).refresh()

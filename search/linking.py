@@ -123,7 +123,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     doc_model = doc_model or load_model("document", DOC_FEATURES)
     provision_model = provision_model or load_model("provision", PROVISION_FEATURES)
     canonical = ctx.canonical
-    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision" and u.text.strip()
+    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision" and query_text(u).strip()
              and canonical.get(u.doc_id, u.doc_id) == u.doc_id and u.doc_id in ctx.docs]
     probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
                    canonical=canonical, progress=progress)

@@ -47,6 +47,14 @@ def test_local_documents_get_their_national_parents(linked_service: Service) -> 
     assert asserted <= {(r["localDoc"], r["targetDoc"]) for r in docs}
 
 
+def test_copy_groups_are_readable_for_search(linked_service: Service) -> None:
+    from search.duplicates import stored_copies
+
+    copies = stored_copies(linked_service.store)
+    assert all(copies[c] == c for c in set(copies.values()))  # a canonical copy maps to itself
+    assert len(copies) != 1
+
+
 def test_correspondences_cross_provinces(linked_service: Service) -> None:
     units = {u.iri: u for u in linked_service.index().units}
     horizontal = [r for r in linked_service.links() if r["relation"] == "correspondsTo"]
