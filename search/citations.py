@@ -18,9 +18,9 @@ from rdflib import URIRef
 
 from graph.build import BASED_ON_RELATIONS, Triple
 from graph.citations import Catalog
+from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import ELI, PKG
-from search.from_graph import internal_query
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from graph.build import Triple
 from graph.iris import Iris
+from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import PKG
-from search.from_graph import internal_query
 
 SHINGLE = 5
 NUM_PERM = 128

@@ -204,6 +204,8 @@ def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -
 
 @dataclass
 class LinkSummary:
+    """What one linking run stated, and the store state after it was written."""
+
     local_units: int = 0
     implements: int = 0
     asserted: int = 0
@@ -214,10 +216,10 @@ class LinkSummary:
     citations_resolved: int = 0
     copy_groups: int = 0
     edition_series: int = 0
-    graph_state: str = ""
+    write_state: str = ""  # the store's write counter once the links graph was replaced
 
     def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return asdict(self)
 
 
 _METHODS = {"citation": METHOD.citation, "reranked": METHOD.reranked, "document": METHOD.document,
