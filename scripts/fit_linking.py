@@ -39,8 +39,21 @@ from search.rerank import PROVISION_FEATURES
 PRECISION = 0.9
 
 
+class _CachedQueries:
+    """The embedder with query vectors computed beforehand (e.g. beside a long index build)."""
+
+    def __init__(self, embedder: object, vectors: dict[str, np.ndarray]) -> None:
+        self._embedder, self._vectors = embedder, vectors
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed_queries(missing), strict=True))
+        return np.asarray([self._vectors[t] for t in texts])
+
+
 def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None,
-          max_tokens: int | None = None) -> Dataset:
+          max_tokens: int | None = None, query_vectors: Path | None = None) -> Dataset:
     """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
     ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
     the provisions only, when embedding every action of a large corpus would take too long)."""
@@ -51,6 +64,8 @@ def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | N
         if max_tokens:
             svc.embedder._model.max_seq_length = max_tokens
         index = svc.index() if index_dir is None else HybridIndex.load(index_dir, embedder=svc.embedder)
+        if query_vectors is not None:
+            index.embedder = _CachedQueries(svc.embedder, pickle.loads(query_vectors.read_bytes()))
         ctx = link_context(svc.store, index)
         data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical, progress=True)
         if cache is not None:
@@ -77,11 +92,12 @@ def main() -> None:
                     help="a data directory, its gold folder, and optionally a saved index to use")
     ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
     ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
+    ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
     ap.add_argument("--max-tokens", type=int, help="cut queries to N tokens (a quick measurement on a loaded "
                     "machine, with an INDEX built the same way; the product uses the model's own limit)")
     args = ap.parse_args()
     sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
-                  args.max_tokens if rest else None)
+                  args.max_tokens if rest else None, args.query_vectors if rest else None)
             for i, (d, g, *rest) in enumerate(args.set)]
     names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
 
