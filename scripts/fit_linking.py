@@ -33,7 +33,7 @@ from search.link_eval import (
     provision_metrics,
 )
 from search.linking import link_context
-from search.model import choose_cut, cross_validated, fit, save_models
+from search.model import NOTHING, choose_cut, cross_validated, fit, save_models
 from search.rerank import PROVISION_FEATURES
 
 PRECISION = 0.9
@@ -53,7 +53,7 @@ class _CachedQueries:
 
 
 def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None,
-          max_tokens: int | None = None, query_vectors: Path | None = None) -> Dataset:
+          max_tokens: int | None = None, query_vectors: Path | None = None, lexical: bool = False) -> Dataset:
     """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
     ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
     the provisions only, when embedding every action of a large corpus would take too long)."""
@@ -67,7 +67,8 @@ def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | N
         if query_vectors is not None:
             index.embedder = _CachedQueries(svc.embedder, pickle.loads(query_vectors.read_bytes()))
         ctx = link_context(svc.store, index)
-        data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical, progress=True)
+        data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical,
+                       mode="lexical" if lexical else "hybrid", progress=True)
         if cache is not None:
             cache.write_bytes(pickle.dumps(data))
         return data
@@ -93,19 +94,28 @@ def main() -> None:
     ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
     ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
     ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
+    ap.add_argument("--lexical", action="store_true", help="probe the set with INDEX by BM25 alone (when its "
+                    "provisions could not be embedded in time; dense features are then 0 for it)")
     ap.add_argument("--max-tokens", type=int, help="cut queries to N tokens (a quick measurement on a loaded "
                     "machine, with an INDEX built the same way; the product uses the model's own limit)")
     args = ap.parse_args()
     sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
-                  args.max_tokens if rest else None, args.query_vectors if rest else None)
+                  args.max_tokens if rest else None, args.query_vectors if rest else None, bool(rest) and args.lexical)
             for i, (d, g, *rest) in enumerate(args.set)]
     names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
 
-    doc_parts = [doc_xy(s) for s in sets]
-    xd, yd, gd = _stack(doc_parts, names)
-    doc_oof = cross_validated(DOC_FEATURES, xd, yd, gd)
+    # The document model learns only from gold read at document level (doc_links.toml, with its
+    # negatives); a set whose parents are derived from provision pairs (bundled: they include
+    # national texts issued after the local one) is scored by the model fitted on the others.
+    doc_sets = [i for i, s in enumerate(sets) if s.gold.read_at_document_level] or list(range(len(sets)))
+    doc_parts = [doc_xy(sets[i]) for i in doc_sets]
+    xd, yd, gd = _stack(doc_parts, [names[i] for i in doc_sets])
+    doc_oof = cross_validated(DOC_FEATURES, xd, yd, gd, folds=len(set(gd)))
     doc_cut = choose_cut(doc_oof, yd, precision=PRECISION)
-    doc_oof_sets = _split(doc_oof, [len(p[1]) for p in doc_parts])
+    doc_model = fit(DOC_FEATURES, xd, yd)
+    doc_model.cut = doc_cut
+    oof_by_set = dict(zip(doc_sets, _split(doc_oof, [len(p[1]) for p in doc_parts]), strict=True))
+    doc_oof_sets = [oof_by_set[i] if i in oof_by_set else doc_model.prob(doc_xy(s)[0]) for i, s in enumerate(sets)]
 
     prov_parts = [s.provision_xy() for s in sets]
     xp, yp, gp = _stack(prov_parts, names)
@@ -120,7 +130,7 @@ def main() -> None:
         correct = sum(m["precision"] * m["asserted"] for m in ms)
         return (correct / asserted if asserted else 0.0), asserted
 
-    prov_cut = 1.0
+    prov_cut = NOTHING
     for cut in sorted(set(np.round(prov_oof, 3)), reverse=True):
         precision, asserted = pooled_precision(float(cut))
         if asserted and precision >= PRECISION:
@@ -136,9 +146,7 @@ def main() -> None:
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.dry_run:
         return
-    doc_model = fit(DOC_FEATURES, xd, yd)
-    doc_model.cut = doc_cut
-    doc_model.note = {"fitted_on": names, "cross_validated": {n: report[n]["document (cross-validated)"] for n in names}}
+    doc_model.note = {"fitted_on": [names[i] for i in doc_sets], "scored_out_of_sample": names, "cross_validated": {n: report[n]["document (cross-validated)"] for n in names}}
     prov_model = fit(PROVISION_FEATURES, xp, yp)
     prov_model.cut = prov_cut
     prov_model.note = {"fitted_on": names,

@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from graph.citations import normalize_title
-from search.hybrid import Filters, Hit, HybridIndex, prepare_query
+from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.model import Model
 
 LEVEL_RANK = {"national": 0, "provincial": 1, "municipal": 2}
@@ -67,12 +67,13 @@ def parent_levels(level: str) -> tuple[str, ...]:
 
 
 def probe(index: HybridIndex, queries: Sequence[Query], *, canonical: Mapping[str, str] | None = None,
-          k: int = PROBE_K, progress: bool = False) -> list[Probe]:
+          k: int = PROBE_K, mode: Mode = "hybrid", progress: bool = False) -> list[Probe]:
     """The top ``k`` candidates one level up for every query (a city's provincial candidates
     only from its own province); a copy of a document is replaced by the copy kept."""
     canonical = canonical or {}
     texts = [prepare_query(q.text) for q in queries]
-    vectors = index.embedder.embed_queries(texts) if index.embedder is not None and texts else [None] * len(texts)
+    dense = mode != "lexical" and index.embedder is not None and texts
+    vectors = index.embedder.embed_queries(texts) if dense else [None] * len(texts)
     out = []
     for q, text, vector in tqdm(zip(queries, texts, vectors, strict=True), total=len(queries), desc="probing",
                                 unit="provision", disable=not progress):
@@ -81,7 +82,7 @@ def probe(index: HybridIndex, queries: Sequence[Query], *, canonical: Mapping[st
             out.append(Probe(q, []))
             continue
         raw = index.search(text, k=3 * k, filters=Filters(level=levels, kind="provision", exclude_doc_id=q.doc_id),
-                           vector=vector)
+                           vector=vector, mode=mode)
         hits, seen = [], set()
         for h in raw:
             if canonical.get(h.unit.doc_id, h.unit.doc_id) != h.unit.doc_id:
@@ -172,11 +173,17 @@ def score_pairs(pairs: list[DocPair], model: Model) -> list[DocPair]:
     return sorted(pairs, key=lambda pr: (pr.local, -pr.prob, pr.parent))
 
 
+def is_asserted(pair: DocPair, model: Model) -> bool:
+    """``eli:implements`` between the documents: the local one cites the parent (resolved
+    citation, the strongest evidence), or the model's probability reaches its calibrated cut."""
+    return bool(pair.features["cites"]) or pair.prob >= model.cut
+
+
 def parents(pairs: Iterable[DocPair], model: Model) -> dict[str, list[DocPair]]:
-    """Local document id -> the pairs asserted as eli:implements (probability >= the model's cut)."""
+    """Local document id -> the pairs asserted as eli:implements."""
     out: dict[str, list[DocPair]] = {}
     for pr in pairs:
-        if pr.prob >= model.cut:
+        if is_asserted(pr, model):
             out.setdefault(pr.local, []).append(pr)
     return out
 

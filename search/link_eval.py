@@ -22,7 +22,7 @@ import numpy as np
 
 from common.errors import InputError
 from search.doclinks import DocInfo, DocPair, Probe, Query, doc_pairs, feature_matrix, probe
-from search.hybrid import HybridIndex
+from search.hybrid import HybridIndex, Mode
 from search.linking import query_text
 from search.model import Model
 from search.rerank import candidate_rows, matrix
@@ -43,6 +43,7 @@ class LinkGold:
     name: str
     cases: list[LinkCase]
     parents: dict[str, set[str]]  # local document -> its gold parents (empty: none stored)
+    read_at_document_level: bool = False  # parents read as such (doc_links.toml), not derived from pairs
 
 
 def load_link_gold(gold_dir: Path, index: HybridIndex) -> LinkGold:
@@ -65,7 +66,7 @@ def load_link_gold(gold_dir: Path, index: HybridIndex) -> LinkGold:
         cases.append(LinkCase(f"link{i}", key[0], link.get("local_text") or query_text(unit), relevant))
         if not real:
             parents.setdefault(key[0], set()).update(d for d, _ in relevant)
-    return LinkGold(gold_dir.name, cases, parents)
+    return LinkGold(gold_dir.name, cases, parents, read_at_document_level=real)
 
 
 @dataclass
@@ -106,7 +107,7 @@ class Dataset:
 
 
 def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cites: Mapping[str, Mapping[str, str]],
-            canonical: Mapping[str, str], *, progress: bool = False) -> Dataset:
+            canonical: Mapping[str, str], *, mode: Mode = "hybrid", progress: bool = False) -> Dataset:
     """Probe every provision of the gold's local documents (for document evidence) and every gold case."""
     canon = dict(canonical)
 
@@ -116,21 +117,28 @@ def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cit
 
     local = [query(u.doc_id, u.iri, query_text(u)) for u in index.units
              if u.kind == "provision" and u.doc_id in gold.parents and query_text(u).strip()]
-    local_probes = probe(index, local, canonical=canon, progress=progress)
-    probes = probe(index, [query(c.doc_id, c.id, c.query) for c in gold.cases], canonical=canon, progress=progress)
+    local_probes = probe(index, local, canonical=canon, mode=mode, progress=progress)
+    probes = probe(index, [query(c.doc_id, c.id, c.query) for c in gold.cases], canonical=canon, mode=mode,
+                   progress=progress)
     return Dataset(gold, local_probes, probes, dict(docs), {k: dict(v) for k, v in cites.items()}, canon).refresh()
+
+
+def _asserted(data: Dataset, prob: np.ndarray, cut: float) -> np.ndarray:
+    """The linking rule (``search.doclinks.is_asserted``): a cited parent, or a probability at the cut."""
+    return np.asarray([bool(p.features["cites"]) or pb >= cut for p, pb in zip(data.pairs, prob, strict=True)],
+                      dtype=bool)
 
 
 def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]:
     """Document level: R@1 over local documents with a stored parent; precision and recall of
-    the pairs at or above ``cut``; share of negatives left with no parent."""
+    the asserted pairs (cited, or at or above ``cut``); share of negatives left with no parent."""
     best: dict[str, tuple[float, bool]] = {}
     for pair, p, y in zip(data.pairs, prob, data.doc_y, strict=True):
         if pair.local not in best or p > best[pair.local][0]:
             best[pair.local] = (float(p), bool(y))
     positives = [d for d, par in data.gold.parents.items() if par]
     negatives = [d for d, par in data.gold.parents.items() if not par]
-    asserted = prob >= cut
+    asserted = _asserted(data, prob, cut)
     gold_pairs = sum(len({data.canonical.get(x, x) for x in data.gold.parents[d]}) for d in positives)
     flagged = {pair.local for pair, a in zip(data.pairs, asserted, strict=True) if a}
     return {
@@ -174,8 +182,8 @@ def doc_xy(data: Dataset) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def asserted_parents(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for pair, p in zip(data.pairs, prob, strict=True):
-        if p >= cut:
+    for pair, a in zip(data.pairs, _asserted(data, prob, cut), strict=True):
+        if a:
             out.setdefault(pair.local, set()).add(pair.parent)
     return out
 

@@ -37,6 +37,7 @@ from search.doclinks import (
     DocPair,
     Query,
     doc_pairs,
+    is_asserted,
     parents,
     probe,
     province_of,
@@ -155,7 +156,7 @@ def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Mod
             continue
         method = "citation" if pair.features["cites"] else "document"
         out.append(Link(iri_of[pair.local], iri_of[pair.parent], "implements", pair.prob, rank[pair.local], method,
-                        None, "; ".join(pair.evidence), asserted=pair.prob >= model.cut))
+                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model)))
     return out
 
 

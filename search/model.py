@@ -73,11 +73,15 @@ def cross_validated(features: list[str], x: np.ndarray, y: np.ndarray, groups: S
     return out
 
 
+NOTHING = 1.0 + 1e-9
+"""The cut that asserts nothing (a probability never reaches it)."""
+
+
 def choose_cut(prob: np.ndarray, y: np.ndarray, *, precision: float = 0.9) -> float:
     """The lowest cut whose asserted set keeps ``precision`` (on out-of-fold probabilities);
-    1.0 (assert nothing) when no cut does."""
-    best = 1.0
-    for cut in sorted(set(np.round(prob, 4)), reverse=True):
+    ``NOTHING`` when no cut does."""
+    best = NOTHING
+    for cut in sorted(set(prob.tolist()), reverse=True):
         chosen = prob >= cut
         if chosen.sum() and y[chosen].mean() >= precision:
             best = float(cut)
