@@ -377,13 +377,16 @@ def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typ
 @app.command()
 @friendly
 def link(ctx: typer.Context, data: DataOpt = None) -> None:
-    """Link every local provision to the national provisions it implements (and to similar
-    provisions of other provinces); replaces the links graph in one transaction."""
+    """Link every local document and provision to what it implements one level up (and to similar
+    provisions of other provinces), resolve citations again, group copies; replaces the links graph
+    in one transaction."""
     svc = _service(ctx, data)
     s = svc.link(progress=True)
     typer.echo(
-        f"linked {s.local_units} local provisions: {s.implements} implements candidates "
-        f"({s.asserted} asserted as eli:implements), {s.resembles} cross-region resemblances"
+        f"linked {s.local_units} local provisions: {s.implements} implements candidates, documents and "
+        f"provisions ({s.asserted} asserted as eli:implements; {s.documents_linked} documents with a parent), "
+        f"{s.resembles} cross-region resemblances; citations {s.citations_resolved}/{s.citations} resolved; "
+        f"{s.copy_groups} copy groups, {s.edition_series} edition series"
     )
     svc.close()
 
