@@ -12,7 +12,7 @@ with every link run and never duplicate what a document's own graph says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
 
@@ -86,12 +86,15 @@ def _text(row: object, name: str) -> str | None:
 
 def stored_documents(store: GraphStore) -> list[StoredDocument]:
     """Every stored document with the metadata citations and linking use."""
-    out = []
+    docs: dict[str, StoredDocument] = {}
+    issuers: dict[str, list[str]] = {}
     for row in store.query(internal_query("document-catalog")):
-        issuers = tuple(sorted(filter(None, (_text(row, "issuers") or "").split("|"))))
-        out.append(StoredDocument(str(row.doc), str(row.id), _text(row, "title"), _text(row, "number"),
-                                  _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", issuers))
-    return out
+        doc = str(row.doc)
+        docs.setdefault(doc, StoredDocument(doc, str(row.id), _text(row, "title"), _text(row, "number"),
+                                            _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", ()))
+        if (name := _text(row, "issuerName")) and name not in issuers.setdefault(doc, []):
+            issuers[doc].append(name)
+    return [replace(d, issuers=tuple(sorted(issuers.get(iri, ())))) for iri, d in docs.items()]
 
 
 def read_citations(store: GraphStore) -> list[CitationRow]:
