@@ -268,12 +268,16 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
 def link(data: DataOpt = None) -> None:
     """Link every local provision to the national provisions it implements (and to similar
     provisions of other provinces); replaces the links graph in one transaction."""
+    from search.units import skip_report
+
     svc = _service(data)
     s = svc.link(progress=True)
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates "
         f"({s.asserted} asserted as eli:implements), {s.resembles} cross-region resemblances"
     )
+    if s.skipped:
+        typer.secho(skip_report(s.skipped), fg=typer.colors.YELLOW, err=True)
     svc.close()
 
 

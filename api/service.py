@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from search.embedder import Embedder
 from search.from_graph import cited_documents, internal_query, units_from_store, units_hash
 from search.hybrid import Filters, Hit, HybridIndex
 from search.linking import Link, link_units
+from search.units import Skipped
 
 DOCUMENT_FIELDS = ("doc", "id", "title", "number", "date", "level", "region", "regionCode", "doctype", "partial",
                    "provisions")
@@ -49,9 +50,10 @@ class LinkSummary:
     resembles: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
     graph_state: str = ""
+    skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
 
     def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return asdict(self)
 
 
 class Service:
@@ -177,11 +179,11 @@ class Service:
         """Recompute every national<->local link and replace the links graph in one transaction."""
         with self._lock:
             index = self.index(progress=progress)
-            links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
+            run = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples = []
-            summary = LinkSummary(local_units=len({link.local for link in links}))
-            for link in links:
+            summary = LinkSummary(local_units=len({link.local for link in run.links}), skipped=run.skipped)
+            for link in run.links:
                 if link.relation == "implements":
                     triples.extend(_link_triples(link, generated=generated, store=self.store))
                     summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
