@@ -16,6 +16,8 @@ from common.errors import PolicyKGError
 
 if TYPE_CHECKING:
     from api.service import Service
+    from graph.validate import ValidationReport
+    from ingest.model import Document
 
 app = typer.Typer(
     name="policykg",
@@ -155,17 +157,36 @@ def ingest(
     With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
     parent folder of a PATH supplies what is known from outside the text.
     """
-    from rich.progress import track
+    from rich.progress import Progress
+
+    unreadable: list[str] = []
+    refused: list[str] = []
+    warned: list[str] = []
+
+    def checked(doc: Document, report: ValidationReport) -> None:
+        bar.advance(task)
+        if report.results:
+            (refused if report.violations else warned).append(f"  {doc.path}: {report.brief()}")
 
     svc = _service(data)
-    docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=True)
-    summary = svc.ingest(list(track(docs, description="ingesting", transient=True)))
+    on_error = lambda path, e: unreadable.append(f"  {path}: {e}")  # noqa: E731
+    docs = svc.parse_paths(paths, on_error=on_error) if paths else svc.parse_corpus(progress=True, on_error=on_error)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("checking against the shapes, ingesting", total=2 * len(docs))
+        summary = svc.ingest(docs, on_document=lambda _d: bar.advance(task), on_check=checked)
     s = summary.to_dict()
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
         f"{s['actions']} actions, {s['targets']} targets, {s['agencies']} agencies, "
         f"{s['citations']} citations ({s['citations_resolved']} resolved), {s['triples']} triples"
     )
+    for title, lines in ((f"skipped {len(unreadable)} unreadable file(s):", unreadable),
+                         (f"skipped {len(refused)} document(s) whose graph violates the shapes (a bug; please report):",
+                          refused),
+                         (f"{len(warned)} document(s) with defects in the source text (ingested):", warned)):
+        if lines:
+            typer.secho(title, fg=typer.colors.YELLOW, err=True)
+            typer.echo("\n".join(lines), err=True)
     index = svc.index(progress=True)
     typer.echo(f"search index: {len(index)} units ({index.model})")
     svc.close()

@@ -20,6 +20,7 @@ from common.errors import InputError, NotFoundError, PolicyKGError
 from common.settings import Settings, get_settings
 from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
+from graph.validate import ShapeViolationError, ValidationReport, check_document
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
 from ingest.pipeline import parse_bytes, parse_file
@@ -125,25 +126,51 @@ class Service:
 
     # ------------------------------------------------------------------ writes
 
-    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False) -> list[Document]:
+    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False,
+                     on_error: Callable[[str, PolicyKGError], None] | None = None) -> list[Document]:
         from ingest.pipeline import load_corpus
 
-        return load_corpus(corpus or self.settings.corpus, progress=progress)
+        return load_corpus(corpus or self.settings.corpus, progress=progress, on_error=on_error)
 
-    def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
-        """Files given on the command line; a manifest next to them is used when it lists them."""
+    def parse_paths(self, paths: Sequence[Path], *,
+                    on_error: Callable[[str, PolicyKGError], None] | None = None) -> list[Document]:
+        """Files given on the command line; a manifest next to them is used when it lists them.
+
+        An unreadable file stops the run unless ``on_error`` is given (then the rest is parsed)."""
         docs = []
         for path in paths:
             if path.is_dir():
-                docs.extend(self.parse_corpus(path))
+                docs.extend(self.parse_corpus(path, on_error=on_error))
                 continue
-            meta = _manifest_entry(path)
-            docs.append(parse_file(path, meta=meta, max_bytes=self.settings.max_file_bytes))
+            try:
+                docs.append(parse_file(path, meta=_manifest_entry(path), max_bytes=self.settings.max_file_bytes))
+            except PolicyKGError as e:
+                if on_error is None:
+                    raise
+                on_error(str(path), e)
         return docs
 
-    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
+    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None,
+               on_check: Callable[[Document, ValidationReport], None] | None = None) -> IngestSummary:
+        """Write each document's graph, after checking it alone against the shapes.
+
+        ``on_check`` hears every document's report. A document whose graph violates them is
+        not written (a warning is a defect of the source text and does not stop it); when nobody
+        listens, ``ShapeViolationError`` is raised instead, before anything is written.
+        """
+        passed = []
+        for doc in docs:
+            report = check_document(doc, iris=self.store.iris)
+            if on_check is not None:
+                on_check(doc, report)
+            if report.violations == 0:
+                passed.append(doc)
+            elif on_check is None:
+                raise ShapeViolationError(f"{doc.path}: its graph does not conform to ontology/shapes.ttl: "
+                                          f"{report.brief()}.", hint="Nothing was written; please report this "
+                                          "text with the message, it is a bug in ingest.")
         with self._lock:
-            summary = self.store.ingest(docs, progress=(lambda d, _b: on_document(d)) if on_document else None)
+            summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
             self._index_store_state = None
             return summary
 

@@ -8,11 +8,12 @@ value, the text fills what it leaves empty, and every disagreement is recorded).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
 
+from common.errors import PolicyKGError
 from ingest import agencies, extract
 from ingest.manifest import Entry, read_manifest
 from ingest.metadata import Header, doc_type, read_header
@@ -156,10 +157,20 @@ def _guess_level(issuers: list[str]) -> str | None:
     return "national"
 
 
-def load_corpus(corpus_dir: Path, *, progress: bool = False) -> list[Document]:
-    """Parse every document the manifest lists, in manifest order."""
+def load_corpus(corpus_dir: Path, *, progress: bool = False,
+                on_error: Callable[[str, PolicyKGError], None] | None = None) -> list[Document]:
+    """Parse every document the manifest lists, in manifest order.
+
+    A file that cannot be read (empty, binary, too large) stops the run unless ``on_error`` is
+    given: then it hears of the file and the rest is parsed.
+    """
     entries = read_manifest(corpus_dir)
     docs = []
     for entry in tqdm(entries, desc="parsing", unit="doc", disable=not progress):
-        docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
+        try:
+            docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
+        except PolicyKGError as e:
+            if on_error is None:
+                raise
+            on_error(entry.file, e)
     return docs
