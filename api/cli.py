@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from api.service import Service
     from graph.validate import ValidationReport
     from ingest.model import Document
+    from ingest.pipeline import Progress
 
 app = typer.Typer(
     name="policykg",
@@ -132,6 +135,23 @@ def options(
         os.environ["POLICYKG_STORE"] = store
 
 
+@contextmanager
+def _progress_bars() -> Iterator[Progress]:
+    """A ``progress(stage, done, total)`` callback drawing one transient bar per stage."""
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
+
+    with Bars(transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Data directory (graph store, model, index). Default: $POLICYKG_DATA or ./data."),
@@ -157,23 +177,23 @@ def ingest(
     With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
     parent folder of a PATH supplies what is known from outside the text.
     """
-    from rich.progress import Progress
-
     unreadable: list[str] = []
     refused: list[str] = []
     warned: list[str] = []
-
-    def checked(doc: Document, report: ValidationReport) -> None:
-        bar.advance(task)
-        if report.results:
-            (refused if report.violations else warned).append(f"  {doc.path}: {report.brief()}")
-
     svc = _service(data)
     on_error = lambda path, e: unreadable.append(f"  {path}: {e}")  # noqa: E731
-    docs = svc.parse_paths(paths, on_error=on_error) if paths else svc.parse_corpus(progress=True, on_error=on_error)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("checking against the shapes, ingesting", total=2 * len(docs))
-        summary = svc.ingest(docs, on_document=lambda _d: bar.advance(task), on_check=checked)
+    with _progress_bars() as progress:
+        docs = svc.parse_paths(paths, on_error=on_error) if paths else svc.parse_corpus(progress=progress,
+                                                                                        on_error=on_error)
+        checked_docs, ingested = count(1), count(1)
+
+        def checked(doc: Document, report: ValidationReport) -> None:
+            progress("checking against the shapes", next(checked_docs), len(docs))
+            if report.results:
+                (refused if report.violations else warned).append(f"  {doc.path}: {report.brief()}")
+
+        summary = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)),
+                             on_check=checked)
     s = summary.to_dict()
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
@@ -281,7 +301,7 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
         return
     for name, n in s.counts.items():
         typer.echo(f"{name:<12}{n:>8}")
-    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'graph state':<12}{s.graph_state:>8}")
+    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'write state':<12}{s.write_state:>8}")
 
 
 @app.command()

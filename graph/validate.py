@@ -23,7 +23,7 @@ from rdflib.namespace import SH
 from common.errors import InputError
 from graph.build import build_document
 from graph.iris import Iris
-from graph.store import GraphStore
+from graph.layout import GraphStore
 from ingest.model import Document
 from ontology.loader import shapes_graph, vocabulary_graph
 from ontology.namespaces import PREFIXES
