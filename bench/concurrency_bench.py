@@ -1,12 +1,12 @@
 """``/search`` under concurrent clients, before and after a change, in one run: p50/p99 at 1, 5, 20.
 
     .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot
-    .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot --requests 20
+    .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot --runtimes onnx,onnx-int8
 
 Two uvicorn servers (one worker each, loopback) on copies of the same data directory: *after* runs
 this checkout, *before* runs ``--before`` (a checkout of the code to compare with, e.g.
-``git archive main | tar -x -C DIR``); the environment is the same for both (``POLICYKG_RUNTIME``
-and friends apply to the one that knows them). For each concurrency level the two servers take
+``git archive main | tar -x -C DIR``), and with ``--runtimes`` one *after* server per embedding
+runtime (``POLICYKG_RUNTIME``). For each concurrency level the servers take
 turns on the same requests, so both see the same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=Path("/tmp/pk"), help="a ready data dir to copy (default /tmp/pk)")
     ap.add_argument("--before", type=Path, required=True, help="checkout of the code to compare with")
+    ap.add_argument("--runtimes", default="", help="one after-server per runtime, e.g. onnx,onnx-int8 "
+                    "(default: one, with the environment's runtime)")
     ap.add_argument("--clients", default="1,5,20", help="concurrency levels (default 1,5,20)")
     ap.add_argument("--requests", type=int, default=20, help="requests per client and level (default 20)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
@@ -87,16 +89,19 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(tmp)
     try:
         print(load_avg(), flush=True)
+        runs = [("before", args.before.resolve(), {})]
+        runtimes = [r for r in args.runtimes.split(",") if r]
+        runs += [(f"after {r}", ROOT, {"POLICYKG_RUNTIME": r}) for r in runtimes] or [("after", ROOT, {})]
         servers = {}
-        for name, root in (("before", args.before.resolve()), ("after", ROOT)):
-            data = prepare_data(args.data, tmp / name)
-            env = {**os.environ, "POLICYKG_DATA": str(data)}
-            servers[name] = bench.start(name, ["api.app:create_app", "--factory"], env, root)
+        for name, root, extra in runs:
+            data = prepare_data(args.data, tmp / name.replace(" ", "-"))
+            env = {**os.environ, "POLICYKG_DATA": str(data), **extra}
+            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root)
         for server in servers.values():
             wait_ready(server, "/health", 900)
         for server in servers.values():  # warm: first request loads lazily held pieces
             httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
-        rows: list[tuple[int, Result, Result]] = []
+        rows: list[tuple[int, dict[str, Result]]] = []
         start = 0
         for clients in levels:
             queries = pool[start : start + clients * args.requests]
@@ -104,18 +109,18 @@ def main(argv: list[str] | None = None) -> int:
             got = {}
             for name, server in servers.items():
                 lat, errs, secs = asyncio.run(load(server.base, queries, clients))
-                got[name] = summarize(f"{name} c{clients}", "httpx", len(queries), lat, errs, secs)
-                print(f"  {clients:>2} clients {name:<6}: p50 {got[name].p50_ms:7.1f} ms  p99 {got[name].p99_ms:7.1f} ms"
-                      f"  {got[name].rps:6.1f} req/s  errors {got[name].errors}", flush=True)
-            rows.append((clients, got["before"], got["after"]))
+                got[name] = r = summarize(f"{name} c{clients}", "httpx", len(queries), lat, errs, secs)
+                print(f"  {clients:>2} clients {name:<16}: p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
+                      f"  {r.rps:6.1f} req/s  errors {r.errors}", flush=True)
+            rows.append((clients, got))
         print()
-        print(f"{'clients':>7} {'p50 before':>11} {'p50 after':>10} {'p99 before':>11} {'p99 after':>10} "
-              f"{'req/s before':>13} {'req/s after':>12} {'p99 ratio':>9} {'errors':>7}")
-        for clients, b, a in rows:
-            print(f"{clients:>7} {b.p50_ms:>11.1f} {a.p50_ms:>10.1f} {b.p99_ms:>11.1f} {a.p99_ms:>10.1f} "
-                  f"{b.rps:>13.1f} {a.rps:>12.1f} {b.p99_ms / a.p99_ms:>8.2f}x {b.errors + a.errors:>7}")
+        print(f"{'clients':>7} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p99 vs before':>14} {'errors':>7}")
+        for clients, got in rows:
+            for name, r in got.items():
+                print(f"{clients:>7} {name:<16} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.rps:>7.1f} "
+                      f"{got['before'].p99_ms / r.p99_ms:>13.2f}x {r.errors:>7}")
         print(load_avg())
-        return 0 if all(b.errors == a.errors == 0 for _, b, a in rows) else 1
+        return 0 if all(r.errors == 0 for _, got in rows for r in got.values()) else 1
     finally:
         bench.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
