@@ -45,29 +45,6 @@ Every error has the same JSON shape: `{"error", "message", "hint", "status"}`.
 """
 
 
-def _store_error(exc: Exception) -> errors.PolicyKGError | None:
-    """The catalogue error for an error of the graph or query layer (None when it is none)."""
-    from graph import queries, store
-
-    message = str(exc)
-    if isinstance(exc, store.UpdateRefusedError):
-        return errors.ForbiddenError(
-            "This endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, ...) are refused.",
-            hint="The graph changes through \"policykg ingest\" or POST /documents.")
-    if isinstance(exc, store.QuerySyntaxError):
-        return errors.QueryError(message, hint="Check the query; the parser's message says where it stopped.")
-    if isinstance(exc, store.UnknownDocumentError | queries.UnknownQueryError):
-        return errors.NotFoundError(message)
-    if isinstance(exc, queries.QueryParameterError | store.ExportFormatError):
-        return errors.InputError(message)
-    if isinstance(exc, store.ReadOnlyStoreError):
-        return errors.StoreError("The server opened the graph store read-only (another process holds it), "
-                                 "so it cannot write.", hint="Stop the other process and restart the server.")
-    if isinstance(exc, store.StoreError):
-        return errors.StoreError(message)
-    return None
-
-
 def error_response(request: Request, err: errors.PolicyKGError) -> Response:
     body = err.to_dict()
     headers = {"Retry-After": "5"} if err.status == 503 else None
@@ -103,18 +80,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _other(request: Request, exc: Exception) -> Response:
-        err = _store_error(exc)
-        if err is None:
-            log.exception("unexpected error on %s", request.url.path)
-            err = errors.PolicyKGError("The server failed on this request; it has been logged.",
-                                       hint="Try again; if it persists, report it with the request.")
-            err.status, err.code = 500, "internal"
+        log.exception("unexpected error on %s", request.url.path)
+        err = errors.PolicyKGError("The server failed on this request; it has been logged.",
+                                   hint="Try again; if it persists, report it with the request.")
+        err.status, err.code = 500, "internal"
         return error_response(request, err)
 
 
 def open_service(settings: Settings) -> Service:
     """The service for the server: writable, or read-only when another process holds the store."""
-    from graph.store import StoreLockedError
+    from graph.errors import StoreLockedError
 
     service = Service(settings)
     try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -16,6 +18,7 @@ from common.errors import PolicyKGError
 
 if TYPE_CHECKING:
     from api.service import Service
+    from ingest.pipeline import Progress
 
 app = typer.Typer(
     name="policykg",
@@ -130,6 +133,23 @@ def options(
         os.environ["POLICYKG_STORE"] = store
 
 
+@contextmanager
+def _progress_bars() -> Iterator[Progress]:
+    """A ``progress(stage, done, total)`` callback drawing one transient bar per stage."""
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
+
+    with Bars(transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Data directory (graph store, model, index). Default: $POLICYKG_DATA or ./data."),
@@ -155,11 +175,11 @@ def ingest(
     With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
     parent folder of a PATH supplies what is known from outside the text.
     """
-    from rich.progress import track
-
     svc = _service(data)
-    docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=True)
-    summary = svc.ingest(list(track(docs, description="ingesting", transient=True)))
+    with _progress_bars() as progress:
+        docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=progress)
+        ingested = count(1)
+        summary = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)))
     s = summary.to_dict()
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
@@ -260,7 +280,7 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
         return
     for name, n in s.counts.items():
         typer.echo(f"{name:<12}{n:>8}")
-    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'graph state':<12}{s.graph_state:>8}")
+    typer.echo(f"{'triples':<12}{s.quads:>8}\n{'write state':<12}{s.write_state:>8}")
 
 
 @app.command()

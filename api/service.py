@@ -22,7 +22,7 @@ from graph.build import alignment_triples
 from graph.store import GraphStore, IngestSummary, open_store
 from ingest.manifest import Entry, read_manifest
 from ingest.model import Document
-from ingest.pipeline import parse_bytes, parse_file
+from ingest.pipeline import Progress, parse_bytes, parse_file
 from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
@@ -99,7 +99,7 @@ class Service:
         write holds the lock, readers keep the last complete index (the state before the write)
         instead of waiting for it; once the write is done the next read checks the units again.
         """
-        state = self.store.graph_state()
+        state = self.store.write_state()
         current = self._index
         if current is not None and self._index_store_state == state:
             return current
@@ -108,7 +108,7 @@ class Service:
         if current is None:
             self._lock.acquire()
         try:
-            state = self.store.graph_state()
+            state = self.store.write_state()
             units = units_from_store(self.store)
             content = units_hash(units)
             if self._index is None or self._index.graph_state != content:
@@ -124,7 +124,7 @@ class Service:
 
     # ------------------------------------------------------------------ writes
 
-    def parse_corpus(self, corpus: Path | None = None, *, progress: bool = False) -> list[Document]:
+    def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
         from ingest.pipeline import load_corpus
 
         return load_corpus(corpus or self.settings.corpus, progress=progress)

@@ -1,4 +1,4 @@
-"""Graph store benchmark: the project's store (rdflib over oxrdflib/Oxigraph, on disk) against
+"""Graph store benchmark: the project's store (Oxigraph on disk, rdflib results) against
 rdflib's default in-memory store, on a synthetic corpus made from the real provisions.
 
     python bench/graph_bench.py                 # 100k and 1M triples
@@ -41,7 +41,8 @@ from rdflib import Dataset, URIRef  # noqa: E402
 from graph.build import Catalog, alignment_triples, build_document, document_iri  # noqa: E402
 from graph.iris import Iris  # noqa: E402
 from graph.queries import list_queries, load_query  # noqa: E402
-from graph.store import GraphStore, _ox_triples  # noqa: E402
+from graph.store import GraphStore  # noqa: E402
+from graph.terms import ox_triples  # noqa: E402
 from ingest.model import Agency, Citation, Document  # noqa: E402
 from ontology.loader import vocabulary_graph  # noqa: E402
 from ontology.namespaces import METHOD  # noqa: E402
@@ -129,10 +130,10 @@ def generate(target_triples: int, out: Path, *, seed: int = 7) -> Synthetic:
             if doc is anchor:
                 anchor_tasks = tasks
             quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(built.graph))
-                     for t in _ox_triples(built.triples)]
+                     for t in ox_triples(built.triples)]
             quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iris.agencies_graph))
-                      for t in _ox_triples(built.shared) if t not in seen_shared]
-            seen_shared.update(_ox_triples(built.shared))
+                      for t in ox_triples(built.shared) if t not in seen_shared]
+            seen_shared.update(ox_triples(built.shared))
             f.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
             total += len(quads)
         links = []
@@ -144,7 +145,7 @@ def generate(target_triples: int, out: Path, *, seed: int = 7) -> Synthetic:
                                            rank=rank, method=METHOD.hybrid, generated="2026-11-21T12:00:00Z",
                                            model="multilingual-e5-small", implements=rank == 1, iris=iris)
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iris.links_graph))
-                 for t in _ox_triples(links)]
+                 for t in ox_triples(links)]
         f.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
         total += len(quads)
     cited = national_numbers[len(national_numbers) // 2]
@@ -217,7 +218,7 @@ def run_size(target: int, workdir: Path, *, with_rdflib: bool) -> dict[str, obje
     ox_load = time.perf_counter() - t
     disk = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file()) / 2**20
     ox_mem = rss_mb() - m0
-    print(f"project store (oxrdflib/Oxigraph on disk): bulk load {ox_load:.2f} s, +{ox_mem:.0f} MB RSS, "
+    print(f"project store (Oxigraph on disk): bulk load {ox_load:.2f} s, +{ox_mem:.0f} MB RSS, "
           f"{disk:.0f} MB on disk", flush=True)
     result["ox_load"] = ox_load
 

@@ -20,12 +20,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = ROOT / "corpus"
 sys.path.insert(0, str(ROOT))
 
 import opencc  # noqa: E402
 
-from ingest.charlm import CORPUS_DIR, CharLM  # noqa: E402
 from ingest.repair import repair  # noqa: E402
+from ingest.repair.charlm import CharLM  # noqa: E402
 from ingest.textmap import MappedText  # noqa: E402
 
 _S2T = opencc.OpenCC("s2t")
@@ -102,7 +103,7 @@ def run(n: int = 200, seed: int = 7) -> dict[str, float]:
     before_total = 0.0
     sample = sample_lines(n, seed)
     for stem, line in sample:
-        lm = models.get(stem) or models.setdefault(stem, CharLM.from_corpus(exclude=[stem]))
+        lm = models.get(stem) or models.setdefault(stem, CharLM.from_corpus(CORPUS_DIR, exclude=[stem]))
         bad = damage(line, rng)
         fixed, _ = repair(MappedText.identity(bad), lm=lm)
         out = _T2S.convert(fixed.text)

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.graph_bench import fmt_ms, generate, p95, rss_mb, timed  # noqa: E402
+from common.settings import Settings  # noqa: E402
 from graph.queries import list_queries, run_query  # noqa: E402
 from graph.store import open_store  # noqa: E402
 from tests.graph import virtuoso  # noqa: E402
@@ -107,11 +108,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         print(f"\n[load] embedded Oxigraph bulk_load: {ox_load:8.2f} s = {syn.triples / ox_load:10,.0f} triples/s  "
               f"(+{rss_mb() - m0:.0f} MB RSS in this process, {dir_mb(data_dir):.0f} MB on disk)", flush=True)
 
-        os.environ["POLICYKG_STORE_USER"], os.environ["POLICYKG_STORE_PASSWORD"] = virtuoso.USER, virtuoso.PASSWORD
-        os.environ["POLICYKG_STORE_TIMEOUT_S"] = str(args.timeout)
-        os.environ["POLICYKG_STORE_BATCH"] = str(args.batch)
+        settings = Settings(store_user=virtuoso.USER, store_password=virtuoso.PASSWORD, store_timeout_s=args.timeout,
+                            store_batch=args.batch)
         t = time.perf_counter()
-        remote = open_store(store=server.spec)
+        remote = open_store(store=server.spec, settings=settings)
         last = [t]
 
         def progress(count: int) -> None:
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 last[0] = now
                 print(f"    ... {count:,} quads sent, {count / (now - t):,.0f}/s", flush=True)
 
-        remote.bulk_load(syn.nquads, format="nq", progress=progress)  # type: ignore[call-arg]
+        remote.bulk_load(syn.nquads, format="nq", progress=progress)
         vt_load = time.perf_counter() - t
         print(f"[load] Virtuoso SPARQL Update (INSERT DATA, {args.batch:,} quads/request): {vt_load:8.2f} s = "
               f"{syn.triples / vt_load:10,.0f} triples/s  (server RSS {proc_rss_mb(server.process.pid):.0f} MB, "

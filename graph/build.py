@@ -37,6 +37,7 @@ from graph.iris import DEFAULT_BASE, Iris, path_slug
 from ingest.model import Agency, Citation, Document, Provision
 from ontology.loader import Schemes, schemes
 from ontology.namespaces import COMPARATOR, ELI, INSTRUMENT, LEVEL, PKG, PREFIXES, ROLE, SUBDIVISION
+from ontology.regions import divisions, region_triples
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -119,7 +120,7 @@ class BuiltDocument:
     graph: URIRef
     document: URIRef
     triples: list[Triple]
-    shared: list[Triple] = field(default_factory=list)  # for the agencies graph
+    shared: list[Triple] = field(default_factory=list)  # for the agencies graph: agencies, city/county regions
     provisions: int = 0
     tasks: int = 0
     actions: int = 0
@@ -219,6 +220,10 @@ class _Builder:
                 t((d, ELI.date_document, issued))
         if (region := self.scheme.region(m.region)) is not None:
             t((d, ELI.jurisdiction, region))
+            # a city's or county's concept (and its city's), which the ontology graph leaves out (ontology.loader)
+            for place in divisions().chain(str(region).rsplit("/", 1)[-1]):
+                if place.tier in ("prefecture", "county"):
+                    self.out.shared.extend(region_triples(place))
         if m.level:
             t((d, PKG.level, LEVEL[m.level]))
         if (doctype := self.scheme.doctype(m.doc_type)) is not None:

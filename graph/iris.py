@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 from rdflib import URIRef
 
+from ontology.regions import Region, divisions
+
 DEFAULT_BASE = "https://w3id.org/policykg"
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -90,7 +92,8 @@ def path_slug(path: Sequence[str]) -> str:
 
 
 # Canonical agency names with a readable slug. Names not listed get region prefix + department
-# when both are recognised (广东省商务厅 -> gd-mofcom), else a hash.
+# when both are recognised (广东省商务厅 -> gd-mofcom; any other division by its GB/T 2260 code,
+# 山东省商务厅 -> 370000-mofcom), else a hash.
 _AGENCIES = {
     "国务院": "state-council",
     "国务院办公厅": "state-council-office",
@@ -128,7 +131,19 @@ def agency_slug(name: str) -> str:
     for region, rslug in _REGIONS.items():
         if key.startswith(region) and key[len(region):] in _DEPARTMENTS:
             return f"{rslug}-{_DEPARTMENTS[key[len(region):]]}"
+    place = _division_prefix(key)
+    if place is not None and key[len(place.name):] in _DEPARTMENTS:
+        return f"{place.code}-{_DEPARTMENTS[key[len(place.name):]]}"  # 山东省工业和信息化厅 -> 370000-miit
     return f"h{_hash(key, 10)}"
+
+
+def _division_prefix(name: str) -> Region | None:
+    """The longest official division name ``name`` starts with (山东省, 济南市)."""
+    for n in range(min(len(name) - 1, 12), 1, -1):
+        region = divisions().lookup(name[:n])
+        if region is not None and region.name == name[:n]:
+            return region
+    return None
 
 
 class Iris:

@@ -28,20 +28,20 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from common import errors
-from graph.store import GraphStore, StoreError
+from graph.layout import GraphStore
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 
 
-class UnknownQueryError(StoreError, errors.NotFoundError):
+class UnknownQueryError(errors.NotFoundError):
     """No cookbook query by that name."""
 
     status = 404
     code = "not-found"
 
 
-class QueryParameterError(StoreError, errors.QueryError):
+class QueryParameterError(errors.QueryError):
     """A parameter is missing, unknown or of the wrong type."""
 
     status = 400

@@ -15,7 +15,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from graph.store import GraphStore
+from graph.layout import GraphStore
 from ontology.loader import shapes_graph, vocabulary_graph
 from ontology.namespaces import PREFIXES
 

@@ -48,7 +48,7 @@ LOCAL_ALIASES: dict[str, str] = {
     "财政厅": "财政厅",
     "人力资源社会保障厅": "人力资源和社会保障厅",
 }
-ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会)"
+ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会|(?<!公)司)"  # 司: a ministry's department (科技司), not a 公司
 _ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?{ORG_SUFFIX}$")
 _ORG_MENTION = re.compile(
     rf"(?:(?:国家|国务院|中国|省|市|区|县|各设区市|[\u4e00-\u9fff]{{2,3}}[省市])?[\u4e00-\u9fff]{{0,10}}?){ORG_SUFFIX}"
@@ -68,6 +68,8 @@ def looks_like_agency(name: str) -> bool:
 def canonical(mention: str, *, region: str | None = None) -> str:
     """Full name of an agency mention; 省/市-prefixed short forms get the document's region."""
     name = mention.strip().strip("等")
+    if name.startswith("中华人民共和国") and looks_like_agency(name[7:]):
+        name = name[7:]  # 中华人民共和国工业和信息化部 is 工业和信息化部
     if name in NATIONAL_ALIASES:
         return NATIONAL_ALIASES[name]
     for prefix in ("省", "市"):
@@ -85,6 +87,19 @@ def _place_for(prefix: str, region: str) -> str | None:
     if not m:
         return None
     return m.group("prov") if prefix == "省" else m.group("city")
+
+
+def split_joined(name: str) -> list[str]:
+    """Two agency names a copy ran together: 工业和信息化部办公厅国家标准化管理委员会办公室 -> both.
+
+    Split only before a name that starts like a new agency (国家…, 中国…, a ministry's 国务院…),
+    so 国家标准化管理委员会办公室 itself stays whole.
+    """
+    for m in re.finditer(r"(?<=[厅室部委局署院会])(?=国家|中国|中华人民共和国|国务院)", name):
+        head, rest = name[: m.start()], name[m.start() :]
+        if looks_like_agency(head) and looks_like_agency(rest):
+            return [head, *split_joined(rest)]
+    return [name]
 
 
 def split_names(segment: str) -> list[str]:

@@ -109,6 +109,9 @@ class Metadata:
     region: str | None = None
     partial: bool = False
     source: str | None = None
+    # field -> [start, end) of the text it was read from (title, doc_number, date, level, region);
+    # absent when the manifest gave the value or the text did not show it
+    evidence: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,6 +130,7 @@ class Document:
     citations: list[Citation] = field(default_factory=list)  # preamble citations
     repairs: list[Repair] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # manifest vs text disagreements
+    body: tuple[int, int] | None = None  # the running text: after the header, before the signature
     preamble: tuple[int, int] | None = None
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:

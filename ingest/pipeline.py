@@ -1,26 +1,73 @@
-"""Raw file -> ``Document``: read, normalize, read the header, split provisions, extract.
+"""Raw file -> ``Document``: a named list of steps, each adding its own layer.
 
-Each step adds its own layer to the document; this module only runs them in order and
-reconciles what the text says with what the manifest says (the manifest wins where it has a
-value, the text fills what it leaves empty, and every disagreement is recorded).
+Like a spaCy pipeline, one document flows through small callables ``Document -> Document``
+(normalize, header, provisions, citations, targets, actions, agencies); each declares the
+layers it needs and the layers it adds, and :class:`Pipeline` checks once that every need is
+met by an earlier step. The document starts with the raw text and what the manifest knows;
+the header step reconciles that with what the text says (the manifest wins where it has a
+value, the text fills what it leaves empty, and every disagreement is recorded). Progress goes
+to a callback, so a command line can draw bars and a library caller stays quiet.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
+from common.errors import PolicyKGError
 from ingest import agencies, extract
 from ingest.manifest import Entry, read_manifest
 from ingest.metadata import Header, doc_type, read_header
-from ingest.model import Agency, Document, Metadata, Provision
+from ingest.model import Agency, Document, Metadata
 from ingest.normalize import normalize
 from ingest.reader import MAX_BYTES_DEFAULT, decode, read_file
 from ingest.script import to_simplified
 from ingest.structure import parse_provisions
+from ontology.regions import region_within
+
+#: ``progress(stage, done, total)``, called after each unit of work of ``stage``.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named component: ``run`` adds the layers ``assigns`` and reads only ``requires``.
+
+    Layers are :class:`Document` fields, or ``provisions.<field>`` for one field of every
+    provision.
+    """
+
+    name: str
+    run: Callable[[Document], Document]
+    requires: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()
+
+
+class Pipeline:
+    """Steps in order; refuses an order in which a step needs a layer no earlier step adds."""
+
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        have = {"raw_text", "metadata"}  # what a new document starts with (see :func:`new_document`)
+        for step in steps:
+            missing = [layer for layer in step.requires if layer not in have]
+            if missing:
+                raise PolicyKGError(f"Ingest step {step.name!r} needs {', '.join(missing)}, which no step before it adds.",
+                                    hint="Put the steps that add them first.")
+            have.update(step.assigns)
+        self.steps = steps
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.steps]
+
+    def __call__(self, doc: Document, *, progress: Progress | None = None) -> Document:
+        for done, step in enumerate(self.steps, 1):
+            doc = step.run(doc)
+            if progress is not None:
+                progress(step.name, done, len(self.steps))
+        return doc
 
 
 def doc_id_for(path: str) -> str:
@@ -28,6 +75,108 @@ def doc_id_for(path: str) -> str:
     stem = Path(path).stem.lower()
     slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
     return slug or "document"
+
+
+def new_document(raw: str, *, path: str, encoding: str = "utf-8", meta: Entry | None = None,
+                 doc_id: str | None = None) -> Document:
+    """A document before any step: the raw text (as its own text, for now) and the manifest's facts."""
+    meta = meta or Entry(file=path)
+    known = Metadata(
+        title=meta.title or None,
+        doc_number=meta.clean_doc_number or None,
+        issuers=meta.issuers,
+        date=meta.date or None,
+        doc_type=doc_type(meta.title or None),
+        level=meta.level or None,  # type: ignore[arg-type]
+        region=meta.region or None,
+        partial=meta.partial,
+        source=meta.source or None,
+    )
+    return Document(id=doc_id or doc_id_for(path), path=path, raw_text=raw, text=raw,
+                    origin=list(range(len(raw) + 1)), encoding=encoding, metadata=known)
+
+
+def normalize_text(doc: Document) -> Document:
+    """Clean Simplified text with its map back to the raw text, and the repairs made."""
+    norm = normalize(doc.raw_text)
+    doc.text, doc.origin, doc.repairs = norm.text, norm.origin, norm.repairs
+    return doc
+
+
+def read_document_header(doc: Document) -> Document:
+    """Title, 文号, date, issuers and addressees from the text, reconciled with the manifest."""
+    head = read_header(doc.text)
+    doc.metadata, doc.conflicts = _reconcile(head, doc.metadata)
+    doc.body = (head.body_start, head.body_end)
+    doc.agencies = list(_document_agencies(doc, head))
+    return doc
+
+
+def split_provisions(doc: Document) -> Document:
+    """The numbered provision tree of the body, and the preamble before its first provision."""
+    body_start, body_end = doc.body or (0, len(doc.text))
+    doc.provisions = parse_provisions(doc.text, body_start, body_end)
+    preamble_end = doc.text.rfind("\n", body_start, doc.provisions[0].start) if doc.provisions else body_end
+    doc.preamble = (body_start, preamble_end) if preamble_end > body_start else None
+    return doc
+
+
+def find_citations(doc: Document) -> Document:
+    """Explicit references to other documents, in the preamble and in every provision."""
+    if doc.preamble:
+        start, end = doc.preamble
+        doc.citations = list(extract.citations(doc.text[start:end], start))
+    for prov in doc.provisions:
+        prov.citations = list(extract.citations(prov.text, prov.start))
+    return doc
+
+
+def find_targets(doc: Document) -> Document:
+    for prov in doc.provisions:
+        prov.targets = list(extract.targets(prov.text, prov.start))
+    return doc
+
+
+def find_actions(doc: Document) -> Document:
+    for prov in doc.provisions:
+        prov.actions = list(extract.actions(prov.text, prov.start))
+    return doc
+
+
+def find_responsible_agencies(doc: Document) -> Document:
+    """Lead, co-operating and responsible units of each provision, and agencies that open a sentence."""
+    region = doc.metadata.region if doc.metadata.region and doc.metadata.region != "全国" else None
+    for prov in doc.provisions:
+        found = list(agencies.responsibility_clauses(prov.text, prov.start, region=region))
+        taken = {(a.start, a.end) for a in found}
+        for sentence in re.finditer(r"[^。；\n]+", prov.text):
+            for a in agencies.known_mentions(sentence.group()[:16], prov.start + sentence.start(), role="responsible"):
+                if (a.start, a.end) not in taken:
+                    found.append(a)
+        prov.agencies = found
+    return doc
+
+
+PIPELINE = Pipeline((
+    Step("normalize", normalize_text, requires=("raw_text",), assigns=("text", "origin", "repairs")),
+    Step("header", read_document_header, requires=("text", "metadata"),
+         assigns=("metadata", "conflicts", "body", "agencies")),
+    Step("provisions", split_provisions, requires=("text", "body"), assigns=("provisions", "preamble")),
+    Step("citations", find_citations, requires=("provisions", "preamble"),
+         assigns=("citations", "provisions.citations")),
+    Step("targets", find_targets, requires=("provisions",), assigns=("provisions.targets",)),
+    Step("actions", find_actions, requires=("provisions",), assigns=("provisions.actions",)),
+    Step("agencies", find_responsible_agencies, requires=("provisions", "metadata"),
+         assigns=("provisions.agencies",)),
+))
+
+
+def parse_text(raw: str, *, path: str, encoding: str = "utf-8", meta: Entry | None = None,
+               doc_id: str | None = None, pipeline: Pipeline = PIPELINE,
+               progress: Progress | None = None) -> Document:
+    """Run ``pipeline`` over a decoded text; ``progress`` hears of each step."""
+    doc = new_document(raw, path=path, encoding=encoding, meta=meta, doc_id=doc_id)
+    return pipeline(doc, progress=progress)
 
 
 def parse_file(path: Path, *, meta: Entry | None = None, corpus_dir: Path | None = None,
@@ -40,49 +189,6 @@ def parse_file(path: Path, *, meta: Entry | None = None, corpus_dir: Path | None
 def parse_bytes(data: bytes, *, name: str, meta: Entry | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
     raw, encoding = decode(data, name=name, max_bytes=max_bytes)
     return parse_text(raw, path=name, encoding=encoding, meta=meta)
-
-
-def parse_text(raw: str, *, path: str, encoding: str = "utf-8", meta: Entry | None = None,
-               doc_id: str | None = None) -> Document:
-    norm = normalize(raw)
-    text = norm.text
-    head = read_header(text)
-    metadata, conflicts = _reconcile(head, meta, path)
-    doc = Document(
-        id=doc_id or doc_id_for(path),
-        path=path,
-        raw_text=raw,
-        text=text,
-        origin=norm.origin,
-        encoding=encoding,
-        metadata=metadata,
-        repairs=norm.repairs,
-        conflicts=conflicts,
-    )
-    doc.provisions = parse_provisions(text, head.body_start, head.body_end)
-    preamble_end = doc.provisions[0].start if doc.provisions else head.body_end
-    preamble_end = text.rfind("\n", head.body_start, preamble_end) if doc.provisions else preamble_end
-    if preamble_end > head.body_start:
-        doc.preamble = (head.body_start, preamble_end)
-        doc.citations = list(extract.citations(text[head.body_start : preamble_end], head.body_start))
-    doc.agencies = list(_document_agencies(doc, head))
-    region = metadata.region if metadata.region and metadata.region != "全国" else None
-    for prov in doc.provisions:
-        _extract_into(prov, region=region)
-    return doc
-
-
-def _extract_into(prov: Provision, *, region: str | None) -> None:
-    prov.citations = list(extract.citations(prov.text, prov.start))
-    prov.targets = list(extract.targets(prov.text, prov.start))
-    prov.actions = list(extract.actions(prov.text, prov.start))
-    found = list(agencies.responsibility_clauses(prov.text, prov.start, region=region))
-    taken = {(a.start, a.end) for a in found}
-    for sentence in re.finditer(r"[^。；\n]+", prov.text):
-        for a in agencies.known_mentions(sentence.group()[:16], prov.start + sentence.start(), role="responsible"):
-            if (a.start, a.end) not in taken:
-                found.append(a)
-    prov.agencies = found
 
 
 def _document_agencies(doc: Document, head: Header) -> Iterator[Agency]:
@@ -109,12 +215,11 @@ def _agree(a: str, b: str) -> bool:
     return ka in kb or kb in ka
 
 
-def _reconcile(head: Header, meta: Entry | None, path: str) -> tuple[Metadata, list[str]]:
-    """Manifest wins where it has a value; the text fills gaps; disagreements are reported."""
-    meta = meta or Entry(file=path)
+def _reconcile(head: Header, known: Metadata) -> tuple[Metadata, list[str]]:
+    """Manifest (``known``) wins where it has a value; the text fills gaps; disagreements are reported."""
     conflicts: list[str] = []
 
-    def pick(field: str, from_text: str | None, from_manifest: str) -> str | None:
+    def pick(field: str, from_text: str | None, from_manifest: str | None) -> str | None:
         more_precise = field == "date" and bool(from_text and from_manifest) and from_text.startswith(from_manifest)
         if from_manifest and from_text and not more_precise and not _agree(from_text, from_manifest):
             conflicts.append(f"{field}: text says {from_text!r}, manifest says {from_manifest!r}")
@@ -123,43 +228,53 @@ def _reconcile(head: Header, meta: Entry | None, path: str) -> tuple[Metadata, l
         return from_manifest or from_text
 
     text_issuers = [agencies.canonical(i) for i in head.issuers]
-    manifest_issuers = meta.issuers
+    manifest_issuers = known.issuers
     if text_issuers and manifest_issuers and not {_key(i) for i in text_issuers} <= {_key(i) for i in manifest_issuers}:
         conflicts.append(f"issuers: text says {text_issuers}, manifest says {manifest_issuers}")
-    level = meta.level or _guess_level(text_issuers)
+    place = head.place
+    for name, from_text, from_manifest in (("level", place and place.level, known.level),
+                                           ("region", place and place.region_name, known.region)):
+        if from_text and from_manifest and not _same_place(name, from_text, from_manifest):
+            conflicts.append(f"{name}: text says {from_text!r}, manifest says {from_manifest!r}")
+    level = known.level or (place.level if place else None)
     metadata = Metadata(
-        title=pick("title", head.title, meta.title),
-        doc_number=pick("doc_number", head.doc_number, meta.clean_doc_number),
+        title=pick("title", head.title, known.title),
+        doc_number=pick("doc_number", head.doc_number, known.doc_number),
         issuers=manifest_issuers or text_issuers,
         addressees=head.addressees,
-        date=pick("date", head.date, meta.date),
-        doc_type=head.doc_type or doc_type(meta.title or None),
+        date=pick("date", head.date, known.date),
+        doc_type=head.doc_type or known.doc_type,
         level=level,  # type: ignore[arg-type]
-        region=meta.region or ("全国" if level == "national" else None),
-        partial=meta.partial,
-        source=meta.source or None,
+        region=known.region or ("全国" if level == "national" else (place.region_name if place else None)),
+        partial=known.partial,
+        source=known.source,
     )
+    manifest_values = {"title": known.title, "doc_number": known.doc_number, "date": known.date,
+                       "level": known.level, "region": known.region}
+    spans = {**head.spans, **({"level": place.evidence[0][:2], "region": place.evidence[0][:2]}
+                              if place and place.evidence else {})}
+    metadata.evidence = {k: span for k, span in spans.items() if not manifest_values.get(k)}
     return metadata, conflicts
+
+
+def _same_place(field: str, from_text: str, from_manifest: str) -> bool:
+    """Levels must be equal; a region agrees when one lies within the other (山东省济南市, 山东省)."""
+    if field == "level":
+        return from_text == from_manifest
+    return region_within(from_text, from_manifest) or region_within(from_manifest, from_text)
 
 
 def _key(name: str) -> str:
     return agencies.canonical(re.sub(r"[（(].*?[）)]", "", name)).strip()
 
 
-def _guess_level(issuers: list[str]) -> str | None:
-    if not issuers:
-        return None
-    if any("市" in i for i in issuers):
-        return "municipal"
-    if any("省" in i or "自治区" in i for i in issuers):
-        return "provincial"
-    return "national"
-
-
-def load_corpus(corpus_dir: Path, *, progress: bool = False) -> list[Document]:
-    """Parse every document the manifest lists, in manifest order."""
+def load_corpus(corpus_dir: Path, *, progress: Progress | None = None) -> list[Document]:
+    """Parse every document the manifest lists, in manifest order; ``progress`` hears of each
+    document as stage ``parsing``."""
     entries = read_manifest(corpus_dir)
     docs = []
-    for entry in tqdm(entries, desc="parsing", unit="doc", disable=not progress):
+    for done, entry in enumerate(entries, 1):
         docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
+        if progress is not None:
+            progress("parsing", done, len(entries))
     return docs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import opencc
@@ -14,16 +15,30 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{CJK}]")
 
 
+_T2S_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
+def _t2s_converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
+
+
+def t2s(text: str) -> str:
+    """OpenCC t2s through the one converter of the process.
+
+    Loading a converter reads its dictionaries (milliseconds), and one converter must not be
+    used from two threads at once (the server answers queries on a thread pool), so every
+    caller, in ingest and search alike, goes through this lock.
+    """
+    with _T2S_LOCK:
+        return _t2s_converter().convert(text)
 
 
 def to_simplified(text: str) -> str:
     """Simplified form of ``text``; same length (OpenCC t2s maps character for character)."""
-    converted = _t2s().convert(text)
+    converted = t2s(text)
     if len(converted) != len(text):  # a phrase rule changed length: fall back to per character
-        converted = "".join(_t2s().convert(ch) for ch in text)
+        converted = "".join(t2s(ch) for ch in text)
     return converted
 
 

@@ -133,6 +133,10 @@ def _schemes(sch: Graph) -> list[str]:
         out += [f"### {_en(sch, scheme, SKOS.prefLabel)} — {_q(scheme)}", "",
                 "| concept | notation | 中文 | English |", "|---|---|---|---|"]
         concepts = sorted(sch.subjects(SKOS.inScheme, scheme), key=str)
+        if len(concepts) > 100:  # the regions: thousands, generated into regions.ttl; list the top two tiers
+            tops = set(sch.subjects(SKOS.topConceptOf, scheme))
+            out.insert(-2, f"{len(concepts)} concepts, generated into `regions.ttl`; the top two tiers:\n")
+            concepts = [c for c in concepts if c in tops or sch.value(c, SKOS.broader) in tops]
         for c in concepts:
             zh = next((str(v) for v in sch.objects(c, SKOS.prefLabel) if v.language == "zh"), "")
             out.append(f"| {_q(c)} | {sch.value(c, SKOS.notation) or ''} | {zh} | {_en(sch, c, SKOS.prefLabel)} |")

@@ -12,17 +12,15 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import opencc
 
-from ingest.segment import search_tokens
+from ingest.script import t2s
+from ontology.regions import NATIONAL, divisions, region_within
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -33,6 +31,7 @@ from search.dense import (
     check_saved,
 )
 from search.lexical import LexicalIndex
+from search.tokenize import search_tokens
 from search.units import SearchError, Unit, check_units
 
 if TYPE_CHECKING:
@@ -42,37 +41,25 @@ RRF_K = 60
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
-class QueryError(SearchError):
+class SearchQueryError(SearchError):
     """The query cannot be searched (empty, or needs a retriever that is not loaded)."""
 
     code = "bad-search-query"
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-_t2s_lock = threading.Lock()
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified, the script the index holds (OpenCC is not thread-safe)."""
-    with _t2s_lock:
-        return _t2s().convert(text)
-
-
 def prepare_query(query: str) -> str:
     """The query as both retrievers see it: Simplified, whitespace collapsed."""
-    text = re.sub(r"\s+", " ", to_simplified(query)).strip()
+    text = re.sub(r"\s+", " ", t2s(query)).strip()
     if not text:
-        raise QueryError("The query is empty; type a few words to search for.")
+        raise SearchQueryError("The query is empty; type a few words to search for.")
     return text
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict a search. ``region`` matches as a prefix: 广东省 matches 广东省广州市."""
+    """Restrict a search. ``region`` matches the region and every region inside it (GB/T 2260
+    hierarchy): 山东省 or 370000 matches 山东省济南市 and its counties; a name the division table
+    does not know matches as a prefix."""
 
     level: tuple[str, ...] | str | None = None
     region: tuple[str, ...] | str | None = None
@@ -85,6 +72,23 @@ class Filters:
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.key())
+
+
+def regions_inside(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """The region names among ``names`` that lie within one of ``wanted`` (a name or GB/T 2260
+    code): 山东省 takes 山东省济南市 and 济南市历下区; a name the division table does not know
+    is taken when it starts with a wanted name. 全国 takes only the national documents, as a
+    filter always meant (every region lies within the country, but "全国" asks for the centre's texts)."""
+    d = divisions()
+
+    def is_national(name: str) -> bool:
+        region = d.lookup(name)
+        return region is not None and region.code == NATIONAL
+
+    local = [w for w in wanted if not is_national(w)]
+    want_national = len(local) < len(wanted)
+    return [name for name in names if (want_national and is_national(name))
+            or any(region_within(name, w) or name.startswith(w) for w in local)]
 
 
 def _as_tuple(value: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...] | None:
@@ -289,7 +293,7 @@ class HybridIndex:
                 mask &= np.isin(self._fields[name], list(values))
         if region is not None:
             regions = self._fields["region"]
-            mask &= np.logical_or.reduce([np.strings.startswith(regions, r) for r in region])
+            mask &= np.isin(regions, regions_inside(np.unique(regions).tolist(), region))
         if exclude is not None:
             mask &= ~np.isin(self._fields["doc_id"], list(exclude))
         if len(self._masks) > 128:
@@ -325,7 +329,7 @@ class HybridIndex:
         if mode in ("hybrid", "dense"):
             if vector is None:
                 if self.embedder is None:
-                    raise QueryError("Dense search needs the embedding model; load the index with an embedder.")
+                    raise SearchQueryError("Dense search needs the embedding model; load the index with an embedder.")
                 vector = self.embedder.embed_queries([text])[0]
             dense_hits = self.dense.search(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):

@@ -2,7 +2,7 @@
 
 Why beside the dense index: e5 embeddings blur exact identifiers, and a researcher who types
 ``工信厅联消费函〔2023〕87号``, ``15家以上`` or an agency name wants the units that say exactly
-that. Tokens come from ``ingest.segment.search_tokens`` so 文号, titles, dates and quantities
+that. Tokens come from ``search.tokenize.search_tokens`` so 文号, titles, dates and quantities
 are whole tokens in both the units and the query.
 """
 
@@ -17,7 +17,6 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from ingest.segment import search_tokens
 from search.dense import (
     FORMAT_VERSION,
     IndexMismatchError,
@@ -25,9 +24,13 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
+from search.tokenize import search_tokens
 from search.units import SearchError
 
-TOKENIZER = "ingest.segment.search_tokens/1"  # bump when segmentation changes: the index is stale
+# A label saved with the index, not an import path (it keeps the tokenizer's first home,
+# ingest.segment, so indexes built before the move stay valid): bump the number when the
+# tokens change, and every saved index is then rebuilt.
+TOKENIZER = "ingest.segment.search_tokens/1"
 
 
 @dataclass(frozen=True)

@@ -32,5 +32,5 @@ def health(service: ServiceDep) -> JSONUTF8Response:
         index = {"units": len(idx), "model": idx.model, "graph_state": idx.graph_state}
     except Exception as e:  # reported, not raised: health must answer
         index, status = {"error": str(e)}, "degraded"
-    return JSONUTF8Response({"status": status, "read_only": service.read_only, "graph_state": stats.graph_state,
+    return JSONUTF8Response({"status": status, "read_only": service.read_only, "graph_state": stats.write_state,
                              "counts": stats.counts, "index": index})

@@ -10,7 +10,6 @@ format follows ``Accept`` (or ``?format=``). Updates are refused (403), and so a
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from typing import Annotated, Any
 
@@ -22,8 +21,9 @@ from api.deps import ServiceDep, negotiate, wants_html
 from api.render import serialize
 from api.routes.base import errors_doc, html_page
 from common.errors import ForbiddenError, InputError, QueryError
-from graph.backend import QueryTimeoutError
-from graph.store import GraphStore
+from graph.errors import QueryTimeoutError
+from graph.layout import GraphStore
+from graph.sparql_text import refuse_service, with_values
 
 router = APIRouter(tags=["sparql"])
 
@@ -50,20 +50,8 @@ GRAPH_MEDIA = {
 }
 FORMAT_ALIASES = {"turtle": "ttl", "json-ld": "jsonld", "ntriples": "nt", "n-triples": "nt", "rdfxml": "xml"}
 
-_TOKENS = re.compile(
-    r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
-    re.DOTALL)
-_SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:-])", re.IGNORECASE)
-
 QUERY_EXAMPLE = ("PREFIX eli: <http://data.europa.eu/eli/ontology#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
                  "SELECT ?doc ?title WHERE { ?doc a eli:LegalResource ; dcterms:title ?title } LIMIT 5")
-
-
-def refuse_service(query: str) -> None:
-    """403 for a query that uses SERVICE (outside strings, IRIs and comments)."""
-    if _SERVICE.search(_TOKENS.sub(" ", query)):
-        raise ForbiddenError("SERVICE is refused: this endpoint never sends requests to other endpoints.",
-                             hint="Run the federated part against the other endpoint yourself.")
 
 
 def _format(result: Result, fmt: str | None, accept: str | None) -> str:
@@ -225,7 +213,7 @@ async def sparql_post(request: Request, service: ServiceDep, format: FormatParam
 
 
 def sparql_page(request: Request) -> Response:
-    """The editor page, preloaded with the cookbook queries."""
+    """The editor page, preloaded with the cookbook queries, their example parameters as VALUES blocks."""
     from graph.queries import EXAMPLES, list_queries
 
     cookbook = [{"name": q.name, "title": q.title, "description": q.description,
@@ -233,13 +221,3 @@ def sparql_page(request: Request) -> Response:
                 for q in list_queries()]
     return html_page(request, "sparql.html", {"cookbook": cookbook, "query": request.query_params.get("query", "")})
 
-
-def with_values(sparql: str, bindings: dict[str, Any]) -> str:
-    """A cookbook query as the editor shows it: its example parameters as an inline VALUES block at
-    the top of WHERE (the same join the store's substitution gives), so it runs as it stands."""
-    if not bindings:
-        return sparql
-    names = " ".join(f"?{k}" for k in bindings)
-    values = " ".join(v.n3() for v in bindings.values())
-    block = f"WHERE {{\n  VALUES ({names}) {{ ({values}) }}  # example parameters: edit them"
-    return re.sub(r"WHERE\s*\{", lambda _: block, sparql, count=1, flags=re.IGNORECASE)

@@ -16,18 +16,15 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from graph.backend import Store
+from graph.backend import Backend
+from graph.backends.oxigraph import OxigraphBackend
+from graph.backends.sparql_http import SparqlHttpBackend
 from graph.build import alignment_triples, build_document
+from graph.errors import QuerySyntaxError, UnknownDocumentError, UpdateRefusedError
 from graph.iris import DEFAULT_BASE
 from graph.queries import EXAMPLES, list_queries, load_query
-from graph.remote import RemoteStore, with_values
-from graph.store import (
-    GraphStore,
-    QuerySyntaxError,
-    UnknownDocumentError,
-    UpdateRefusedError,
-    open_store,
-)
+from graph.sparql_text import with_values
+from graph.store import GraphStore, open_store
 from ingest.model import Document
 from ontology.namespaces import METHOD
 from search.from_graph import internal_query
@@ -49,42 +46,43 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuo
     server.stop()
 
 
-def _remote(server: virtuoso.Virtuoso, **kw: object) -> RemoteStore:
+def _remote(server: virtuoso.Virtuoso, **kw: object) -> GraphStore:
     server.wipe(f"{DEFAULT_BASE}/graph/")
-    return RemoteStore(server.endpoint, user=virtuoso.USER, password=virtuoso.PASSWORD, **kw)  # type: ignore[arg-type]
+    backend = SparqlHttpBackend(server.endpoint, user=virtuoso.USER, password=virtuoso.PASSWORD, **kw)  # type: ignore[arg-type]
+    return GraphStore(backend, base=DEFAULT_BASE)
 
 
-def _open(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+def _open(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> GraphStore:
     if backend == "virtuoso":
         return _remote(request.getfixturevalue("virtuoso_server"))
     return GraphStore(tmp_path / "data")
 
 
 @pytest.fixture(params=BACKENDS)
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     s = _open(request.param, request, tmp_path)
     yield s
     s.close()
 
 
 @pytest.fixture
-def loaded(any_store: Store) -> Store:
+def loaded(any_store: GraphStore) -> GraphStore:
     any_store.ingest(sample_documents())
     return any_store
 
 
-def _doc_graphs(store: Store) -> dict[str, int]:
+def _doc_graphs(store: GraphStore) -> dict[str, int]:
     return {g: n for g, n in store.stats().graphs.items() if "/graph/doc/" in g}
 
 
 # ---------------------------------------------------------------- writes
 
 
-def test_both_stores_implement_the_interface(any_store: Store) -> None:
-    assert isinstance(any_store, Store)
+def test_both_stores_implement_the_interface(any_store: GraphStore) -> None:
+    assert isinstance(any_store.backend, Backend)
 
 
-def test_ingest_writes_one_named_graph_per_document(any_store: Store) -> None:
+def test_ingest_writes_one_named_graph_per_document(any_store: GraphStore) -> None:
     s = any_store.ingest(sample_documents())
     assert (s.documents, s.provisions, s.tasks, s.actions, s.targets, s.citations, s.citations_resolved) == (
         4, 14, 8, 8, 4, 3, 1)
@@ -95,15 +93,15 @@ def test_ingest_writes_one_named_graph_per_document(any_store: Store) -> None:
     assert any_store.stats().counts["agencies"] == 5
 
 
-def test_reingest_gives_the_same_triple_count(loaded: Store) -> None:
-    before, state = _doc_graphs(loaded), loaded.graph_state()
+def test_reingest_gives_the_same_triple_count(loaded: GraphStore) -> None:
+    before, state = _doc_graphs(loaded), loaded.write_state()
     loaded.replace_document(national_87())
     loaded.ingest(sample_documents())
     assert _doc_graphs(loaded) == before
-    assert loaded.graph_state() != state
+    assert loaded.write_state() != state
 
 
-def test_remove_deletes_only_that_graph(loaded: Store) -> None:
+def test_remove_deletes_only_that_graph(loaded: GraphStore) -> None:
     doc = national_87()
     gone = str(loaded.iris.document_graph(doc.id))
     others = {g: n for g, n in _doc_graphs(loaded).items() if g != gone}
@@ -124,11 +122,11 @@ def test_remove_deletes_only_that_graph(loaded: Store) -> None:
     "LOAD <http://example.org/data.ttl>",
     "CLEAR ALL",
 ])
-def test_updates_are_refused(loaded: Store, text: str) -> None:
-    state = loaded.graph_state()
+def test_updates_are_refused(loaded: GraphStore, text: str) -> None:
+    state = loaded.write_state()
     with pytest.raises(UpdateRefusedError):
         loaded.query(text)
-    assert loaded.graph_state() == state
+    assert loaded.write_state() == state
 
 
 def test_remote_refuses_service_and_server_pragmas(virtuoso_server: virtuoso.Virtuoso) -> None:
@@ -142,12 +140,12 @@ def test_remote_refuses_service_and_server_pragmas(virtuoso_server: virtuoso.Vir
         assert store.query('ASK { FILTER("SERVICE bif:x" != "") }').askAnswer is True
 
 
-def test_malformed_sparql_is_a_syntax_error(loaded: Store) -> None:
+def test_malformed_sparql_is_a_syntax_error(loaded: GraphStore) -> None:
     with pytest.raises(QuerySyntaxError, match="SPARQL syntax error"):
         loaded.query("SELECT * WHERE { ?s ?p }")
 
 
-def test_bindings_select_without_formatting(loaded: Store) -> None:
+def test_bindings_select_without_formatting(loaded: GraphStore) -> None:
     q = "SELECT ?d ?n WHERE { ?d <http://data.europa.eu/eli/ontology#id_local> ?n }"
     rows = list(loaded.query(q, bindings={"n": Literal("工信厅联消费函〔2023〕87号")}))
     assert [str(r.d).rsplit("/", 1)[-1] for r in rows] == [national_87().id]
@@ -164,7 +162,7 @@ def test_values_go_into_the_where_group_and_projecting_subselects() -> None:
         with_values(q, {"a": URIRef("http://x/a> } DROP ALL")})
 
 
-def test_ask_and_construct(loaded: Store) -> None:
+def test_ask_and_construct(loaded: GraphStore) -> None:
     assert loaded.query("ASK { ?x a <https://w3id.org/policykg/ns#Target> }").askAnswer is True
     g = loaded.query("CONSTRUCT { ?d ?p ?o } WHERE { ?d a <http://data.europa.eu/eli/ontology#LegalResource> ; ?p ?o }")
     assert len(g.graph) > 20
@@ -175,7 +173,7 @@ def test_ask_and_construct(loaded: Store) -> None:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
-         corpus_docs: dict[str, Document]) -> Iterator[tuple[Store, Store]]:
+         corpus_docs: dict[str, Document]) -> Iterator[tuple[GraphStore, GraphStore]]:
     """The corpus plus a few computed links, in both stores."""
     server = request.getfixturevalue("virtuoso_server")
     embedded = GraphStore(tmp_path_factory.mktemp("pair") / "data")
@@ -202,7 +200,7 @@ def _same(q: ox.Quad) -> str:
     return str(q).replace(f"^^<{XSD.decimal}>", f"^^<{XSD.integer}>")
 
 
-def test_both_stores_export_the_same_quads(pair: tuple[Store, Store]) -> None:
+def test_both_stores_export_the_same_quads(pair: tuple[GraphStore, GraphStore]) -> None:
     embedded, remote = pair
     assert embedded.stats().graphs == remote.stats().graphs
     assert embedded.stats().counts == remote.stats().counts
@@ -213,7 +211,7 @@ def test_both_stores_export_the_same_quads(pair: tuple[Store, Store]) -> None:
         remote.export("ttl", "no-such-doc")
 
 
-def _norm_rows(store: Store, sparql: str, bindings: dict[str, object]) -> list[tuple[tuple[str, str], ...]]:
+def _norm_rows(store: GraphStore, sparql: str, bindings: dict[str, object]) -> list[tuple[tuple[str, str], ...]]:
     result = store.query(sparql, bindings=bindings)  # type: ignore[arg-type]
     out = []
     for row in result:
@@ -243,7 +241,7 @@ SAMPLES = {
 
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
 @pytest.mark.parametrize("with_params", [False, True], ids=["all", "params"])
-def test_cookbook_gives_the_same_rows(pair: tuple[Store, Store], name: str, with_params: bool) -> None:
+def test_cookbook_gives_the_same_rows(pair: tuple[GraphStore, GraphStore], name: str, with_params: bool) -> None:
     q = load_query(name)
     params = SAMPLES.get(name, {}) if with_params else {p.name: SAMPLES[name][p.name] for p in q.parameters
                                                          if p.required}
@@ -257,7 +255,7 @@ def test_cookbook_gives_the_same_rows(pair: tuple[Store, Store], name: str, with
         assert rows or name in ("agencies-lead", "targets-by-region", "local-implementing-national"), name
 
 
-def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[Store, Store]) -> None:
+def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[GraphStore, GraphStore]) -> None:
     """A non-ASCII value bound on the remote store must match as it does on the embedded one."""
     q = load_query("targets-by-region")
     bindings = q.bindings({"region": "广东省"})
@@ -272,7 +270,7 @@ def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[Store, Sto
     ("entity-properties", "s:nat"), ("entity-facts", "s:nat-part"), ("entity-alignments", "s:nat-part"),
     ("entity-mentions", "s:agency"), ("document-tree", "doc:nat"), ("document-facts", "doc:gd"),
 ])
-def test_internal_queries_give_the_same_rows(pair: tuple[Store, Store], name: str, focus: str | None) -> None:
+def test_internal_queries_give_the_same_rows(pair: tuple[GraphStore, GraphStore], name: str, focus: str | None) -> None:
     embedded, remote = pair
     nat = build_document(national_87()).document
     gd = build_document(guangdong_jiedu()).document
@@ -309,22 +307,22 @@ def test_bulk_load_resumes_after_a_failure_without_duplicates(virtuoso_server: v
         assert {_same(q) for q in store.export_quads()} == expected
         assert sum(_doc_graphs(store).values()) == sum(1 for q in expected if "/graph/doc/" in q)
         assert store.documents() == sorted(d.id for d in sample_documents())
-        state = store.graph_state()
+        state = store.write_state()
         store.bulk_load(data, progress=resumed.append)  # a finished load is not repeated
-        assert store.graph_state() == state
+        assert store.write_state() == state
 
 
 def test_rerun_ingest_skips_documents_already_written(virtuoso_server: virtuoso.Virtuoso) -> None:
     with _remote(virtuoso_server) as store:
         store.ingest(sample_documents()[:2])
         writes: list[str] = []
-        original = store._update
+        original = store.backend.update
 
         def counting(update: str) -> None:
             writes.append(update)
             original(update)
 
-        store._update = counting  # type: ignore[method-assign]
+        store.backend.update = counting  # type: ignore[method-assign]
         store.ingest(sample_documents())
         assert len(writes) == 1 and "DROP SILENT GRAPH" in writes[0]
         assert writes[0].count("DROP SILENT GRAPH") == 2  # only the two new documents
@@ -335,13 +333,13 @@ def test_rerun_ingest_skips_documents_already_written(virtuoso_server: virtuoso.
 
 def test_open_store_dispatches_on_the_store_setting(virtuoso_server: virtuoso.Virtuoso, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(open_store(tmp_path, store="oxigraph"), GraphStore)
-    assert isinstance(open_store(store=f"oxigraph:{tmp_path / 'other'}"), GraphStore)
+    assert isinstance(open_store(tmp_path, store="oxigraph").backend, OxigraphBackend)
+    assert isinstance(open_store(store=f"oxigraph:{tmp_path / 'other'}").backend, OxigraphBackend)
     monkeypatch.setenv("POLICYKG_STORE_USER", virtuoso.USER)
     monkeypatch.setenv("POLICYKG_STORE_PASSWORD", virtuoso.PASSWORD)
     remote = open_store(store=virtuoso_server.spec)
-    assert isinstance(remote, RemoteStore) and remote.virtuoso
-    assert remote.update_endpoint.endswith("/sparql-auth")
+    assert isinstance(remote.backend, SparqlHttpBackend) and remote.backend.virtuoso
+    assert remote.backend.update_endpoint.endswith("/sparql-auth")
     remote.close()
 
 
@@ -357,7 +355,7 @@ def test_service_ingests_searches_and_links_on_virtuoso(virtuoso_server: virtuos
     service = Service(Settings(data=tmp_path, model=str(model_path), store=virtuoso_server.spec,
                                base_iri=DEFAULT_BASE))
     try:
-        assert isinstance(service.store, RemoteStore)
+        assert isinstance(service.store.backend, SparqlHttpBackend)
         service.ingest(sample_documents())
         hits = service.search("设备更新", k=3)
         assert hits and any("设备更新" in h.unit.text for h in hits)

@@ -8,7 +8,8 @@ from pyld import jsonld
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from graph.store import ExportFormatError, GraphStore, UnknownDocumentError
+from graph.errors import ExportFormatError, UnknownDocumentError
+from graph.store import GraphStore
 from graph.validate import store_graph
 
 from .conftest import national_87

@@ -31,6 +31,7 @@ def test_path_slug_joins_segments() -> None:
 @pytest.mark.parametrize(("name", "slug"), [
     ("工业和信息化部", "miit"), ("工业和信息化部办公厅", "miit-office"), ("广东省工业和信息化厅", "gd-miit"),
     ("广东省商务厅", "gd-mofcom"), ("广州市工业和信息化局", "gz-miit"), ("江苏省财政厅", "js-mof"),
+    ("山东省工业和信息化厅", "370000-miit"), ("济南市人民政府办公厅", "370100-gov-office"),  # any division: its code
 ])
 def test_agency_slugs_are_readable(name: str, slug: str) -> None:
     assert agency_slug(name) == slug
@@ -53,6 +54,13 @@ def test_document_and_provision_iris_follow_the_eli_pattern() -> None:
     gd = build_document(guangdong_jiedu())
     assert str(gd.document).startswith("https://w3id.org/policykg/eli/cn/440000/2024/")
     assert f"{gd.document}/part2/agency/1" in {str(s) for s, _, _ in gd.triples}
+
+
+def test_a_city_document_iri_carries_its_city_code() -> None:
+    doc = guangdong_jiedu()
+    doc.metadata.region = "山东省济南市"  # any division of the country, not only the six once listed
+    built = build_document(doc)
+    assert str(built.document).startswith("https://w3id.org/policykg/eli/cn/370100/2024/")
 
 
 def test_same_input_gives_same_iris_and_triples() -> None:

@@ -8,14 +8,14 @@ import pytest
 from rdflib import Literal
 from rdflib.plugins.sparql import prepareQuery
 
-from graph.store import (
-    GraphStore,
+from graph.errors import (
     QuerySyntaxError,
     ReadOnlyStoreError,
     StoreLockedError,
     UnknownDocumentError,
     UpdateRefusedError,
 )
+from graph.store import GraphStore
 from ingest.model import Document
 
 from .conftest import national_87
@@ -60,23 +60,23 @@ def test_remove_deletes_only_that_graph(loaded_store: GraphStore) -> None:
 
 
 def test_graph_state_changes_on_every_write(store: GraphStore) -> None:
-    seen = {store.graph_state()}
+    seen = {store.write_state()}
     store.replace_document(national_87())
-    seen.add(store.graph_state())
+    seen.add(store.write_state())
     store.replace_document(national_87())
-    seen.add(store.graph_state())
+    seen.add(store.write_state())
     store.remove_document(national_87().id)
-    seen.add(store.graph_state())
+    seen.add(store.write_state())
     assert len(seen) == 4
 
 
 def test_store_persists_across_reopen(tmp_path: Path) -> None:
     with GraphStore(tmp_path) as s:
         s.replace_document(national_87())
-        state = s.graph_state()
+        state = s.write_state()
     with GraphStore(tmp_path) as s:
         assert s.documents() == [national_87().id]
-        assert s.graph_state() == state
+        assert s.write_state() == state
 
 
 def test_malformed_sparql_gives_the_parser_message(loaded_store: GraphStore) -> None:
@@ -91,10 +91,10 @@ def test_malformed_sparql_gives_the_parser_message(loaded_store: GraphStore) -> 
     "CLEAR ALL",
 ])
 def test_updates_are_refused(loaded_store: GraphStore, update: str) -> None:
-    state = loaded_store.graph_state()
+    state = loaded_store.write_state()
     with pytest.raises(UpdateRefusedError, match="only reads"):
         loaded_store.query(update)
-    assert loaded_store.graph_state() == state
+    assert loaded_store.write_state() == state
 
 
 def test_prepared_queries_are_refused_so_oxigraph_is_never_bypassed(loaded_store: GraphStore) -> None:
@@ -116,7 +116,7 @@ def test_select_ask_construct(loaded_store: GraphStore) -> None:
 
 def test_second_process_gets_a_clear_lock_error(tmp_path: Path) -> None:
     with GraphStore(tmp_path):
-        code = ("import sys; from pathlib import Path; from graph.store import GraphStore, StoreLockedError\n"
+        code = ("import sys; from pathlib import Path; from graph.store import GraphStore; from graph.errors import StoreLockedError\n"
                 "try:\n    GraphStore(Path(sys.argv[1]))\nexcept StoreLockedError as e:\n    print(e); sys.exit(3)\n")
         r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
                            timeout=60)
@@ -136,3 +136,22 @@ def test_read_only_store_reads_but_refuses_writes(tmp_path: Path) -> None:
         assert ro.documents() == [national_87().id]
         with pytest.raises(ReadOnlyStoreError):
             ro.replace_document(national_87())
+
+
+def test_unchanged_reingest_writes_nothing(loaded_store: GraphStore, sample_docs: list[Document]) -> None:
+    state = loaded_store.write_state()
+    summary = loaded_store.ingest(sample_docs)
+    assert summary.documents == 4 and summary.write_state == state == loaded_store.write_state()
+
+
+def test_a_store_written_before_the_registry_lists_its_documents_after_reopening(tmp_path: Path) -> None:
+    with GraphStore(tmp_path) as s:
+        s.replace_document(national_87())
+        meta = f"<{s.iris.meta_graph}>"  # what the older layout did not write: registry and layout version
+        s.backend.update(f"DELETE WHERE {{ GRAPH {meta} {{ ?g <http://purl.org/dc/terms/hasVersion> ?h }} }} ; "
+                         f"DELETE WHERE {{ GRAPH {meta} {{ {meta} <http://purl.org/dc/terms/conformsTo> ?v }} }}")
+        assert s.documents() == []
+    with GraphStore(tmp_path) as s:
+        assert s.documents() == [national_87().id]
+        s.replace_document(national_87())  # its registry entry is replaced, not doubled
+        assert s.documents() == [national_87().id]

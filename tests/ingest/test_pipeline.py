@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import re
+import shutil
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from common.errors import PolicyKGError
 from ingest.manifest import Entry
 from ingest.model import Document
-from ingest.pipeline import parse_file
+from ingest.pipeline import (
+    PIPELINE,
+    Pipeline,
+    Step,
+    find_targets,
+    load_corpus,
+    new_document,
+    parse_file,
+    parse_text,
+)
 from ingest.script import to_simplified
+from tests.conftest import GUANGDONG_JIEDU, NATIONAL_NOTICE
 
 NOTICE_HEADINGS = {
     ("二", "（一）"): "聚焦高端化智能化绿色化，加快产业体系升级发展",
@@ -106,8 +120,10 @@ def test_manifest_disagreements_are_reported(corpus_dir: Path) -> None:
     path = corpus_dir / "national/huaxian-gongye-gaozhiliang-fazhan-zhidao-yijian-2022.txt"
     wrong = Entry(file="x.txt", doc_number="工信部联消费〔2022〕44号", date="2021-04", level="national")
     doc = parse_file(path, meta=wrong)
-    assert doc.conflicts == ["doc_number: text says '工信部联消费〔2022〕43号', manifest says '工信部联消费〔2022〕44号'"]
+    assert doc.conflicts == ["doc_number: text says '工信部联消费〔2022〕43号', manifest says '工信部联消费〔2022〕44号'",
+                             "date: text says '2022', manifest says '2021-04'"]  # the year in the 文号
     assert doc.metadata.doc_number == "工信部联消费〔2022〕44号"  # the manifest wins where it has a value
+    assert doc.metadata.date == "2021-04"
 
 
 def test_manifest_title_that_contains_the_text_title_agrees(corpus_docs: dict[str, Document]) -> None:
@@ -120,3 +136,61 @@ def test_text_fills_what_the_manifest_leaves_empty(corpus_docs: dict[str, Docume
     doc = corpus_docs["guangzhou-shishang-chanye-jiqun-gaozhiliang-fazhan-sannian-xingdong-jihua-2022"]
     assert doc.metadata.addressees == ["各区人民政府", "市政府各部门", "各有关单位"]
     assert doc.metadata.date == "2022-08-02"
+
+
+JIANGSU = "provincial/jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022.txt"
+NOTICE_FILE = f"national/{NATIONAL_NOTICE}.txt"
+JIEDU_FILE = f"provincial/{GUANGDONG_JIEDU}.txt"
+PROVISION_LAYERS = ("citations", "targets", "actions", "agencies")
+
+
+def _layers(doc: Document) -> dict[str, object]:
+    """Every layer a step may add: document fields, and ``provisions.<field>`` for each provision."""
+    out: dict[str, object] = {f.name: copy.deepcopy(getattr(doc, f.name)) for f in fields(doc) if f.name != "provisions"}
+    out["provisions"] = [(p.path, p.label, p.start, p.end, p.heading, p.numbering_inferred) for p in doc.provisions]
+    for layer in PROVISION_LAYERS:
+        out[f"provisions.{layer}"] = [copy.deepcopy(x) for p in doc.provisions for x in getattr(p, layer)]
+    return out
+
+
+def test_each_step_adds_only_the_layers_it_declares(corpus_dir: Path) -> None:
+    # between them these texts have every layer: citations, targets, actions, responsible units
+    added: set[str] = set()
+    for rel in (JIANGSU, NOTICE_FILE, JIEDU_FILE):
+        doc = new_document((corpus_dir / rel).read_text(encoding="utf-8"), path=rel)
+        for step in PIPELINE.steps:
+            before = _layers(doc)
+            doc = step.run(doc)
+            after = _layers(doc)
+            changed = {k for k in after if after[k] != before[k]}
+            assert changed <= set(step.assigns), f"{rel}: step {step.name} changed {changed - set(step.assigns)}"
+            if changed:
+                added.add(step.name)
+        assert doc.to_dict() == parse_file(corpus_dir / rel, corpus_dir=corpus_dir).to_dict()
+    assert added == set(PIPELINE.names)
+
+
+def test_progress_hears_every_step_in_order() -> None:
+    heard: list[tuple[str, int, int]] = []
+    doc = parse_text("关于推进废旧纺织品循环利用的通知\n一、到2025年，建成15家以上示范园区。", path="t.txt",
+                     progress=lambda *a: heard.append(a))
+    n = len(PIPELINE.steps)
+    assert heard == [(name, i, n) for i, name in enumerate(PIPELINE.names, 1)]
+    assert PIPELINE.names[:3] == ["normalize", "header", "provisions"]
+    assert [t.text for p in doc.provisions for t in p.targets] == ["15家以上"]
+
+
+def test_a_step_order_that_misses_a_layer_is_refused() -> None:
+    with pytest.raises(PolicyKGError, match="'targets' needs provisions"):
+        Pipeline((Step("targets", find_targets, requires=("provisions",), assigns=("provisions.targets",)),))
+
+
+def test_load_corpus_reports_each_document(corpus_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "provincial").mkdir()
+    shutil.copy(corpus_dir / JIANGSU, tmp_path / JIANGSU)
+    (tmp_path / "manifest.toml").write_text(f'[[document]]\nfile = "{JIANGSU}"\nlevel = "provincial"\n',
+                                            encoding="utf-8")
+    heard: list[tuple[str, int, int]] = []
+    docs = load_corpus(tmp_path, progress=lambda *a: heard.append(a))
+    assert [d.path for d in docs] == [JIANGSU]
+    assert heard == [("parsing", 1, 1)]

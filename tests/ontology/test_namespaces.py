@@ -7,6 +7,7 @@ import re
 
 import pytest
 from rdflib import OWL, RDF, Graph, URIRef
+from rdflib.namespace import SKOS
 
 from ontology.loader import (
     CONTEXT_FILE,
@@ -21,6 +22,7 @@ from ontology.namespaces import (
     ELI_IRI,
     PKG,
     PKG_IRI,
+    REGION,
     SCHEME,
     SCHEME_IRI,
     SCHEME_NAMESPACES,
@@ -66,9 +68,19 @@ def test_eli_terms_used_in_queries_are_in_python_class() -> None:
 
 def test_scheme_concepts_in_turtle_match_python_classes() -> None:
     g = schemes_graph()
-    in_turtle = {t for t in _iris_in(g) if str(t).startswith(SCHEME_IRI)}
+    in_turtle = {t for t in _iris_in(g) if str(t).startswith(SCHEME_IRI) and not str(t).startswith(str(REGION))}
     in_python = terms(SCHEME).union(*(terms(ns) for ns in SCHEME_NAMESPACES))
     assert in_turtle == in_python
+
+
+def test_region_concepts_are_six_digit_codes_in_the_region_scheme() -> None:
+    g = schemes_graph()
+    regions = {t for t in _iris_in(g) if str(t).startswith(str(REGION))}
+    assert len(regions) > 3000
+    for concept in regions:
+        code = str(concept)[len(str(REGION)):]
+        assert re.fullmatch(r"\d{6}", code), concept
+        assert (concept, SKOS.inScheme, SCHEME.region) in g
 
 
 @pytest.mark.parametrize("ns", [PKG, ELI, *SCHEME_NAMESPACES])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
-from search.hybrid import Filters, HybridIndex, QueryError, highlight, prepare_query
+from search.hybrid import Filters, HybridIndex, SearchQueryError, highlight, prepare_query
 from search.lexical import LexicalIndex
 from search.units import Unit, UnitError, check_units
 
@@ -102,7 +102,7 @@ TEXTS = [
 
 def test_lexical_matches_document_numbers_and_quantities_whole() -> None:
     index = LexicalIndex.build(_iris(4), TEXTS, graph_state="g")
-    from ingest.segment import search_tokens
+    from search.tokenize import search_tokens
 
     assert index.search(search_tokens("工信厅联消费函〔2023〕87号"), 5)[0][0] == 0
     assert index.search(search_tokens("国办发[2019]42号"), 5)[0][0] == 3
@@ -111,7 +111,7 @@ def test_lexical_matches_document_numbers_and_quantities_whole() -> None:
 
 
 def test_lexical_filter_and_round_trip(tmp_path: Path) -> None:
-    from ingest.segment import search_tokens
+    from search.tokenize import search_tokens
 
     index = LexicalIndex.build(_iris(4), TEXTS, graph_state="g")
     allowed = np.array([False, True, True, True])
@@ -135,7 +135,7 @@ def test_units_must_have_unique_iris() -> None:
 
 def test_query_is_simplified_and_must_not_be_empty() -> None:
     assert prepare_query("  加快傳統製造業\n轉型升級 ") == "加快传统制造业 转型升级"
-    with pytest.raises(QueryError, match="empty"):
+    with pytest.raises(SearchQueryError, match="empty"):
         prepare_query("   ")
 
 
@@ -208,7 +208,7 @@ def test_hybrid_save_load_and_stale_index(tmp_path: Path, hybrid: HybridIndex, e
         HybridIndex.load(tmp_path / "index", embedder=embedder, graph_state="graph-after-reingest")
     lexical_only = HybridIndex.load(tmp_path / "index")
     assert lexical_only.search("废旧纺织品", k=1, mode="lexical")
-    with pytest.raises(QueryError, match="embedding model"):
+    with pytest.raises(SearchQueryError, match="embedding model"):
         lexical_only.search(query, k=1)
 
 

@@ -3,14 +3,14 @@ import re
 import opencc
 import pytest
 
-from ingest.charlm import CORPUS_DIR
-from ingest.glosses import MANGLED_RE, SYLLABLE
-from ingest.mojibake import DAMAGED
 from ingest.repair import repair
+from ingest.repair.glosses import MANGLED_RE, SYLLABLE
+from ingest.repair.mojibake import DAMAGED
 from ingest.textmap import MappedText
+from tests.conftest import CORPUS, NATIONAL_NOTICE
 
 T2S = opencc.OpenCC("t2s")
-REAL = CORPUS_DIR / "national" / "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi.txt"
+REAL = CORPUS / "national" / f"{NATIONAL_NOTICE}.txt"
 
 
 @pytest.fixture(scope="module")

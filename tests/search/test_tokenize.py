@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.segment import cut, search_tokens, tokenize
+from search.tokenize import cut, search_tokens, tokenize
 
 
 @pytest.mark.parametrize(

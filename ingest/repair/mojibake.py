@@ -3,7 +3,7 @@
 ``。ㄒ唬┚劢垢叨嘶悄芑G色化`` is ``（一）聚焦高端化智能化绿色化``: re-encoded to GBK, its bytes
 are the original ones with one byte too many in front, two bytes missing after ``化`` and three
 replaced by ``G``. Rather than trying a fixed list of shifts, each suspicious run is re-encoded
-and decoded again by the noisy-channel search of :mod:`ingest.gbk_search`, which finds the
+and decoded again by the noisy-channel search of :mod:`ingest.repair.gbk_search`, which finds the
 cheapest characters whose bytes explain the run, reading as Chinese under the character
 language model and agreeing with any pinyin gloss that survived in it. A run is rewritten only
 when that explanation beats reading it as it stands by a wide margin, which keeps clean text
@@ -16,10 +16,19 @@ from __future__ import annotations
 import difflib
 import re
 
-from ingest.charlm import _CJK, BOUNDARY, SUSPECT_RE, CharLM
-from ingest.gbk_search import BARRIER, CONTEXT_CHARS, HALF_OPS, WILDCARD, Emitted, decode, posterior, refine
-from ingest.glosses import MANGLED_RE
 from ingest.model import Repair
+from ingest.repair.charlm import _CJK, BOUNDARY, SUSPECT_RE, CharLM
+from ingest.repair.gbk_search import (
+    BARRIER,
+    CONTEXT_CHARS,
+    HALF_OPS,
+    WILDCARD,
+    Emitted,
+    decode,
+    posterior,
+    refine,
+)
+from ingest.repair.glosses import MANGLED_RE
 from ingest.textmap import MappedText
 
 DAMAGED = "\u25a1"  # □
@@ -119,7 +128,7 @@ def repair_mojibake(mt: MappedText, *, lm: CharLM, glosses: dict[int, str] | Non
     """Find out-of-step GBK runs in ``mt`` and decode them again; see the module doc.
 
     ``glosses`` maps the index of a character in ``mt.text`` to the pinyin gloss that followed
-    it in the raw text (as :func:`ingest.glosses.strip_glosses` returns them): evidence for
+    it in the raw text (as :func:`ingest.repair.glosses.strip_glosses` returns them): evidence for
     whichever character the bytes ending there turn out to be.
     """
     text = mt.text

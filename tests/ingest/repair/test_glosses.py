@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.glosses import strip_glosses
+from ingest.repair.glosses import strip_glosses
 from ingest.textmap import MappedText
 
 

@@ -4,17 +4,18 @@ from pathlib import Path
 import opencc
 import pytest
 
-from ingest.charlm import CORPUS_DIR, default_lm
-from ingest.mojibake import DAMAGED, repair_mojibake
 from ingest.repair import repair
+from ingest.repair.charlm import default_lm
+from ingest.repair.mojibake import DAMAGED, repair_mojibake
 from ingest.textmap import MappedText
+from tests.conftest import CORPUS, NATIONAL_NOTICE
 
 T2S = opencc.OpenCC("t2s")
-CLEAN = sorted(p for p in CORPUS_DIR.rglob("*.txt") if "2023-fangzhi-fuzhuang-yougongji" not in p.name)
+CLEAN = sorted(p for p in CORPUS.rglob("*.txt") if p.stem != NATIONAL_NOTICE)
 
 
 def _bench():
-    path = Path(__file__).resolve().parents[2] / "bench" / "mojibake_accuracy.py"
+    path = Path(__file__).resolve().parents[3] / "bench" / "mojibake_accuracy.py"
     spec = importlib.util.spec_from_file_location("mojibake_accuracy", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -78,13 +79,13 @@ def test_a_gloss_after_a_half_character_chooses_it() -> None:
 
 
 def test_readings_come_from_pypinyin() -> None:
-    from ingest.gbk_search import readings
+    from ingest.repair.gbk_search import readings
 
     assert "qiáng" in readings("強") and "jìn" in readings("進")
 
 
 def test_a_lead_byte_that_lost_its_high_bit_is_restored() -> None:
-    from ingest.gbk_search import decode
+    from ingest.repair.gbk_search import decode
 
     # 各 is B8 F7; a 7-bit channel turned B8 into "8"
     obs = [*"宣傳報道。".encode("gbk"), 0x38, 0xF7, *"單位要".encode("gbk")]

@@ -8,7 +8,7 @@ pinyin syllable carrying a tone mark), never by position alone, so real parenthe
 
 A *mangled* gloss (``推動?xùn)|部``) is different: the tool that inserted it split a GBK
 character, so its lead byte and the ``(`` fused into ``?`` and the trail byte survives after
-the ``)``. Those are not stripped here; :mod:`ingest.mojibake` repairs them at byte level.
+the ``)``. Those are not stripped here; :mod:`ingest.repair.mojibake` repairs them at byte level.
 """
 
 from __future__ import annotations

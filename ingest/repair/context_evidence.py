@@ -8,7 +8,7 @@ sees two characters on each side and prefers whatever is commonest there (``实�
   characters around it gets a bonus, more for a longer word (``实效``, ``整合``, ``重视``);
 * **punctuation position**: which mark ends the phrase right after a numbered opener such as
   ``（二）`` — in policy text almost always ``。`` (``（一）指导思想。``), whereas ``、`` is
-  the commonest mark overall. :func:`ingest.charlm.first_marks` counts both on the corpus the
+  the commonest mark overall. :func:`ingest.repair.charlm.first_marks` counts both on the corpus the
   model was built from; a mark candidate gets the log-ratio of the two shares.
 """
 
@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.charlm import CharLM, fold, lexicon_words
+from ingest.repair.charlm import CharLM, fold, lexicon_words
 
 C_WORD = 1.5  # bonus per character of dictionary word a candidate completes, past the first
 MAX_WORD = 4

@@ -3,30 +3,40 @@
 Mojibake repair needs one judgement over and over: *does this read as Chinese?* — to choose
 between byte-shifted decodings, and to infer a character whose bytes were lost from its
 neighbours. A trigram over characters with interpolated absolute discounting (Kneser-Ney's
-simpler cousin) is enough for that, builds from the bundled corpus in a fraction of a second
-and is deterministic. Histories and candidates are folded to Simplified (OpenCC t2s, one
+simpler cousin) is enough for that, builds in a fraction of a second and is deterministic.
+The default model comes from the bundled corpus, whose counts ship with the package
+(:class:`CorpusCounts`), so repair works the same from a wheel as from the checkout. Histories and candidates are folded to Simplified (OpenCC t2s, one
 character at a time) so the same model scores Traditional copies.
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.resources
 import importlib.util
+import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
-import opencc
 
-from ingest.glosses import GLOSS_RE
+from common.errors import PolicyKGError
+from ingest.repair.glosses import GLOSS_RE
+from ingest.script import t2s
 
-CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+#: The counts of the bundled corpus, shipped with the package (``scripts/build_charlm_counts.py``).
+COUNTS_RESOURCE = "data/charlm-counts.json.gz"
+COUNTS_FORMAT = 1
 BOUNDARY = "\n"
+#: Corpus clauses count this many times over the numbering forms and dictionary words.
+CORPUS_WEIGHT = 3
 _DISCOUNT = 0.75
 #: log-probability of a character the corpus never showed (spread over ~20k GBK chars).
 UNK_LOGP = float(np.log(1e-7))
@@ -49,17 +59,13 @@ _CLAUSE_SPLIT_RE = re.compile(r"([，,。；;：:、！!\n])")
 # Half-width punctuation reads like its full-width twin; the model sees only the latter.
 _PUNCT_FOLD = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！"})
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
 _fold_cache: dict[str, str] = {}
 
 def fold(ch: str) -> str:
     """One character to Simplified (identity when OpenCC maps it to something longer)."""
     out = _fold_cache.get(ch)
     if out is None:
-        conv = _t2s().convert(ch.translate(_PUNCT_FOLD))
+        conv = t2s(ch.translate(_PUNCT_FOLD))
         out = conv if len(conv) == 1 else ch
         _fold_cache[ch] = out
     return out
@@ -69,7 +75,7 @@ def fold_many(chars: Iterable[str]) -> None:
     todo = [c for c in chars if c not in _fold_cache and c != BOUNDARY]
     if not todo:
         return
-    conv = _t2s().convert(BOUNDARY.join(todo)).split(BOUNDARY)
+    conv = t2s(BOUNDARY.join(todo)).split(BOUNDARY)
     if len(conv) != len(todo):  # OpenCC changed the line structure; go one by one
         for c in todo:
             fold(c)
@@ -104,9 +110,80 @@ def clean_clauses(text: str) -> list[str]:
     runs = [r for r in runs if r]
     if not runs:
         return []
-    return _t2s().convert(BOUNDARY.join(runs).translate(_PUNCT_FOLD)).split(BOUNDARY)
+    return t2s(BOUNDARY.join(runs).translate(_PUNCT_FOLD)).split(BOUNDARY)
 
 T = TypeVar("T")
+Trigram = tuple[str, str, str]
+
+
+def sequence_trigrams(seqs: Iterable[str]) -> Counter[Trigram]:
+    """Trigram counts of whole sequences, each opened by two boundaries and closed by one.
+
+    Unigram and bigram counts of such sequences are the marginals of these (every character
+    and every pair after the opening boundaries ends exactly one trigram), so the trigrams
+    alone are all a corpus contributes to the model.
+    """
+    tri: Counter[Trigram] = Counter()
+    for seq in seqs:
+        padded = BOUNDARY * 2 + seq + BOUNDARY
+        tri.update(zip(padded, padded[1:], padded[2:], strict=False))
+    return tri
+
+
+@dataclass
+class CorpusCounts:
+    """What the model learns from a corpus: trigrams of its clean clauses, and its punctuation.
+
+    Small and independent of the texts' wording once counted, so the counts of the bundled
+    corpus ship with the package and the repair needs no corpus at run time.
+    """
+
+    trigrams: Counter[Trigram] = field(default_factory=Counter)
+    #: marks first after a numbered opener, and all marks (see :func:`first_marks`)
+    first_marks: tuple[Counter[str], Counter[str]] = field(default_factory=lambda: (Counter(), Counter()))
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> CorpusCounts:
+        """Count raw texts; damaged clauses are skipped (see :func:`clean_clauses`)."""
+        counts = cls()
+        for t in texts:
+            counts.trigrams.update(sequence_trigrams(clean_clauses(t)))
+            first_marks(t, counts.first_marks)
+        return counts
+
+    @classmethod
+    def from_corpus(cls, root: Path, *, exclude: Iterable[str] = ()) -> CorpusCounts:
+        """Count ``root/**/*.txt``; ``exclude`` names files (by stem) to leave out."""
+        skip = set(exclude)
+        paths = sorted(p for p in root.rglob("*.txt") if p.stem not in skip)
+        return cls.from_texts(p.read_text(encoding="utf-8") for p in paths)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": COUNTS_FORMAT,
+            "trigrams": {"".join(k): n for k, n in sorted(self.trigrams.items())},
+            "first_marks": [dict(sorted(c.items())) for c in self.first_marks],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CorpusCounts:
+        if data.get("format") != COUNTS_FORMAT:
+            raise PolicyKGError(f"The character counts are in format {data.get('format')!r}; this version reads "
+                                f"format {COUNTS_FORMAT}.", hint="Rebuild them: python scripts/build_charlm_counts.py")
+        trigrams: Counter[Trigram] = Counter({(k[0], k[1], k[2]): n for k, n in data["trigrams"].items()})
+        after, overall = (Counter(c) for c in data["first_marks"])
+        return cls(trigrams, (after, overall))
+
+    def save(self, path: Path) -> None:
+        """Write as gzipped JSON, byte for byte the same for the same counts."""
+        text = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+
+    @classmethod
+    def bundled(cls) -> CorpusCounts:
+        """The counts of the bundled corpus, read from the package data."""
+        resource = importlib.resources.files(__package__).joinpath(COUNTS_RESOURCE)
+        return cls.from_json(json.loads(gzip.decompress(resource.read_bytes())))
 
 
 class CharLM:
@@ -119,26 +196,15 @@ class CharLM:
             cache[factory] = factory(self)
         return cache[factory]  # type: ignore[return-value]
 
-    def __init__(self, clauses: Iterable[str], *, words: Iterable[str] = (), lexicon: Iterable[str] = (),
-                 corpus_weight: int = 3) -> None:
-        """``clauses`` and ``words`` are counted as whole sequences (with their boundaries);
-        ``lexicon`` words only inside themselves: a dictionary word ends no sentence."""
+    def __init__(self, trigrams: Counter[Trigram], *, lexicon: Iterable[str] = ()) -> None:
+        """``trigrams`` of whole sequences (see :func:`sequence_trigrams`); ``lexicon`` words are
+        counted only inside themselves: a dictionary word ends no sentence."""
         uni: Counter[str] = Counter()
         bi: Counter[tuple[str, str]] = Counter()
-        tri: Counter[tuple[str, str, str]] = Counter()
-
-        def add(seq: str, weight: int) -> None:
-            seq = BOUNDARY + seq + BOUNDARY
-            for _ in range(weight):
-                uni.update(seq[1:])
-                bi.update(pairwise(seq))
-                seq2 = BOUNDARY + seq
-                tri.update(zip(seq2, seq2[1:], seq2[2:], strict=False))
-
-        for clause in clauses:
-            add(clause, corpus_weight)
-        for word in words:
-            add(word, 1)
+        for (_, b, c), n in trigrams.items():
+            uni[c] += n
+            bi[b, c] += n
+        tri = Counter(trigrams)
         for word in lexicon:
             uni.update(word)
             bi.update(pairwise(word))
@@ -175,27 +241,23 @@ class CharLM:
         return rows
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], *, lexicon: bool = True) -> CharLM:
-        """Build from raw texts; damaged clauses are skipped (see :func:`clean_clauses`).
+    def from_counts(cls, counts: CorpusCounts, *, lexicon: bool = True) -> CharLM:
+        """The model of a counted corpus, plus the numbering forms every document uses.
 
         With ``lexicon`` the common words of jieba's dictionary are added too: the corpus alone
         knows under a thousand characters and few of the pairs that make words (东部, 当地).
         """
-        clauses: list[str] = []
-        marks: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
-        for t in texts:
-            clauses.extend(clean_clauses(t))
-            first_marks(t, marks)
-        lm = cls(clauses, words=NUMBERING, lexicon=lexicon_words() if lexicon else ())
-        lm.first_marks = marks
+        tri: Counter[Trigram] = Counter({key: n * CORPUS_WEIGHT for key, n in counts.trigrams.items()})
+        tri.update(sequence_trigrams(NUMBERING))
+        lm = cls(tri, lexicon=lexicon_words() if lexicon else ())
+        lm.first_marks = (Counter(counts.first_marks[0]), Counter(counts.first_marks[1]))
         return lm
 
     @classmethod
-    def from_corpus(cls, root: Path = CORPUS_DIR, *, exclude: Iterable[str] = (), lexicon: bool = True) -> CharLM:
-        """Build from ``root/**/*.txt``; ``exclude`` names files (by stem) to leave out."""
-        skip = set(exclude)
-        paths = sorted(p for p in root.rglob("*.txt") if p.stem not in skip)
-        return cls.from_texts((p.read_text(encoding="utf-8") for p in paths), lexicon=lexicon)
+    def from_corpus(cls, root: Path, *, exclude: Iterable[str] = (), lexicon: bool = True) -> CharLM:
+        """Build from ``root/**/*.txt`` (any corpus of clean policy text); ``exclude`` names files
+        (by stem) to leave out."""
+        return cls.from_counts(CorpusCounts.from_corpus(root, exclude=exclude), lexicon=lexicon)
 
     def __contains__(self, ch: str) -> bool:
         return fold(ch) in self.index
@@ -210,18 +272,12 @@ class CharLM:
         if cached is not None:
             return cached
         p = self._p1
-        row = self._bi.get(h1)
-        if row is not None:
-            ids, cnt = row
-            tot = cnt.sum()
-            p = p * (_DISCOUNT * len(ids) / tot)
-            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
-        row = self._tri.get(key)
-        if row is not None:
-            ids, cnt = row
-            tot = cnt.sum()
-            p = p * (_DISCOUNT * len(ids) / tot)
-            p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
+        for row in (self._bi.get(h1), self._tri.get(key)):  # interpolate bigram, then trigram
+            if row is not None:
+                ids, cnt = row
+                tot = cnt.sum()
+                p = p * (_DISCOUNT * len(ids) / tot)
+                p[ids] += np.maximum(cnt - _DISCOUNT, 0) / tot
         out = np.log(p)
         if len(self._dist_cache) > 50_000:
             self._dist_cache.clear()
@@ -297,5 +353,5 @@ def lexicon_words(min_freq: int = 50) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def default_lm() -> CharLM:
-    """The model of the bundled corpus, built once per process."""
-    return CharLM.from_corpus()
+    """The model of the bundled corpus (its counts ship with the package), built once per process."""
+    return CharLM.from_counts(CorpusCounts.bundled())

@@ -2,14 +2,20 @@
 
 Runs on the decoded raw text before Traditional -> Simplified conversion, because both kinds
 of damage are defined on the text as the repost wrote it (its GBK bytes, its glosses).
+The parts: :mod:`.glosses` strips pinyin glosses; :mod:`.mojibake` finds suspicious runs and
+rewrites them with the byte-level search of :mod:`.gbk_search`, which scores candidates with
+the character model of :mod:`.charlm` (its counts ship in ``data/``) and the word and
+punctuation evidence of :mod:`.context_evidence`.
 """
 
 from __future__ import annotations
 
-from ingest.charlm import CharLM, default_lm
-from ingest.glosses import strip_glosses
+import bisect
+
 from ingest.model import Repair
-from ingest.mojibake import repair_mojibake
+from ingest.repair.charlm import CharLM, default_lm
+from ingest.repair.glosses import strip_glosses
+from ingest.repair.mojibake import repair_mojibake
 from ingest.textmap import MappedText
 
 
@@ -31,8 +37,6 @@ def repair(mt: MappedText, *, lm: CharLM | None = None) -> tuple[MappedText, lis
 
 def _remap(repairs: list[Repair], before: MappedText, after: MappedText) -> list[Repair]:
     """Move spans from ``before`` to ``after`` through their shared raw offsets."""
-    import bisect
-
     out = []
     for r in repairs:
         raw = before.origin[r.start]

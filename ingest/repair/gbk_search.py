@@ -1,4 +1,4 @@
-"""The byte-level search behind :mod:`ingest.mojibake`: which characters explain these GBK bytes?
+"""The byte-level search behind :mod:`ingest.repair.mojibake`: which characters explain these GBK bytes?
 
 A beam over byte positions where each step emits one character that either
 
@@ -29,8 +29,8 @@ from functools import lru_cache
 import numpy as np
 from pypinyin import Style, pinyin
 
-from ingest.charlm import BOUNDARY, CharLM, fold, fold_many
-from ingest.context_evidence import bonus, completions
+from ingest.repair.charlm import BOUNDARY, CharLM, fold, fold_many
+from ingest.repair.context_evidence import bonus, completions
 
 WILDCARD = -1  # a byte known to exist but unknown (the ``?`` of a mangled gloss)
 BARRIER = -2  # a character GBK cannot encode; never inside a decoded window

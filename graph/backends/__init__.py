@@ -1,0 +1,1 @@
+"""Stores behind ``graph.backend.Backend``: embedded Oxigraph and a SPARQL 1.1 server over HTTP."""

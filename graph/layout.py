@@ -1,0 +1,388 @@
+"""policykg's named-graph layout, kept once over any ``graph.backend.Backend``.
+
+One named graph per document (``{base}/graph/doc/{id}``), one for the agencies documents share,
+one for computed links, one for the ontology and schemes, and a meta graph that holds
+
+* the write counter (``write_state``): a token that changes with every write, bumped in the same
+  update request as the write, so a reader can tell cheaply whether anything changed;
+* the registry of document graphs with a content hash of each (``<graph> dcterms:hasVersion
+  "sha…"``), written in the same request as the graph: ``documents()`` needs no scan of the
+  store, and a rerun of an interrupted ``ingest`` skips the documents already written unchanged;
+* the hash of the ontology files the ontology graph was loaded from, and the progress of
+  batched bulk loads, so a rerun continues after the last batch the store acknowledged.
+
+Every write is one update request (one transaction on Oxigraph and Virtuoso); a graph larger than
+the backend's ``batch_triples`` is loaded into a staging graph in batches, then swapped in with
+one request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import URIRef, Variable
+from rdflib.namespace import DCTERMS, ORG, PROV, VOID
+from rdflib.query import Result
+from rdflib.term import Node
+
+from graph.backend import RDF_FORMATS, Backend
+from graph.backends.oxigraph import OxigraphBackend, recorded_base
+from graph.build import BuiltDocument, Catalog, Triple, build_document, document_iri
+from graph.errors import ExportFormatError, ReadOnlyStoreError, StoreError, UnknownDocumentError
+from graph.export import check_format, serialize_quads
+from graph.iris import DEFAULT_BASE, Iris
+from graph.sparql_text import refuse_service, refuse_updates, valid_iri
+from graph.summaries import STAT_CLASSES, IngestSummary, StoreStats
+from graph.terms import n_triples
+from ingest.model import Document
+from ontology.loader import ontology_hash, vocabulary_graph
+from ontology.namespaces import ELI, PKG, PREFIXES
+
+LAYOUT = "policykg-layout-2"
+"""The layout version in the meta graph; opening an older store registers its document graphs."""
+
+
+def content_hash(built: BuiltDocument) -> str:
+    """What a document's graph holds, so an unchanged one need not be written again."""
+    h = hashlib.sha256(n_triples(sorted(built.triples)).encode())
+    h.update(n_triples(sorted(built.shared)).encode())
+    return h.hexdigest()[:32]
+
+
+def _literal(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _insert(graph: URIRef | str, triples: Iterable[Triple]) -> list[str]:
+    """``INSERT DATA`` for ``graph``, or no operation for no triples (Virtuoso refuses an empty one)."""
+    nt = n_triples(triples)
+    return [f"INSERT DATA {{ GRAPH <{graph}> {{\n{nt}}} }}"] if nt.strip() else []
+
+
+class GraphStore:
+    """The graph store the rest of policykg uses: ``GraphStore(data_dir)`` is embedded Oxigraph in
+    ``data_dir`` (``None``: in memory); ``GraphStore(backend, base=...)`` is the layout on any backend."""
+
+    def __init__(self, where: Backend | Path | str | None, *, base: str | None = None,
+                 read_only: bool = False) -> None:
+        if where is None or isinstance(where, str | Path):
+            chosen = base or DEFAULT_BASE
+            if where is not None:
+                chosen = recorded_base(Path(where), base, default=DEFAULT_BASE, read_only=read_only)
+            self.backend: Backend = OxigraphBackend(Path(where) if where is not None else None, read_only=read_only)
+        else:
+            self.backend, chosen = where, base or DEFAULT_BASE
+        self.iris = Iris(chosen)
+        self._meta = f"<{self.iris.meta_graph}>"
+        self._write_lock = threading.Lock()
+        if not self.read_only:
+            self._prepare()
+
+    def __repr__(self) -> str:
+        return f"GraphStore({self.backend!r}, base={self.iris.base!r})"
+
+    @property
+    def read_only(self) -> bool:
+        return self.backend.read_only
+
+    @property
+    def closed(self) -> bool:
+        return self.backend.closed
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the meta graph
+
+    def _meta_value(self, subject: str, prop: URIRef) -> str | None:
+        rows = self.backend.query(f"SELECT ?v WHERE {{ GRAPH {self._meta} {{ {subject} <{prop}> ?v }} }} LIMIT 1")
+        return next((str(r[Variable("v")]) for r in rows.bindings), None)
+
+    def _set_meta(self, subject: str, prop: URIRef, value: str) -> list[str]:
+        return [f"DELETE WHERE {{ GRAPH {self._meta} {{ {subject} <{prop}> ?old }} }}",
+                f"INSERT DATA {{ GRAPH {self._meta} {{ {subject} <{prop}> {_literal(value)} }} }}"]
+
+    def write_state(self) -> str:
+        """A token that changes on every write (``"<counter>-<random>"``); ``"0"`` for an empty store."""
+        return self._meta_value(self._meta, PKG.graphState) or "0"
+
+    def _write(self, ops: list[str]) -> str:
+        """``ops`` plus the bump of the write counter as ONE update request; returns the new state."""
+        if self.read_only:
+            raise ReadOnlyStoreError("The graph store was opened read-only; writes need the writing process.")
+        with self._write_lock:
+            state = f"{int(self.write_state().split('-')[0]) + 1}-{uuid.uuid4().hex[:8]}"
+            self.backend.update(" ;\n".join([*ops, *self._set_meta(self._meta, PKG.graphState, state)]))
+            return state
+
+    def _versions(self) -> dict[str, str]:
+        """The registry: document graph IRI -> content hash."""
+        rows = self.backend.query(f"SELECT ?g ?h WHERE {{ GRAPH {self._meta} {{ ?g <{DCTERMS.hasVersion}> ?h }} }}")
+        return {str(r[Variable("g")]): str(r[Variable("h")]) for r in rows.bindings}
+
+    def _register(self, graphs: list[str], version: str) -> None:
+        """Add ``graphs`` to the registry, in requests of at most ``batch_triples`` lines."""
+        step = self.backend.batch_triples or max(len(graphs), 1)
+        for i in range(0, len(graphs), step):
+            lines = "".join(f"<{g}> <{DCTERMS.hasVersion}> {_literal(version)} .\n" for g in graphs[i:i + step])
+            self.backend.update(f"INSERT DATA {{ GRAPH {self._meta} {{\n{lines}}} }}")
+
+    def _unregistered(self) -> list[str]:
+        known = self._versions()
+        return [g for g in self.backend.graphs(f"{self.iris.base}/graph/doc/") if g not in known]
+
+    def _prepare(self) -> None:
+        """Load the ontology graph when its files changed; register the document graphs of a store
+        written before the registry existed (they are rewritten by the next ingest)."""
+        ops: list[str] = []
+        h = ontology_hash()
+        if self._meta_value(self._meta, PKG.ontologyHash) != h:
+            g = self.iris.ontology_graph
+            ops += [f"DROP SILENT GRAPH <{g}>", *_insert(g, vocabulary_graph()),
+                    *self._set_meta(self._meta, PKG.ontologyHash, h)]
+        if self._meta_value(self._meta, DCTERMS.conformsTo) != LAYOUT:
+            self._register(self._unregistered(), "unknown")
+            ops += self._set_meta(self._meta, DCTERMS.conformsTo, LAYOUT)
+        if ops:
+            self._write(ops)
+
+    # -- writes
+
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> str:
+        """Replace one named graph; returns the new write state. Up to the backend's
+        ``batch_triples`` it is one request; larger graphs are loaded into a staging graph in
+        batches, then swapped in with one ``DROP ; MOVE`` request (readers of the union default
+        graph see the staging graph meanwhile)."""
+        triples = list(triples)
+        limit = self.backend.batch_triples
+        if limit is None or len(triples) <= limit:
+            return self._write([f"DROP SILENT GRAPH <{graph}>", *_insert(graph, triples)])
+        staging = f"{graph}-staging-{uuid.uuid4().hex[:8]}"
+        self.backend.update(f"DROP SILENT GRAPH <{staging}>")
+        for i in range(0, len(triples), limit):
+            self.backend.update(" ;\n".join(_insert(staging, triples[i:i + limit])))
+        return self._write([f"DROP SILENT GRAPH <{graph}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"])
+
+    def _document_ops(self, built: BuiltDocument, digest: str) -> list[str]:
+        return [f"DROP SILENT GRAPH <{built.graph}>", *_insert(built.graph, built.triples),
+                *_insert(self.iris.agencies_graph, built.shared),
+                *self._set_meta(f"<{built.graph}>", DCTERMS.hasVersion, digest)]
+
+    def replace_document(self, doc: Document, *, catalog: Catalog | None = None) -> BuiltDocument:
+        """Build ``doc`` and replace its named graph in one request (re-ingest gives the same triples)."""
+        built = build_document(doc, iris=self.iris, catalog=catalog if catalog is not None else self.catalog())
+        self._write(self._document_ops(built, content_hash(built)))
+        return built
+
+    def ingest(self, docs: Iterable[Document], *,
+               progress: Callable[[Document, BuiltDocument], None] | None = None) -> IngestSummary:
+        """Replace the graph of every document; citations resolve against these and stored documents.
+
+        Several documents go in one request up to the backend's ``batch_triples`` (one each when it
+        has no limit). Documents whose graph is stored with the same content are skipped, so a
+        rerun after a failure continues where it stopped."""
+        docs = list(docs)
+        catalog = self.catalog()
+        for doc in docs:
+            catalog.add(document_iri(doc, iris=self.iris), title=doc.metadata.title,
+                        doc_number=doc.metadata.doc_number)
+        stored = self._versions()
+        summary = IngestSummary()
+        limit = self.backend.batch_triples or 0
+        pending: list[tuple[Document, BuiltDocument, str]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal size
+            ops = [op for _, built, digest in pending if digest for op in self._document_ops(built, digest)]
+            if ops:
+                self._write(ops)
+            for doc, built, _ in pending:
+                if progress is not None:
+                    progress(doc, built)
+            pending.clear()
+            size = 0
+
+        for doc in docs:
+            built = build_document(doc, iris=self.iris, catalog=catalog)
+            digest = content_hash(built)
+            summary.add(built)
+            unchanged = stored.get(str(built.graph)) == digest
+            pending.append((doc, built, "" if unchanged else digest))
+            size += 0 if unchanged else len(built.triples) + len(built.shared)
+            if size >= limit:
+                flush()
+        flush()
+        summary.write_state = self.write_state()
+        return summary
+
+    def remove_document(self, doc_id: str) -> str:
+        """Delete the named graph of ``doc_id`` and the agencies no other graph names; returns the new state."""
+        graph = self.iris.document_graph(doc_id)
+        if str(graph) not in self._versions():
+            raise UnknownDocumentError(f"No document '{doc_id}' in the store; see \"policykg stats\" for what is there.")
+        agencies = f"<{self.iris.agencies_graph}>"
+        orphans = (
+            f"DELETE {{ GRAPH {agencies} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {agencies} {{ ?a a <{ORG.Organization}> ; ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?r ?a }} FILTER(?g != {agencies}) }} }}"
+        )
+        return self._write([f"DROP SILENT GRAPH <{graph}>", orphans,
+                            f"DELETE WHERE {{ GRAPH {self._meta} {{ <{graph}> <{DCTERMS.hasVersion}> ?h }} }}"])
+
+    def bulk_load(self, source: Path | bytes, *, format: str = "nq", graph: URIRef | None = None,
+                  progress: Callable[[int], None] | None = None) -> str:
+        """Load a large N-Quads (or N-Triples/Turtle/TriG) file, outside transactions: with the
+        backend's own loader, or in batches of ``batch_triples`` quads, each sent with the count
+        loaded so far, so a rerun with the same input continues after the last batch the store
+        acknowledged. The document graphs are registered when all is in. ``progress`` gets the
+        running quad count of a batched load."""
+        if self.read_only:
+            raise ReadOnlyStoreError("The graph store was opened read-only; writes need the writing process.")
+        fmt = RDF_FORMATS.get(format)
+        if fmt is None:
+            raise ExportFormatError(f"Cannot bulk-load format '{format}'; use one of {', '.join(RDF_FORMATS)}.")
+        ops: list[str] = []
+        if not self.backend.bulk_load(source, format=fmt, graph=str(graph) if graph is not None else None):
+            done = self._load_in_batches(source, fmt, graph, progress)
+            if done is None:
+                return self.write_state()
+            ops = done
+        self._register(self._unregistered(), "bulk")
+        return self._write(ops)
+
+    def _load_in_batches(self, source: Path | bytes, fmt: ox.RdfFormat, graph: URIRef | None,
+                         progress: Callable[[int], None] | None) -> list[str] | None:
+        """Send ``source`` in batches; the ops that mark the load finished, or None when it was already."""
+        digest = hashlib.sha256(str(graph or "").encode())
+        if isinstance(source, bytes):
+            digest.update(source)
+        else:
+            with open(source, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+        load = f"<{self.iris.meta_graph}/load/{digest.hexdigest()[:24]}>"
+        if self._meta_value(load, PROV.endedAtTime):
+            return None
+        done = int(self._meta_value(load, VOID.triples) or 0)
+        quads = ox.parse(source, format=fmt) if isinstance(source, bytes) else ox.parse(path=str(source), format=fmt)
+        limit = self.backend.batch_triples or 1
+        batch: dict[str, list[str]] = {}
+        count = size = 0
+
+        def send() -> None:
+            nonlocal size
+            body = " ".join(f"GRAPH <{g}> {{\n{''.join(lines)}}}" for g, lines in batch.items())
+            self.backend.update(" ;\n".join([f"INSERT DATA {{ {body} }}", *self._set_meta(load, VOID.triples, str(count))]))
+            batch.clear()
+            size = 0
+            if progress is not None:
+                progress(count)
+
+        for q in quads:
+            g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else (str(graph) if graph else None)
+            if g is None:
+                raise StoreError("The input has triples outside a named graph; give graph= to load them into one.")
+            count += 1
+            if count <= done:
+                continue
+            batch.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
+            size += 1
+            if size >= limit:
+                send()
+        if batch:
+            send()
+        return self._set_meta(load, PROV.endedAtTime, str(count))
+
+    # -- reads
+
+    def query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> Result:
+        """Run a read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE) over the union of graphs,
+        returned as an rdflib ``Result``; the project's prefixes are known without a declaration.
+
+        ``bindings`` maps variable names (without ``?``) to RDF terms; they are never formatted
+        into the text as they come. Raises ``UpdateRefusedError`` for updates and SERVICE, and
+        ``QuerySyntaxError`` with the parser's message for malformed SPARQL.
+        """
+        if not isinstance(sparql, str):
+            raise TypeError("pass the query as a string: a prepared Query makes rdflib bypass the store's engine")
+        refuse_updates(sparql)
+        refuse_service(sparql)
+        return self.backend.query(sparql, bindings=bindings, prefixes=PREFIXES)
+
+    def documents(self) -> list[str]:
+        """Ids of the documents in the store (from the registry), sorted."""
+        ids = (self.iris.doc_id_of_graph(g) for g in self._versions())
+        return sorted(i for i in ids if i is not None)
+
+    def catalog(self) -> Catalog:
+        """Titles and 文号 of the stored documents, for citation resolution."""
+        cat = Catalog()
+        rows = self.backend.query(
+            f"SELECT ?d ?title ?num WHERE {{ GRAPH ?g {{ ?d a <{ELI.LegalResource}> "
+            f"OPTIONAL {{ ?d <{DCTERMS.title}> ?title }} OPTIONAL {{ ?d <{ELI.id_local}> ?num }} }} }}")
+        for row in rows.bindings:
+            title, num = row.get(Variable("title")), row.get(Variable("num"))
+            cat.add(URIRef(str(row[Variable("d")])), title=str(title) if title is not None else None,
+                    doc_number=str(num) if num is not None else None)
+        return cat
+
+    def stats(self) -> StoreStats:
+        """Triples per graph and instances per class, over the data graphs of this base."""
+        prefix = _literal(f"{self.iris.base}/graph/")
+        n, g, t = Variable("n"), Variable("g"), Variable("type")
+        rows = self.backend.query(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                  f"FILTER(STRSTARTS(STR(?g), {prefix})) }} GROUP BY ?g").bindings
+        graphs = {str(r[g]): int(r[n]) for r in rows if str(r[g]) != str(self.iris.meta_graph)}
+        classes = dict(zip(STAT_CLASSES, (ELI.LegalResource, ELI.LegalResourceSubdivision, PKG.Task, PKG.Action,
+                                          PKG.Target, PKG.Citation, ORG.Organization, PKG.Alignment), strict=True))
+        rows = self.backend.query(
+            f"SELECT ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{ GRAPH ?g {{ ?x a ?type }} "
+            f"FILTER(STRSTARTS(STR(?g), {prefix}) && ?g NOT IN (<{self.iris.ontology_graph}>, {self._meta})) "
+            f"}} GROUP BY ?type").bindings
+        found = {str(r[t]): int(r[n]) for r in rows}
+        counts = {name: found.get(str(cls), 0) for name, cls in classes.items()}
+        return StoreStats(documents=len(self.documents()), quads=sum(graphs.values()), graphs=graphs,
+                          counts=counts, write_state=self.write_state())
+
+    # -- export
+
+    def _graph_iri(self, graph: str) -> URIRef:
+        if graph.startswith(("http://", "https://", "urn:")):
+            iri = URIRef(graph)
+        elif graph in ("links", "ontology", "agencies"):
+            iri = {"links": self.iris.links_graph, "ontology": self.iris.ontology_graph,
+                   "agencies": self.iris.agencies_graph}[graph]
+        else:
+            iri = self.iris.document_graph(graph)
+        if not valid_iri(str(iri)) or not self.backend.has_graph(str(iri)):
+            raise UnknownDocumentError(f"No graph '{graph}' in the store; see \"policykg stats\" for the documents.")
+        return iri
+
+    def export_quads(self, graph: str | None = None, *, include_ontology: bool = False) -> list[ox.Quad]:
+        """The quads of one graph (document id, 'agencies', 'links', 'ontology' or a graph IRI) or of all
+        data graphs (documents, agencies, links). A document's graph refers to its agencies by IRI;
+        their names are in the agencies graph."""
+        if graph is not None:
+            graphs = [str(self._graph_iri(graph))]
+        else:
+            fixed = [self.iris.agencies_graph, self.iris.links_graph] + (
+                [self.iris.ontology_graph] if include_ontology else [])
+            graphs = sorted(self._versions()) + [str(g) for g in fixed if self.backend.has_graph(str(g))]
+        return [q for g in graphs for q in self.backend.quads(g)]
+
+    def export(self, format: str, graph: str | None = None, *, include_ontology: bool = False) -> bytes:
+        """Serialize one graph or all data graphs: ttl | nt (triples, merged) | trig | nq | jsonld (quads)."""
+        check_format(format)
+        return serialize_quads(self.export_quads(graph, include_ontology=include_ontology), format)
