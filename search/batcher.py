@@ -2,18 +2,16 @@
 
 Why: on 2 cores one short-query forward pass takes ~5-15 ms, but 20 clients embedding one query
 each in their own thread run 20 passes that fight over the same cores (and over the runtime's
-thread pool), so every request waits for all of them. ``MicroBatcher`` hands every call to one
-worker thread that embeds whatever is waiting as one batch: under load the batch grows by itself
-(queries that arrive while a pass runs go into the next one), and a lone query waits at most
-``wait_s`` for company. Only that thread runs query passes, so the threads a pass uses are bounded
-by the runtime's own setting, whatever the number of callers. ``VectorCache`` keeps the vectors of
+thread pool), so every request waits for all of them. ``MicroBatcher`` runs one pass at a time
+over whatever queries are waiting: under load the batch grows by itself (queries that arrive while
+a pass runs go into the next one), and the threads a pass uses stay bounded by the runtime's own
+setting, whatever the number of callers. ``VectorCache`` keeps the vectors of
 recent query texts (a search page reloaded, a link run re-asking the same sentence).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -59,65 +57,66 @@ class VectorCache:
 
 
 class MicroBatcher:
-    """Embeds the texts of concurrent callers together, on one worker thread.
+    """Embeds the texts of concurrent callers together, one forward pass at a time.
 
-    ``encode`` takes a list of texts and returns one row per text; each caller gets back exactly
-    the rows of its own texts, in its order. An exception in ``encode`` is raised to every caller
-    whose texts were in that batch. The worker is a daemon thread started on first use.
+    Leader/followers, no extra thread: a caller that finds no pass running runs one itself, over
+    every text waiting (up to ``max_batch``), its own included; callers that arrive meanwhile wait,
+    and when the pass ends one of them leads the next, over all that queued up. A lone caller
+    thus pays no hand-off between threads, and under load the batch grows by itself. Each caller
+    gets back exactly the rows of its own texts, in its order; an exception in ``encode`` is
+    raised to every caller whose texts were in that pass.
     """
 
-    def __init__(self, encode: Encode, *, max_batch: int = 32, wait_s: float = 0.002) -> None:
+    def __init__(self, encode: Encode, *, max_batch: int = 32) -> None:
         self._encode = encode
         self.max_batch = max_batch
-        self.wait_s = wait_s
         self._pending: list[tuple[list[str], Future[np.ndarray]]] = []
         self._cond = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._leading = False
         self.batches = 0  # forward passes run, for benches and tests
         self.largest = 0
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         future: Future[np.ndarray] = Future()
         with self._cond:
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="embed-batcher", daemon=True)
-                self._worker.start()
             self._pending.append((list(texts), future))
-            self._cond.notify()
+        while not future.done():
+            with self._cond:
+                while self._leading and not future.done():
+                    self._cond.wait()
+                if future.done():
+                    break
+                self._leading = True
+                taken = self._take()
+            try:
+                self._run(taken)
+            finally:
+                with self._cond:
+                    self._leading = False
+                    self._cond.notify_all()
         return future.result()
 
     def _take(self) -> list[tuple[list[str], Future[np.ndarray]]]:
-        """Wait for work, then up to ``wait_s`` for more callers (or until the batch is full)."""
-        with self._cond:
-            while not self._pending:
-                self._cond.wait()
-            deadline = time.monotonic() + self.wait_s
-            while sum(len(t) for t, _ in self._pending) < self.max_batch:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            taken: list[tuple[list[str], Future[np.ndarray]]] = []
-            size = 0
-            while self._pending and (not taken or size + len(self._pending[0][0]) <= self.max_batch):
-                texts, future = self._pending.pop(0)
-                taken.append((texts, future))
-                size += len(texts)
-            return taken
+        """The oldest waiting calls, up to ``max_batch`` texts (at least one call). Lock held."""
+        taken: list[tuple[list[str], Future[np.ndarray]]] = []
+        size = 0
+        while self._pending and (not taken or size + len(self._pending[0][0]) <= self.max_batch):
+            texts, future = self._pending.pop(0)
+            taken.append((texts, future))
+            size += len(texts)
+        return taken
 
-    def _run(self) -> None:
-        while True:
-            taken = self._take()
-            texts = [t for batch, _ in taken for t in batch]
-            try:
-                vectors = self._encode(texts)
-            except BaseException as e:  # every waiting caller hears about it
-                for _, future in taken:
-                    future.set_exception(e)
-                continue
-            self.batches += 1
-            self.largest = max(self.largest, len(texts))
-            start = 0
-            for batch, future in taken:
-                future.set_result(vectors[start : start + len(batch)])
-                start += len(batch)
+    def _run(self, taken: list[tuple[list[str], Future[np.ndarray]]]) -> None:
+        texts = [t for batch, _ in taken for t in batch]
+        try:
+            vectors = self._encode(texts)
+        except BaseException as e:  # every caller in this pass hears about it
+            for _, future in taken:
+                future.set_exception(e)
+            return
+        self.batches += 1
+        self.largest = max(self.largest, len(texts))
+        start = 0
+        for batch, future in taken:
+            future.set_result(vectors[start : start + len(batch)])
+            start += len(batch)

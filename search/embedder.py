@@ -65,7 +65,6 @@ class Embedder:
         threads: int | None = None,
         device: str = "cpu",
         query_cache: int = 2048,
-        batch_wait_s: float = 0.002,
     ) -> None:
         if runtime not in get_args(Runtime):
             raise ModelError(f"Unknown runtime {runtime!r}; use one of {', '.join(get_args(Runtime))}.")
@@ -96,7 +95,7 @@ class Embedder:
         self._query_prefix = prompts.get("query", "")
         self._passage_prefix = prompts.get("passage", "")
         self.cache = VectorCache(query_cache)
-        self.batcher = MicroBatcher(self._encode_many, max_batch=batch_size, wait_s=batch_wait_s)
+        self.batcher = MicroBatcher(self._encode_many, max_batch=batch_size)
 
     def _encode_many(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed prompted texts: each distinct text once, in batches of similar length (less padding)."""

@@ -28,7 +28,7 @@ def _fake_encode(calls: list[int]):
 
 def test_concurrent_callers_each_get_their_own_rows_in_fewer_passes() -> None:
     calls: list[int] = []
-    batcher = MicroBatcher(_fake_encode(calls), max_batch=32, wait_s=0.01)
+    batcher = MicroBatcher(_fake_encode(calls), max_batch=32)
     queries = [[f"设备更新{i}", f"技术改造{i}"] if i % 3 == 0 else [f"数字经济{i}"] for i in range(24)]
     results: dict[int, np.ndarray] = {}
     start = threading.Barrier(len(queries))
@@ -56,7 +56,7 @@ def test_an_error_in_the_model_reaches_every_caller_and_the_batcher_recovers() -
             raise ValueError("model failed")
         return np.ones((len(texts), 2), np.float32)
 
-    batcher = MicroBatcher(encode, wait_s=0)
+    batcher = MicroBatcher(encode)
     with pytest.raises(ValueError, match="model failed"):
         batcher(["坏"])
     assert batcher(["好", "好的"]).shape == (2, 2)
