@@ -58,7 +58,8 @@ class Service:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = Embedder(self.data_dir, self.settings.model)
+            self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
+                                      runtime=self.settings.runtime)
         return self._embedder
 
     def close(self) -> None:
