@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import PolicyKGError
-from ingest import agencies, extract
+from ingest import agencies, extract, targets
 from ingest.manifest import Entry, read_manifest
 from ingest.metadata import Header, doc_type, read_header
 from ingest.model import Agency, Document, Metadata
@@ -132,8 +132,10 @@ def find_citations(doc: Document) -> Document:
 
 
 def find_targets(doc: Document) -> Document:
-    for prov in doc.provisions:
-        prov.targets = list(extract.targets(prov.text, prov.start))
+    """Quantified targets; a deadline set in a section (到2025年 in 主要目标) dates the sub-sections
+    under it, and status sections (发展现状) have none."""
+    for prov, scope in targets.section_scopes(doc.provisions):
+        prov.targets = [] if scope == targets.PAST else list(extract.targets(prov.text, prov.start, scope=scope))
     return doc
 
 
@@ -268,23 +270,13 @@ def _key(name: str) -> str:
     return agencies.canonical(re.sub(r"[（(].*?[）)]", "", name)).strip()
 
 
-def load_corpus(corpus_dir: Path, *, progress: Progress | None = None,
-                on_error: Callable[[str, PolicyKGError], None] | None = None) -> list[Document]:
+def load_corpus(corpus_dir: Path, *, progress: Progress | None = None) -> list[Document]:
     """Parse every document the manifest lists, in manifest order; ``progress`` hears of each
-    document as stage ``parsing``.
-
-    A file that cannot be read (empty, binary, too large) stops the run unless ``on_error`` is
-    given: then it hears of the file and the rest is parsed.
-    """
+    document as stage ``parsing``."""
     entries = read_manifest(corpus_dir)
     docs = []
     for done, entry in enumerate(entries, 1):
-        try:
-            docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
-        except PolicyKGError as e:
-            if on_error is None:
-                raise
-            on_error(entry.file, e)
+        docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
         if progress is not None:
             progress("parsing", done, len(entries))
     return docs
