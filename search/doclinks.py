@@ -25,6 +25,7 @@ from tqdm import tqdm
 from graph.citations import normalize_title
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.model import Model
+from search.units import unsearchable
 
 LEVEL_RANK = {"national": 0, "provincial": 1, "municipal": 2}
 PROBE_K = 10
@@ -85,8 +86,8 @@ def probe(index: HybridIndex, queries: Sequence[Query], *, canonical: Mapping[st
                            vector=vector, mode=mode)
         hits, seen = [], set()
         for h in raw:
-            if canonical.get(h.unit.doc_id, h.unit.doc_id) != h.unit.doc_id:
-                continue
+            if canonical.get(h.unit.doc_id, h.unit.doc_id) != h.unit.doc_id or unsearchable(h.unit.text + (h.unit.heading or "")):
+                continue  # a copy (its kept copy is there too), or a unit without words
             if h.unit.level != "national" and province_of(h.unit.region) != province_of(q.region):
                 continue
             if h.iri not in seen:

@@ -47,10 +47,14 @@ from search.duplicates import Duplicates, Text, duplicate_triples, find_duplicat
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
 from search.rerank import PROVISION_FEATURES, rerank
-from search.units import SearchError, Unit
+from search.units import SearchError, Skipped, Unit, unsearchable
 
 Relation = Literal["implements", "resembles"]
 LOCAL_LEVELS = ("provincial", "municipal")
+
+# The model reads 512 tokens and BM25 gains nothing from more: an enormous unit (a whole annex
+# pasted into one item) is asked with its beginning, not with 100k characters.
+MAX_QUERY_CHARS = 2000
 
 
 @dataclass
@@ -109,10 +113,12 @@ def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
 
 @dataclass
 class Linking:
-    """The links of one run and the document pairs they were decided from."""
+    """The links of one run, the document pairs they were decided from, and the local provisions
+    it could not ask about."""
 
     links: list[Link]
     pairs: list[DocPair] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal_top: int = 2,
@@ -124,8 +130,15 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     doc_model = doc_model or load_model("document", DOC_FEATURES)
     provision_model = provision_model or load_model("provision", PROVISION_FEATURES)
     canonical = ctx.canonical
-    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision" and query_text(u).strip()
-             and canonical.get(u.doc_id, u.doc_id) == u.doc_id and u.doc_id in ctx.docs]
+    local: list[Unit] = []
+    skipped: list[Skipped] = []
+    for u in index.units:
+        if u.level in LOCAL_LEVELS and u.kind == "provision" and canonical.get(u.doc_id, u.doc_id) == u.doc_id:
+            reason = unsearchable(query_text(u))
+            if reason is None:
+                local.append(u)
+            else:
+                skipped.append(Skipped(u.iri, reason))
     probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
                    canonical=canonical, progress=progress)
     pairs = score_pairs(doc_pairs(probes, ctx.docs, ctx.cites, canonical=canonical), doc_model)
@@ -144,7 +157,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
                              and s.hit.unit.doc_id in asserted.get(unit.doc_id, set()))
             links.append(link)
     links.extend(_resembles(index, local, horizontal_top=horizontal_top, progress=progress))
-    return Linking(links, pairs)
+    return Linking(links, pairs, skipped)
 
 
 def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Model, *, top: int) -> list[Link]:
@@ -172,7 +185,7 @@ def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, pr
                                     unit="provision", disable=not progress):
         rank = 0
         for hit in index.search(query, k=horizontal_top + 20, filters=filters, vector=vector):
-            if province_of(hit.unit.region) == province_of(unit.region):
+            if province_of(hit.unit.region) == province_of(unit.region) or unsearchable(query_text(hit.unit)):
                 continue
             rank += 1
             out.append(_from_hit(unit, hit, "resembles", rank, index.model))
@@ -183,9 +196,8 @@ def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, pr
 
 def query_text(unit: Unit) -> str:
     """What a local provision asks for: its heading and text (headings alone are too short)."""
-    if unit.heading and not unit.text.startswith(unit.heading):
-        return f"{unit.heading}。{unit.text}"
-    return unit.text
+    text = f"{unit.heading}。{unit.text}" if unit.heading and not unit.text.startswith(unit.heading) else unit.text
+    return text[:MAX_QUERY_CHARS]
 
 
 def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -> Link:
@@ -218,6 +230,7 @@ class LinkSummary:
     copy_groups: int = 0
     edition_series: int = 0
     write_state: str = ""  # the store's write counter once the links graph was replaced
+    skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -248,6 +261,7 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
             triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
             summary.resembles += 1
     summary.local_units = len({link.local for link in linking.links if link.local not in doc_iris})
+    summary.skipped = linking.skipped
     triples.extend(citation_triples(ctx.resolutions, ctx.canonical))
     triples.extend(duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris))
     counts = ctx.resolutions.summary()
