@@ -71,8 +71,8 @@ def links(store: GraphStore, *, from_iri: str | None = None) -> list[dict[str, A
     out = []
     for row in store.query(internal_query("links"), bindings=bindings):
         item = _plain(row, LINK_FIELDS)
-        item["local_label"] = f"{item['localDoc']} {item['localPath']} {item['localHeading'] or ''}".strip()
-        item["target_label"] = f"{item['targetDoc']} {item['targetPath']} {item['targetHeading'] or ''}".strip()
+        item["local_label"] = f"{item['localDoc']} {item['localPath'] or ''} {item['localHeading'] or ''}".strip()
+        item["target_label"] = f"{item['targetDoc']} {item['targetPath'] or ''} {item['targetHeading'] or ''}".strip()
         out.append(item)
     return out
 
@@ -130,7 +130,7 @@ def overview(store: GraphStore) -> dict[str, Any]:
     cached = _OVERVIEW_CACHE.get(id(store))
     if cached is not None and cached[0] == state:
         return cached[1]
-    docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "correspondsTo": 0}
+    docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "documents": 0, "correspondsTo": 0}
     for row in store.query(internal_query("overview")):
         if str(row.kind) == "document":
             doc = _plain(row, ("id", "title", "number", "level", "regionCode", "doctype"))
@@ -183,28 +183,45 @@ def _region_tree(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
-    """A document's links at document level: the documents it implements and those implementing it,
-    each with its aligned provision pairs (best first), the best score, how many pairs are asserted
-    as eli:implements and whether one is a citation (the evidence)."""
+    """A document's links at document level: the documents it implements and those implementing it.
+    Each carries the linker's document-level decision when there is one (``document``: probability,
+    method, evidence, asserted) and its aligned provision pairs (best first, with how many are
+    asserted and whether one is a citation). Asserted documents come first, then by probability."""
     require_iri(doc_iri, hint="Pass a document IRI, e.g. from /documents.")
+    focus = {"focusDoc": URIRef(doc_iri)}
     sides: dict[str, dict[str, dict[str, Any]]] = {"implements": {}, "implementedBy": {}}
-    for row in store.query(internal_query("document-links"), bindings={"focusDoc": URIRef(doc_iri)}):
+    meta = {str(d["doc"]): d for d in documents(store)}
+
+    def group(outgoing: bool, other: str) -> dict[str, Any]:
+        d = meta.get(other, {})
+        return sides["implements" if outgoing else "implementedBy"].setdefault(other, {
+            "document": other, "id": d.get("id"), "title": d.get("title"), "regionCode": d.get("regionCode"),
+            "decision": None, "best": 0.0, "asserted": 0, "citation": False, "pairs": []})
+
+    for row in store.query(internal_query("document-parents"), bindings=focus):
         outgoing = str(row.localDoc) == doc_iri
-        other = "target" if outgoing else "local"
-        group = sides["implements" if outgoing else "implementedBy"].setdefault(str(row[f"{other}Doc"]), {
-            "document": str(row[f"{other}Doc"]), "id": str(row[f"{other}DocId"]),
-            "title": None if row[f"{other}Title"] is None else str(row[f"{other}Title"]),
-            "regionCode": None if row[f"{other}Region"] is None else str(row[f"{other}Region"]),
-            "best": 0.0, "asserted": 0, "citation": False, "pairs": []})
+        g = group(outgoing, str(row.targetDoc if outgoing else row.localDoc))
+        g["decision"] = {"probability": float(row.score.toPython()), "method": str(row.method),
+                         "evidence": None if row.evidence is None else str(row.evidence),
+                         "asserted": bool(row.asserted.toPython())}
+        g["citation"] = g["citation"] or str(row.method) == "citation"
+    for row in store.query(internal_query("document-links"), bindings=focus):
+        outgoing = str(row.localDoc) == doc_iri
+        g = group(outgoing, str(row.targetDoc if outgoing else row.localDoc))
         pair = {"score": float(row.score.toPython()), "rank": int(row.rank.toPython()), "method": str(row.method),
                 "evidence": None if row.evidence is None else str(row.evidence),
                 "asserted": bool(row.asserted.toPython()),
                 "local": _side(row, "local"), "national": _side(row, "target")}
-        group["pairs"].append(pair)
-        group["best"] = max(group["best"], pair["score"])
-        group["asserted"] += pair["asserted"]
-        group["citation"] = group["citation"] or pair["method"] == "citation"
-    order = lambda g: (-g["citation"], -g["asserted"], -g["best"])  # noqa: E731
+        g["pairs"].append(pair)
+        g["best"] = max(g["best"], pair["score"])
+        g["asserted"] += pair["asserted"]
+        g["citation"] = g["citation"] or pair["method"] == "citation"
+
+    def order(g: dict[str, Any]) -> tuple[Any, ...]:
+        decision = g["decision"] or {}
+        return (-bool(decision.get("asserted")), -decision.get("probability", 0.0), -g["citation"], -g["asserted"],
+                -g["best"])
+
     return {side: sorted(groups.values(), key=order) for side, groups in sides.items()}
 
 

@@ -82,6 +82,11 @@ class PKG(DefinedNamespace):
     model: URIRef
     evidence: URIRef
     correspondsTo: URIRef
+    # copies of one document
+    CopyGroup: URIRef
+    canonical: URIRef
+    member: URIRef
+    similarity: URIRef
     # store bookkeeping
     graphState: URIRef
     ontologyHash: URIRef
@@ -191,12 +196,19 @@ class SUBDIVISION(DefinedNamespace):
     _fail = True
     _NS = Namespace(SCHEME_IRI + "subdivision/")
 
+    annex: URIRef
     part: URIRef
     chapter: URIRef
+    section: URIRef
     article: URIRef
     item: URIRef
     subitem: URIRef
+    clause: URIRef
     point: URIRef
+    subpoint: URIRef
+    listitem: URIRef
+    circled: URIRef
+    letter: URIRef
 
 
 class METHOD(DefinedNamespace):
@@ -208,6 +220,8 @@ class METHOD(DefinedNamespace):
     lexical: URIRef
     hybrid: URIRef
     manual: URIRef
+    reranked: URIRef
+    document: URIRef
 
 
 SCHEME_NAMESPACES: tuple[type[DefinedNamespace], ...] = (

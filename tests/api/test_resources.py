@@ -128,7 +128,7 @@ def test_home_and_unknown_routes(client: httpx.Client, service: Service) -> None
     guangdong = next(r for r in index["regions"] if r["code"] == "440000")
     assert guangdong["name"] == "广东省" and guangdong["documents"] == sum(
         (d["regionCode"] or "").startswith("44") for d in docs)
-    assert index["links"]["implements"] == sum(r["relation"] == "implements" for r in service.links())
+    assert index["links"]["implements"] == sum(r["relation"] == "implements" and bool(r["localPath"]) for r in service.links())
     page = client.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
     assert page.status_code == 200 and f'id="doc-total">{len(docs)}<' in page.text and "广东省" in page.text
     assert 'option value="广东省"' in page.text  # the region filter comes from the data
