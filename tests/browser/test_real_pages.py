@@ -154,6 +154,7 @@ def test_shandong_document_shows_its_national_parent(page, real_server: str) -> 
     parent = page.locator("#implements details.doclink").first
     assert parent.locator("summary a").get_attribute("href") == f"/documents/{national}"
     assert parent.locator("table.sbs tr").count() > 1
+    assert "明确引用" in parent.locator("summary").inner_text()  # pro-037 cites nat-061 by its title
     page.screenshot(path=str(ARTIFACTS / "real-3-document.png"), full_page=True)
     check_accessibility(page)
     assert elapsed < BUDGET_S
