@@ -25,8 +25,9 @@ from ingest.model import Document
 from ingest.pipeline import Progress, parse_bytes, parse_file
 from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
+from search.documents import DocumentHit, DocumentIndex, collapse_copies
 from search.embedder import Embedder
-from search.from_graph import cited_documents, internal_query, units_from_store, units_hash
+from search.from_graph import cited_documents, document_issuers, internal_query, units_from_store, units_hash
 from search.hybrid import Filters, Hit, HybridIndex
 from search.linking import Link, link_units
 
@@ -64,6 +65,7 @@ class Service:
         self._store: GraphStore | None = None
         self._embedder: Embedder | None = None
         self._index: HybridIndex | None = None
+        self._doc_index: DocumentIndex | None = None
         self._index_store_state: str | None = None  # the store's write counter the index was checked at
         self._lock = threading.RLock()
 
@@ -85,6 +87,11 @@ class Service:
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def doc_index_dir(self) -> Path:
+        """Beside the unit index, not inside it: the unit index's folder is replaced whole on save."""
+        return self.data_dir / "doc-index"
 
     def close(self) -> None:
         if self._store is not None:
@@ -120,6 +127,23 @@ class Service:
             return self._index
         finally:
             self._lock.release()
+
+    def document_index(self, units: HybridIndex | None = None) -> DocumentIndex:
+        """The document-level index for the unit index ``units`` (default: the current one): built
+        from the same units, so it carries the same freshness token and goes stale with it."""
+        units = units or self.index()
+        current = self._doc_index
+        if current is not None and current.graph_state == units.graph_state:
+            return current
+        with self._lock:
+            try:
+                docs = DocumentIndex.load(self.doc_index_dir, graph_state=units.graph_state, model=units.model)
+            except (IndexNotFoundError, IndexMismatchError):
+                docs = DocumentIndex.build(units.units, document_issuers(self.store), units.embedder,
+                                           graph_state=units.graph_state)
+                docs.save(self.doc_index_dir)
+            self._doc_index = docs
+            return docs
 
     # ------------------------------------------------------------------ writes
 
@@ -208,12 +232,17 @@ class Service:
 
     def search(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
-        if not 1 <= k <= 100:
-            raise InputError(f"k must be between 1 and 100, not {k}.")
-        if len(query) > 1000:
-            raise InputError("The query is over 1000 characters; shorten it.")
-        filters = Filters(level=level or None, region=region or None, doc_type=doc_type or None, kind=kind or None)
+        """Units (provisions and actions), best first: ``group=provision`` of the API."""
+        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         return self.index().search(query, k=k, filters=filters)
+
+    def search_documents(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
+                         doc_type: str | None = None, kind: str | None = None) -> list[DocumentHit]:
+        """Documents, best first, one hit per document (copies folded in), each with its best units."""
+        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        units = self.index()
+        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
+        return collapse_copies(hits)[:k]
 
     # ------------------------------------------------------------------ reads for the HTTP layer
 
@@ -270,6 +299,14 @@ class Service:
         return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
                 "tasks": list(tasks.values())}
 
+
+
+def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
+    if not 1 <= k <= 100:
+        raise InputError(f"k must be between 1 and 100, not {k}.")
+    if len(query) > 1000:
+        raise InputError("The query is over 1000 characters; shorten it.")
+    return Filters(**{name: value or None for name, value in fields.items()})
 
 
 def _manifest_entry(path: Path) -> Entry | None:

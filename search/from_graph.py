@@ -69,3 +69,11 @@ def cited_documents(store: GraphStore) -> dict[str, set[str]]:
         key = str(row.citingId) if source.rstrip("/").endswith(str(row.citingId)) else source
         out.setdefault(key, set()).add(str(row.citedId))
     return out
+
+
+def document_issuers(store: GraphStore) -> dict[str, list[str]]:
+    """Document id -> the names of its issuers (``eli:passed_by``), for the document index."""
+    out: dict[str, list[str]] = {}
+    for row in store.query(internal_query("search-documents")):
+        out.setdefault(str(row.docId), []).append(str(row.issuer))
+    return out
