@@ -114,6 +114,16 @@ def documents_from_units(units: Sequence[Unit], issuers: dict[str, list[str]]) -
     return out
 
 
+@dataclass
+class Evidence:
+    """What a query found, before fusion: each view's document rows best first, the unit hits
+    per document row, and per row the parts of the query's intent it matches."""
+
+    views: dict[str, list[int]]
+    by_doc: dict[int, list[Hit]]
+    matched: dict[int, dict[str, list[str]]]
+
+
 class DocumentIndex:
     """The three document views, keyed by document id; saved beside the unit index."""
 
@@ -205,9 +215,15 @@ class DocumentIndex:
     def rank(self, query: str, units: HybridIndex, *, k: int = 10, filters: Filters | None = None,
              mode: Mode = "hybrid", vector: np.ndarray | None = None) -> list[DocumentHit]:
         """The ``k`` best documents for ``query`` with their best provisions (duplicates not yet collapsed)."""
-        text = prepare_query(query)
         if k <= 0 or not self.docs:
+            prepare_query(query)  # an empty query is still an error
             return []
+        return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector), k=k)
+
+    def evidence(self, query: str, units: HybridIndex, *, filters: Filters | None = None, mode: Mode = "hybrid",
+                 vector: np.ndarray | None = None) -> Evidence:
+        """Each view's ranking of the documents, the unit hits by document, and the intent matches."""
+        text = prepare_query(query)
         intent = understand(text)
         tokens = search_tokens(text)
         allowed = self._allowed(units, filters)
@@ -226,23 +242,27 @@ class DocumentIndex:
             if row is not None:
                 by_doc.setdefault(row, []).append(hit)
         views["units"] = list(by_doc)
+        candidates = {row for rows in views.values() for row in rows}
+        matched = {} if intent.is_empty() else {row: self.matches(self.docs[row], intent) for row in candidates}
+        return Evidence(views, by_doc, matched)
+
+    def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
+             boosts: dict[str, float] = BOOSTS, rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
+        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches."""
         scores: dict[int, float] = {}
         ranks: dict[int, dict[str, int]] = {}
-        for name, rows in views.items():
+        for name, rows in ev.views.items():
             for rank, row in enumerate(rows, start=1):
-                scores[row] = scores.get(row, 0.0) + WEIGHTS[name] / (DOC_RRF_K + rank)
+                scores[row] = scores.get(row, 0.0) + weights[name] / (rrf_k + rank)
                 ranks.setdefault(row, {})[name] = rank
-        matched: dict[int, dict[str, list[str]]] = {}
-        if not intent.is_empty():
-            for row in scores:
-                found = self.matches(self.docs[row], intent)
-                matched[row] = found
-                scores[row] += sum(BOOSTS[part] for part in found)
+        for row, found in ev.matched.items():
+            if row in scores:
+                scores[row] += sum(boosts[part] for part in found)
         order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
-        best = scores[order[0]] if order else 1.0
+        best = (scores[order[0]] if order else 0.0) or 1.0
         return [
             DocumentHit(doc=self.docs[row], score=scores[row], relevance=scores[row] / best, rank=rank,
-                        provisions=by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=matched.get(row, {}),
+                        provisions=ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=ev.matched.get(row, {}),
                         views=ranks.get(row, {}))
             for rank, row in enumerate(order, start=1)
         ]
