@@ -390,7 +390,8 @@ def evaluate_cmd(
         for s in scores:
             if s.mode == "hybrid" and s.misses:
                 typer.echo(f"hybrid misses (not in top 3) for {s.task}: {', '.join(s.misses)}")
-    doc_scores = evaluate_documents(index, svc.document_index(index), load_doc_cases(gold, index))
+    docs = svc.document_index(index)
+    doc_scores = evaluate_documents(index, docs, load_doc_cases(gold, index, docs))
     svc.close()
     typer.echo("")
     typer.echo(format_doc_table(doc_scores))

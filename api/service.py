@@ -25,9 +25,15 @@ from ingest.model import Document
 from ingest.pipeline import Progress, parse_bytes, parse_file
 from ontology.namespaces import METHOD, PKG
 from search.dense import IndexMismatchError, IndexNotFoundError
-from search.documents import DocumentHit, DocumentIndex, collapse_copies
+from search.documents import DocumentHit, DocumentIndex, collapse_copies, documents_hash
 from search.embedder import Embedder
-from search.from_graph import cited_documents, document_issuers, internal_query, units_from_store, units_hash
+from search.from_graph import (
+    cited_documents,
+    documents_from_store,
+    internal_query,
+    units_from_store,
+    units_hash,
+)
 from search.hybrid import Filters, Hit, HybridIndex
 from search.linking import Link, link_units
 
@@ -66,6 +72,7 @@ class Service:
         self._embedder: Embedder | None = None
         self._index: HybridIndex | None = None
         self._doc_index: DocumentIndex | None = None
+        self._doc_index_store_state: str | None = None
         self._index_store_state: str | None = None  # the store's write counter the index was checked at
         self._lock = threading.RLock()
 
@@ -129,21 +136,28 @@ class Service:
             self._lock.release()
 
     def document_index(self, units: HybridIndex | None = None) -> DocumentIndex:
-        """The document-level index for the unit index ``units`` (default: the current one): built
-        from the same units, so it carries the same freshness token and goes stale with it."""
+        """The document-level index for the unit index ``units`` (default: the current one).
+
+        Its state is the units' hash plus a hash of every document's metadata (documents without
+        units are indexed too), re-read only when the store's write counter moved.
+        """
         units = units or self.index()
+        state = self.store.write_state()
         current = self._doc_index
-        if current is not None and current.graph_state == units.graph_state:
+        if current is not None and self._doc_index_store_state == state and current.graph_state.startswith(
+                units.graph_state + "+"):
             return current
         with self._lock:
-            try:
-                docs = DocumentIndex.load(self.doc_index_dir, graph_state=units.graph_state, model=units.model)
-            except (IndexNotFoundError, IndexMismatchError):
-                docs = DocumentIndex.build(units.units, document_issuers(self.store), units.embedder,
-                                           graph_state=units.graph_state)
-                docs.save(self.doc_index_dir)
-            self._doc_index = docs
-            return docs
+            docs = documents_from_store(self.store)
+            content = f"{units.graph_state}+{documents_hash(docs)}"
+            if current is None or current.graph_state != content:
+                try:
+                    current = DocumentIndex.load(self.doc_index_dir, graph_state=content, model=units.model)
+                except (IndexNotFoundError, IndexMismatchError):
+                    current = DocumentIndex.build(docs, units.units, units.embedder, graph_state=content)
+                    current.save(self.doc_index_dir)  # derived data: saved even when the store is read-only
+            self._doc_index, self._doc_index_store_state = current, state
+            return current
 
     # ------------------------------------------------------------------ writes
 

@@ -21,7 +21,7 @@ import bm25s
 import jieba
 
 from common.errors import InputError
-from search.documents import DocumentIndex, collapse_copies, documents_from_units
+from search.documents import DocumentIndex, collapse_copies, document_texts
 from search.hybrid import Filters, HybridIndex, Mode, prepare_query
 from search.linking import query_text
 
@@ -52,8 +52,8 @@ class DocScores:
 class DocBaseline:
     """Plain BM25 over jieba tokens of whole documents (title + text): the bar to beat."""
 
-    def __init__(self, units: HybridIndex) -> None:
-        rows = documents_from_units(units.units, {})
+    def __init__(self, units: HybridIndex, docs: DocumentIndex) -> None:
+        rows = document_texts(docs.docs, units.units)
         self.ids = [info.doc_id for info, _, _ in rows]
         self.national = {info.doc_id for info, _, _ in rows if info.level == "national"}
         self.bm25 = bm25s.BM25()
@@ -72,7 +72,7 @@ def _words(text: str) -> list[str]:
     return [w for w in jieba.lcut(text) if w.strip()]
 
 
-def load_doc_cases(gold_dir: Path, units: HybridIndex) -> list[DocCase]:
+def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> list[DocCase]:
     """Document-level cases from every gold file present in ``gold_dir``."""
     cases: list[DocCase] = []
     try:
@@ -99,7 +99,7 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex) -> list[DocCase]:
                                      national_only=True))
     except (KeyError, tomllib.TOMLDecodeError) as e:
         raise InputError(f"Cannot read the gold set in {gold_dir}: {e}.") from e
-    known = {u.doc_id for u in units.units}
+    known = {d.doc_id for d in docs.docs}
     for case in cases:
         if not case.relevant & known:
             raise InputError(f"Gold case {case.id}: none of {sorted(case.relevant)} is in the index; "
@@ -110,7 +110,7 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex) -> list[DocCase]:
 def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[DocCase],
                        *, modes: Sequence[Mode] = DOC_MODES) -> list[DocScores]:
     """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode."""
-    baseline = DocBaseline(units)
+    baseline = DocBaseline(units, docs)
     vectors = {}
     if units.embedder is not None and any(m != "lexical" for m in modes):
         queries = sorted({c.query for c in cases})

@@ -17,6 +17,7 @@ relevance is its score over the best hit's, so 1.0 is the top and 0.5 means "hal
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -96,16 +97,32 @@ class DocumentHit:
         }
 
 
-def documents_from_units(units: Sequence[Unit], issuers: dict[str, list[str]]) -> list[tuple[DocumentInfo, str, str]]:
-    """(info, body text, profile text) per document, in the units' document order."""
+def documents_of(units: Sequence[Unit]) -> list[DocumentInfo]:
+    """The documents of ``units`` with the metadata the units carry (no issuers)."""
+    docs: dict[str, DocumentInfo] = {}
+    for u in units:
+        if u.doc_id not in docs:
+            docs[u.doc_id] = DocumentInfo(u.doc_id, u.doc_title, u.doc_number, u.level, u.region, u.date, u.doc_type)
+    return list(docs.values())
+
+
+def documents_hash(docs: Sequence[DocumentInfo]) -> str:
+    """A content hash of the documents' metadata: with the units' hash, the document index's state."""
+    h = hashlib.sha256()
+    for doc in docs:
+        h.update(json.dumps(doc.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()[:12]
+
+
+def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[tuple[DocumentInfo, str, str]]:
+    """(info, body, profile) per document. A document without units (its text has no numbered
+    provisions) keeps an empty body and a title-only profile: found by its head, not lost."""
     grouped: dict[str, list[Unit]] = {}
     for unit in units:
         grouped.setdefault(unit.doc_id, []).append(unit)
     out = []
-    for doc_id, members in grouped.items():
-        first = members[0]
-        info = DocumentInfo(doc_id, first.doc_title, first.doc_number, first.level, first.region, first.date,
-                            first.doc_type, tuple(issuers.get(doc_id, ())))
+    for info in docs:
+        members = grouped.get(info.doc_id, [])
         provisions = [u for u in members if u.kind == "provision"] or members
         body = "\n".join(u.text for u in provisions)
         headings = "；".join(u.heading for u in provisions if u.heading)
@@ -138,10 +155,11 @@ class DocumentIndex:
         return len(self.docs)
 
     @classmethod
-    def build(cls, units: Sequence[Unit], issuers: dict[str, list[str]], embedder: Embedder | None, *,
+    def build(cls, docs: Sequence[DocumentInfo], units: Sequence[Unit], embedder: Embedder | None, *,
               graph_state: str) -> DocumentIndex:
-        """Index every document of ``units``; without an embedder there is no profile view."""
-        rows = documents_from_units(units, issuers)
+        """Index every document of ``docs`` with the text of its ``units``; without an embedder
+        there is no profile view."""
+        rows = document_texts(docs, units)
         ids = [info.doc_id for info, _, _ in rows]
         head = LexicalIndex.build(ids, [info.head_text() for info, _, _ in rows], graph_state=graph_state)
         body = LexicalIndex.build(ids, [b for _, b, _ in rows], graph_state=graph_state)

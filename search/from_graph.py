@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 from graph.store import GraphStore
+from ontology.regions import divisions
+from search.documents import DocumentInfo
 from search.units import Unit
 
 _QUERIES = Path(__file__).resolve().parent.parent / "graph" / "queries" / "internal"
@@ -71,9 +74,21 @@ def cited_documents(store: GraphStore) -> dict[str, set[str]]:
     return out
 
 
-def document_issuers(store: GraphStore) -> dict[str, list[str]]:
-    """Document id -> the names of its issuers (``eli:passed_by``), for the document index."""
-    out: dict[str, list[str]] = {}
+def documents_from_store(store: GraphStore) -> list[DocumentInfo]:
+    """Every document's metadata for the document index, including documents without units."""
+    d = divisions()
+    docs: dict[str, DocumentInfo] = {}
     for row in store.query(internal_query("search-documents")):
-        out.setdefault(str(row.docId), []).append(str(row.issuer))
-    return out
+        doc_id = str(row.docId)
+        issuer = _value(row, "issuer")
+        if doc_id in docs:
+            if issuer:
+                docs[doc_id] = replace(docs[doc_id], issuers=(*docs[doc_id].issuers, issuer))
+            continue
+        code = _value(row, "regionCode")
+        docs[doc_id] = DocumentInfo(
+            doc_id=doc_id, title=_value(row, "title") or "", number=_value(row, "number"),
+            level=_value(row, "level") or "", region=d.full_name(code) if code and d.get(code) else "",
+            date=_value(row, "date"), doc_type=_value(row, "doctype"), issuers=(issuer,) if issuer else (),
+        )
+    return list(docs.values())

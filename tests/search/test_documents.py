@@ -11,7 +11,7 @@ import pytest
 
 from search.dense import IndexMismatchError
 from search.doc_evaluate import evaluate_documents, load_doc_cases
-from search.documents import DocumentIndex, collapse_copies
+from search.documents import DocumentIndex, DocumentInfo, collapse_copies, documents_of
 from search.hybrid import Filters, HybridIndex
 from search.units import Unit
 
@@ -21,8 +21,8 @@ GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"
 @pytest.fixture(scope="module")
 def indexes(corpus_units: list[Unit], embedder) -> tuple[HybridIndex, DocumentIndex]:
     units = HybridIndex.build(corpus_units, embedder, graph_state="g")
-    issuers = {"zhejiang-cujin-fangzhi-chanye-gaozhiliang-fazhan-shishi-yijian-2023": ["浙江省经济和信息化厅"]}
-    return units, DocumentIndex.build(corpus_units, issuers, embedder, graph_state="g")
+    docs = documents_of(corpus_units)
+    return units, DocumentIndex.build(docs, corpus_units, embedder, graph_state="g")
 
 
 def test_one_hit_per_document_with_its_provisions(indexes: tuple[HybridIndex, DocumentIndex]) -> None:
@@ -95,9 +95,18 @@ def test_saved_index_is_checked_against_the_graph_state(indexes: tuple[HybridInd
 def test_document_search_beats_the_plain_bm25_baseline_on_the_bundled_gold(
         indexes: tuple[HybridIndex, DocumentIndex]) -> None:
     units, docs = indexes
-    scores = {(s.task, s.method): s for s in evaluate_documents(units, docs, load_doc_cases(GOLD, units),
+    scores = {(s.task, s.method): s for s in evaluate_documents(units, docs, load_doc_cases(GOLD, units, docs),
                                                                  modes=("hybrid",))}
     for task in ("query", "link"):
         ours, baseline = scores[(task, "doc-hybrid")], scores[(task, "bm25-doc")]
         assert ours.n == baseline.n > 0
         assert ours.recall[1] >= baseline.recall[1] and ours.mrr >= baseline.mrr, (task, ours, baseline)
+
+
+def test_a_document_without_provisions_is_still_found_by_its_head(corpus_units: list[Unit], embedder) -> None:
+    units = HybridIndex.build(corpus_units, embedder, graph_state="g")
+    bare = DocumentInfo("no-provisions", "生成式人工智能生成合成内容标识办法", "国信办通字〔2025〕2号", "national",
+                        "全国", "2025-03-07", "办法", ("国家互联网信息办公室",))
+    docs = DocumentIndex.build([*documents_of(corpus_units), bare], corpus_units, None, graph_state="g")
+    top = docs.rank("网信办关于生成内容标识的办法", units, k=3, mode="lexical")[0]
+    assert top.doc.doc_id == "no-provisions" and top.provisions == []
