@@ -187,7 +187,7 @@ def ingest(
         f"{s['citations']} citations ({s['citations_resolved']} resolved), {s['triples']} triples"
     )
     index = svc.index(progress=True)
-    typer.echo(f"search index: {len(index)} units ({index.model})")
+    typer.echo(f"search index: {len(index)} units ({index.model}), {len(svc.document_index(index))} documents")
     svc.close()
 
 

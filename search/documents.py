@@ -6,7 +6,7 @@ province's near-identical plan first, and a plain BM25 over whole documents beat
 Each document is indexed as a whole, in three views:
 
 - *head*: title (repeated: it names the document), 文号, issuers, region and year, BM25;
-- *body*: every provision's text, BM25 (is the answer in there);
+- *body*: every provision's text, BM25 over whole words (is the answer in there);
 - *profile*: title + issuers + opening + headings, one e5 passage vector (what it is about).
 
 A query ranks documents by reciprocal rank fusion of the three views and of the unit evidence
@@ -30,7 +30,7 @@ import numpy as np
 from ontology.regions import NATIONAL, divisions
 from search.dense import FORMAT_VERSION, DenseIndex, IndexNotFoundError, atomic_dir, check_saved
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
-from search.lexical import LexicalIndex
+from search.lexical import WORDS, LexicalIndex
 from search.query_understanding import QueryIntent, understand
 from search.tokenize import search_tokens
 from search.units import Unit
@@ -162,7 +162,7 @@ class DocumentIndex:
         rows = document_texts(docs, units)
         ids = [info.doc_id for info, _, _ in rows]
         head = LexicalIndex.build(ids, [info.head_text() for info, _, _ in rows], graph_state=graph_state)
-        body = LexicalIndex.build(ids, [b for _, b, _ in rows], graph_state=graph_state)
+        body = LexicalIndex.build(ids, [b for _, b, _ in rows], graph_state=graph_state, tokenizer=WORDS)
         profile = None
         if embedder is not None:
             vectors = embedder.embed_passages([p for _, _, p in rows])
@@ -196,7 +196,7 @@ class DocumentIndex:
         with (directory / "documents.jsonl").open(encoding="utf-8") as f:
             docs = [DocumentInfo.from_dict(json.loads(line)) for line in f if line.strip()]
         return cls(docs, LexicalIndex.load(directory / "head", graph_state=graph_state),
-                   LexicalIndex.load(directory / "body", graph_state=graph_state), profile,
+                   LexicalIndex.load(directory / "body", graph_state=graph_state, tokenizer=WORDS), profile,
                    graph_state=config["graph_state"])
 
     # ------------------------------------------------------------------ matching the query's intent
@@ -251,7 +251,7 @@ class DocumentIndex:
         views: dict[str, list[int]] = {}
         if mode != "dense":
             views["head"] = [r for r, _ in self.head.search(tokens, len(self.docs), allowed=allowed)]
-            views["body"] = [r for r, _ in self.body.search(tokens, len(self.docs), allowed=allowed)]
+            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), len(self.docs), allowed=allowed)]
         if mode != "lexical" and self.profile is not None and vector is not None:
             views["profile"] = [r for r, _ in self.profile.search(vector, len(self.docs), allowed=allowed)]
         by_doc: dict[int, list[Hit]] = {}
