@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine (see README):
 #   make run    install, ingest the bundled corpus, link, and serve the API and web page
-#   make test   install and run the whole test suite
+#   make test   install, lint and run the whole test suite
+#   make lint   ruff over the repository
+#   make bench  every benchmark in bench/ (bench/run_all.py; BENCH_ARGS=--quick for the short runs)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,9 +22,11 @@ run: $(STAMP)
 	$(BIN)/policykg link
 	$(BIN)/policykg serve
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""The FastAPI app: ``create_app()`` (``policykg serve`` runs it with ``--factory``).
+"""The FastAPI app: ``create_app(settings)`` (``policykg serve`` runs it with the command line's settings).
 
 The service (store, model, index) is opened once in the lifespan, never at import. One exception
 handler turns every error into one JSON shape, ``{"error", "message", "hint", "status"}``, or an

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,10 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from common.errors import PolicyKGError
+from common.errors import InputError, PolicyKGError
 
 if TYPE_CHECKING:
     from api.service import Service
+    from common.settings import Settings
+    from ingest.formats.records import Problem
+    from ingest.model import Document
     from ingest.pipeline import Progress
 
 app = typer.Typer(
@@ -116,6 +118,7 @@ def parse(
 
 @app.callback()
 def options(
+    ctx: typer.Context,
     store: Annotated[
         str | None,
         typer.Option(
@@ -129,8 +132,7 @@ def options(
     ] = None,
 ) -> None:
     """Knowledge graph and semantic search over Chinese policy documents."""
-    if store:
-        os.environ["POLICYKG_STORE"] = store
+    ctx.obj = {"store": store} if store else {}
 
 
 @contextmanager
@@ -156,47 +158,125 @@ DataOpt = Annotated[
 ]
 
 
-def _service(data: Path | None, *, read_only: bool = False) -> Service:
-    from api.service import Service
+def _settings(ctx: typer.Context, data: Path | None) -> Settings:
+    """The settings from ``POLICYKG_*``, overridden by the global ``--store`` and the command's ``--data``."""
     from common.settings import Settings
 
-    settings = Settings(data=data) if data is not None else Settings()
-    return Service(settings, read_only=read_only)
+    overrides: dict[str, Any] = dict(ctx.find_root().obj or {})
+    if data is not None:
+        overrides["data"] = data
+    return Settings(**overrides)
+
+
+def _service(ctx: typer.Context, data: Path | None, *, read_only: bool = False) -> Service:
+    from api.service import Service
+
+    return Service(_settings(ctx, data), read_only=read_only)
+
+
+def _col(field: str, example: str) -> Any:
+    return typer.Option(f"--{field.replace('_', '-')}-col", help=f"Table column holding the {field.replace('_', ' ')}"
+                        f" (header), e.g. {example}.", rich_help_panel="Table columns")
 
 
 @app.command()
 @friendly
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the bundled corpus.")] = None,
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files (.txt .html .docx .pdf), tables (.xlsx .csv .tsv .jsonl) or folders; default: the bundled corpus.")] = None,
     data: DataOpt = None,
+    text_col: Annotated[str | None, _col("text", "'正文' or 'Policy Content'")] = None,
+    title_col: Annotated[str | None, _col("title", "'标题'")] = None,
+    date_col: Annotated[str | None, _col("date", "'发布日期' or 'Release Time'")] = None,
+    issuer_col: Annotated[str | None, _col("issuer", "'发文机关'")] = None,
+    level_col: Annotated[str | None, _col("level", "'层级' (national/provincial/municipal or 国家/省/市)")] = None,
+    region_col: Annotated[str | None, _col("region", "'地区'")] = None,
+    id_col: Annotated[str | None, _col("id", "'编号' (default: file, sheet and row number)")] = None,
+    number_col: Annotated[str | None, _col("doc_number", "'文号'")] = None,
+    source_col: Annotated[str | None, _col("source", "'链接' or 'url'")] = None,
+    columns: Annotated[Path | None, typer.Option(
+        "--columns", help="A TOML file mapping fields to column headers: text = \"正文\", title = \"标题\", …",
+        rich_help_panel="Table columns")] = None,
 ) -> None:
     """Parse documents and (re)place each in its own named graph, in one transaction per document.
 
-    With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
-    parent folder of a PATH supplies what is known from outside the text.
+    With no PATH, ingests the bundled corpus through corpus/manifest.toml. A folder with a
+    manifest.toml is read through it; other folders are read whole. Each table row is one document;
+    columns are found by common headers (正文/内容/Policy Content, 标题/Policy Title, 发布日期/Release
+    Time, …) unless named. Files and rows that cannot be read are listed and the rest goes in; the
+    command fails only when nothing could be ingested.
     """
-    svc = _service(data)
+    from ingest.formats.columns import read_mapping
+    from ingest.formats.records import summarize
+
+    mapping = read_mapping(columns) if columns else {}
+    given = {"text": text_col, "title": title_col, "date": date_col, "issuer": issuer_col, "level": level_col,
+             "region": region_col, "id": id_col, "doc_number": number_col, "source": source_col}
+    mapping.update({k: v for k, v in given.items() if v})
+    svc = _service(ctx, data)
+    problems: list[Problem] = []
     with _progress_bars() as progress:
-        docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=progress)
-        ingested = count(1)
-        summary = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)))
-    s = summary.to_dict()
+        if paths:
+            s, problems = _ingest_paths(svc, paths, mapping, progress=progress)
+        else:
+            docs = svc.parse_corpus(progress=progress)
+            ingested = count(1)
+            s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs))).to_dict()
+    for line in summarize(problems):
+        typer.secho(line, fg=typer.colors.YELLOW if line.startswith("skipped") else None, err=True)
+    skipped = sum(p.skipped for p in problems)
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
         f"{s['actions']} actions, {s['targets']} targets, {s['agencies']} agencies, "
         f"{s['citations']} citations ({s['citations_resolved']} resolved), {s['triples']} triples"
+        + (f"; {skipped} files or rows skipped (listed above)" if skipped else "")
     )
+    if not s["documents"]:
+        svc.close()
+        raise InputError("Nothing was ingested.", hint="See the reasons above; fix the files or name the table "
+                         "columns (--text-col …).")
     index = svc.index(progress=True)
     typer.echo(f"search index: {len(index)} units ({index.model}), {len(svc.document_index(index))} documents")
     svc.close()
 
 
+INGEST_BATCH = 500  # documents written per call: bounds memory on large tables
+
+
+def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *,
+                  progress: Progress) -> tuple[dict[str, Any], list[Problem]]:
+    """Stream the documents of ``paths`` into the store in batches, with a progress bar over records."""
+    from graph.store import IngestSummary
+
+    job = svc.import_paths(paths, columns=mapping)
+    totals: dict[str, Any] = IngestSummary().to_dict()
+    batch: list[Document] = []
+    total, done = job.estimate(), count(1)
+
+    def flush() -> None:
+        for key, value in svc.ingest(batch).to_dict().items():
+            totals[key] = value if isinstance(value, str) else totals.get(key, 0) + value
+        batch.clear()
+
+    for doc in job.documents(on_record=lambda: progress("importing", next(done), total)):
+        batch.append(doc)
+        if len(batch) >= INGEST_BATCH:
+            flush()
+    if batch:
+        flush()
+    if job.other_files:
+        others = ", ".join(f"{n} {suffix}" for suffix, n in sorted(job.other_files.items()))
+        typer.echo(f"not documents, left alone: {others}", err=True)
+    return totals, job.problems
+
+
 @app.command()
 @friendly
-def remove(doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
+def remove(ctx: typer.Context, doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
            data: DataOpt = None) -> None:
     """Delete one document's named graph (its links are dropped at the next `policykg link`)."""
-    svc = _service(data)
+    svc = _service(ctx, data)
     svc.remove(doc)
     typer.echo(f"removed {doc}")
     svc.close()
@@ -205,6 +285,7 @@ def remove(doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangz
 @app.command()
 @friendly
 def sparql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A SPARQL query, @FILE, or @NAME of a cookbook query (see `policykg queries`).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | tsv | table | xml (SELECT/ASK); ttl | jsonld | nt (CONSTRUCT/DESCRIBE).")] = "table",
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE for a cookbook query's parameter.")] = None,
@@ -214,8 +295,8 @@ def sparql(
     from api.render import serialize
     from graph.queries import load_query
 
-    params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
-    svc = _service(data, read_only=True)
+    params = _params(param or [])
+    svc = _service(ctx, data, read_only=True)
     if query.startswith("@"):
         path = Path(query[1:])
         if path.is_file():
@@ -228,6 +309,15 @@ def sparql(
     body, _ = serialize(result, fmt)
     sys.stdout.write(body.decode("utf-8"))
     svc.close()
+
+
+def _params(values: list[str]) -> dict[str, str]:
+    """``-p NAME=VALUE`` options as a dict; a value without ``=`` is an error, not silently dropped."""
+    bad = [v for v in values if "=" not in v or not v.split("=", 1)[0].strip()]
+    if bad:
+        raise InputError(f"-p takes NAME=VALUE, got {', '.join(repr(v) for v in bad)}.",
+                         hint="e.g. policykg sparql @document-tasks -p docId=DOCUMENT-ID")
+    return {name.strip(): value for name, value in (v.split("=", 1) for v in values)}
 
 
 @app.command()
@@ -244,23 +334,24 @@ def queries() -> None:
 @app.command()
 @friendly
 def export(
+    ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl | nt | trig | nq | jsonld")] = "trig",
     graph: Annotated[str | None, typer.Option("--graph", help="A document id, 'links' or 'ontology'; default: all data graphs.")] = None,
     data: DataOpt = None,
 ) -> None:
     """Write the graph (or one named graph) to stdout."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     sys.stdout.buffer.write(svc.store.export(fmt, graph))
     svc.close()
 
 
 @app.command()
 @friendly
-def validate(data: DataOpt = None) -> None:
+def validate(ctx: typer.Context, data: DataOpt = None) -> None:
     """Check the whole graph against the SHACL shapes; exit 1 with a report on violations."""
     from graph.validate import validate_store
 
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     report = validate_store(svc.store)
     svc.close()
     typer.echo(report.text())
@@ -270,9 +361,9 @@ def validate(data: DataOpt = None) -> None:
 
 @app.command()
 @friendly
-def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents, provisions, tasks, actions, targets, agencies, links and triples in the store."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     s = svc.store.stats()
     svc.close()
     if as_json:
@@ -285,10 +376,10 @@ def stats(data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")]
 
 @app.command()
 @friendly
-def link(data: DataOpt = None) -> None:
+def link(ctx: typer.Context, data: DataOpt = None) -> None:
     """Link every local provision to the national provisions it implements (and to similar
     provisions of other provinces); replaces the links graph in one transaction."""
-    svc = _service(data)
+    svc = _service(ctx, data)
     s = svc.link(progress=True)
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates "
@@ -300,12 +391,13 @@ def link(data: DataOpt = None) -> None:
 @app.command()
 @friendly
 def links(
+    ctx: typer.Context,
     from_iri: Annotated[str | None, typer.Option("--from", help="Only links from (or to) this provision IRI.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data: DataOpt = None,
 ) -> None:
     """List the computed links, best first."""
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     rows = svc.links(from_iri=from_iri)
     svc.close()
     if as_json:
@@ -320,6 +412,7 @@ def links(
 @app.command()
 @friendly
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Words to search for, Simplified or Traditional.")],
     level: Annotated[str | None, typer.Option(help="national | provincial | municipal")] = None,
     region: Annotated[str | None, typer.Option(help="e.g. 广东省 (matches its cities too)")] = None,
@@ -331,13 +424,12 @@ def search(
     data: DataOpt = None,
 ) -> None:
     """Hybrid (embedding + BM25) search: documents with their best provisions, or provisions and actions."""
-    from common.errors import InputError
     from search.documents import DocumentHit
     from search.hybrid import Hit
 
     if group not in ("document", "provision"):
         raise InputError(f"--group must be document or provision, not {group!r}.")
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     run = svc.search_documents if group == "document" else svc.search
     hits = run(query, k=k, level=level, region=region, doc_type=doc_type)
     svc.close()
@@ -367,8 +459,10 @@ def search(
 @app.command("eval")
 @friendly
 def evaluate_cmd(
-    gold: Annotated[Path, typer.Option(help="Folder with links.toml and queries.toml (unit level) and/or "
-                                            "doc_queries.toml (document level).")] = Path("tests/data/gold"),
+    ctx: typer.Context,
+    gold: Annotated[Path | None, typer.Option(
+        help="Folder with links.toml and queries.toml (unit level) and/or doc_queries.toml (document level). "
+             "Default: $POLICYKG_GOLD or the repository's gold set.")] = None,
     data: DataOpt = None,
 ) -> None:
     """Retrieval quality on a gold set: recall@k and MRR for dense, lexical and hybrid, at unit level
@@ -376,8 +470,9 @@ def evaluate_cmd(
     from search.doc_evaluate import evaluate_documents, format_doc_table, load_doc_cases
     from search.evaluate import asserted_precision, evaluate, format_table, load_gold
 
-    svc = _service(data, read_only=True)
+    svc = _service(ctx, data, read_only=True)
     index = svc.index()
+    gold = gold or svc.settings.gold
     if (gold / "queries.toml").exists():
         cases = load_gold(gold, index)
         scores = evaluate(index, cases)
@@ -403,6 +498,7 @@ def evaluate_cmd(
 @app.command()
 @friendly
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     data: DataOpt = None,
@@ -410,9 +506,9 @@ def serve(
     """Serve the SPARQL endpoint, search, JSON-LD entities and the web page."""
     import uvicorn
 
-    if data is not None:
-        os.environ["POLICYKG_DATA"] = str(data)
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    from api.app import create_app
+
+    uvicorn.run(create_app(_settings(ctx, data)), host=host, port=port, log_level="info")
 
 
 def main() -> None:

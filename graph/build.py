@@ -309,6 +309,10 @@ class _Builder:
             t((g, PKG.quantity, _decimal(tg.quantity)))
             t((g, PKG.unit, Literal(tg.unit)))
             t((g, PKG.comparator, COMPARATOR[tg.comparator]))
+            if tg.quantity_max is not None:
+                t((g, PKG.quantityMax, _decimal(tg.quantity_max)))
+            if tg.baseline:
+                t((g, PKG.baseYear, Literal(tg.baseline, datatype=XSD.gYear)))
             if tg.subject:
                 t((g, PKG.targetSubject, Literal(tg.subject)))
             t((g, PKG.quantityText, Literal(tg.text)))

@@ -31,6 +31,7 @@ from common import errors
 from graph.layout import GraphStore
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
+INTERNAL_DIR = QUERY_DIR / "internal"
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 
 
@@ -130,6 +131,12 @@ def _parse(path: Path) -> NamedQuery:
     return NamedQuery(name=path.stem, title=" ".join(header["title"]),
                       description=" ".join(header["description"]), parameters=tuple(params),
                       sparql=text, path=path)
+
+
+@cache
+def internal_query(name: str) -> str:
+    """A query the product itself runs (``graph/queries/internal/NAME.rq``): not in the cookbook."""
+    return (INTERNAL_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
 @cache

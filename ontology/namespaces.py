@@ -58,6 +58,8 @@ class PKG(DefinedNamespace):
     quantity: URIRef
     unit: URIRef
     comparator: URIRef
+    quantityMax: URIRef
+    baseYear: URIRef
     targetSubject: URIRef
     quantityText: URIRef
     deadline: URIRef

@@ -10,21 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from functools import cache
-from pathlib import Path
 
+from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.regions import divisions
 from search.documents import DocumentInfo
 from search.units import Unit
-
-_QUERIES = Path(__file__).resolve().parent.parent / "graph" / "queries" / "internal"
-
-
-@cache
-def internal_query(name: str) -> str:
-    """An internal query of ``graph/queries/internal`` by name."""
-    return (_QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def _value(row: object, name: str) -> str | None:

@@ -13,11 +13,15 @@ a fixed cosine cut-off; the rule is chosen from the gold-set evaluation (``searc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from rdflib import URIRef
 from tqdm import tqdm
 
+from graph.build import alignment_triples
+from graph.iris import Iris
+from ontology.namespaces import METHOD, PKG
 from search.hybrid import Filters, Hit, HybridIndex
 from search.units import SearchError, Unit
 
@@ -140,3 +144,40 @@ def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -
         dense_score=hit.dense_score,
         lexical_score=hit.lexical_score,
     )
+
+
+@dataclass
+class LinkSummary:
+    """What one linking run stated, and the store state after it was written."""
+
+    local_units: int = 0
+    implements: int = 0
+    asserted: int = 0
+    resembles: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    write_state: str = ""  # the store's write counter once the links graph was replaced
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def link_triples(links: Iterable[Link], *, generated: str, iris: Iris) -> tuple[list[Any], LinkSummary]:
+    """The links graph for ``links``: a qualified alignment node per ``implements`` candidate (plus
+    ``eli:implements`` when asserted) and ``pkg:correspondsTo`` for each best cross-region match."""
+    links = list(links)
+    triples: list[Any] = []
+    summary = LinkSummary(local_units=len({link.local for link in links}))
+    for link in links:
+        if link.relation == "implements":
+            method = METHOD.citation if link.method == "citation" else METHOD.hybrid
+            triples.extend(alignment_triples(
+                URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=method,
+                generated=generated, model=link.model, evidence=link.evidence or None,
+                implements=link.asserted, iris=iris))
+            summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
+            summary.implements += 1
+            summary.asserted += link.asserted
+        elif link.rank == 1:  # horizontal: the best match in another province
+            triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
+            summary.resembles += 1
+    return triples, summary

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from api.deps import ServiceDep, negotiate
 from api.routes.base import JSONUTF8Response, errors_doc, html_page, json_url
+from graph.entities import to_rdf
 
 router = APIRouter(tags=["entities"])
 
@@ -53,20 +54,6 @@ def entity_response(request: Request, service: Any, iri: str, fmt: str | None) -
         return Response(to_rdf(node, chosen), media_type="text/turtle; charset=utf-8" if chosen == "ttl"
                         else "application/n-triples", headers={"Vary": "Accept"})
     return JSONUTF8Response(node, media_type="application/ld+json", headers={"Vary": "Accept"})
-
-
-def to_rdf(node: dict[str, Any], fmt: str) -> bytes:
-    """The triples of a JSON-LD node as Turtle or N-Triples (the JSON-LD is the one source)."""
-    import pyoxigraph as ox
-    from pyld import jsonld
-
-    from ontology.namespaces import PREFIXES
-
-    nquads = jsonld.to_rdf(node, {"format": "application/n-quads"})
-    triples = [q.triple for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
-    if fmt == "nt":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def _iri(service: Any, request: Request) -> str:

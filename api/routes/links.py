@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
 from api.routes.base import errors_doc, respond
-from common.errors import NotFoundError
 
 router = APIRouter(tags=["links"])
 
@@ -42,13 +41,5 @@ def links(request: Request, service: ServiceDep,
           from_iri: Annotated[str | None, Query(alias="from", description="Only links touching this provision IRI.", pattern=r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$",
                                                 max_length=500)] = None) -> Response:
     """Qualified alignments (score, rank, method, evidence) and horizontal correspondences, by local document."""
-    if from_iri is not None:
-        import pyoxigraph as ox
-
-        try:
-            ox.NamedNode(from_iri)
-        except ValueError as e:
-            raise NotFoundError(f"Nothing in the graph is called <{from_iri}>: it is not a valid IRI.",
-                                hint="Pass a provision IRI, e.g. from a /search hit.") from e
     rows = jsonable_encoder(service.links(from_iri=from_iri))
     return respond(request, "links.html", rows)

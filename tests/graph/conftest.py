@@ -2,18 +2,22 @@
 
 ``sample_docs`` are built by hand from the corpus texts, with exactly known facts (so the
 builder's tests do not depend on the extractor); ``corpus_store`` holds the real corpus parsed
-by ``ingest.pipeline`` (``corpus_docs`` in ``tests/conftest.py``).
+by ``ingest.pipeline``: the session's one ingested corpus (``corpus_service`` in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from graph.store import GraphStore
 from ingest.model import Action, Agency, Citation, Document, Metadata, Provision, Target
+
+if TYPE_CHECKING:
+    from api.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -200,9 +204,6 @@ def loaded_store(store: GraphStore, sample_docs: list[Document]) -> GraphStore:
 
 
 @pytest.fixture(scope="session")
-def corpus_store(tmp_path_factory: pytest.TempPathFactory, corpus_docs: dict[str, Document]) -> GraphStore:
-    """The whole corpus (parsed by ingest.pipeline, see tests/conftest.py) in an on-disk store."""
-    s = GraphStore(tmp_path_factory.mktemp("corpus") / "data")
-    s.ingest(corpus_docs.values())
-    yield s
-    s.close()
+def corpus_store(corpus_service: Service) -> GraphStore:
+    """The whole corpus (parsed by ingest.pipeline): the session's one ingested corpus (tests/conftest.py)."""
+    return corpus_service.store

@@ -22,12 +22,11 @@ from graph.backends.sparql_http import SparqlHttpBackend
 from graph.build import alignment_triples, build_document
 from graph.errors import QuerySyntaxError, UnknownDocumentError, UpdateRefusedError
 from graph.iris import DEFAULT_BASE
-from graph.queries import EXAMPLES, list_queries, load_query
+from graph.queries import EXAMPLES, internal_query, list_queries, load_query
 from graph.sparql_text import with_values
 from graph.store import GraphStore, open_store
 from ingest.model import Document
 from ontology.namespaces import METHOD
-from search.from_graph import internal_query
 
 from . import virtuoso
 from .conftest import guangdong_jiedu, national_87, sample_documents

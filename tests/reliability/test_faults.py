@@ -29,6 +29,7 @@ CORPUS = REPO / "corpus"
 POLICYKG = Path(sys.executable).parent / "policykg"
 SEED = 20261121
 KILLS = 5
+pytestmark = pytest.mark.timeout(900)  # module fixtures ingest through real processes (tiny model, snapshots)
 FILES = [  # a small but real slice of the corpus: national and local, with citations
     "national/2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi.txt",
     "national/2022-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi.txt",
@@ -196,6 +197,7 @@ def fresh(tmp_path: Path, before_data: Path) -> Iterator[Path]:
 # ---------------------------------------------------------------- kills
 
 
+@pytest.mark.timeout(1500)  # KILLS ingest processes killed after up to 30 s each, then a full re-run
 def test_sigkill_at_random_points_leaves_each_document_before_or_after_and_a_rerun_finishes(
         tmp_path: Path, tiny_model: Path, before_data: Path, before_snapshot: Snapshot,
         after_snapshot: Snapshot, texts: tuple[list[Path], list[Path]]) -> None:

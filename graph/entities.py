@@ -12,7 +12,8 @@ node with a label (title, prefLabel, path), and, by kind:
 
 Keys are the terms of ``ontology/context.jsonld`` (predicates without a term keep a compact IRI
 such as ``pkg:foo``); a few reverse terms (``EXTRA_CONTEXT``) name the incoming links. The same
-dict feeds the JSON-LD response, the Turtle response (through pyld's toRdf) and the HTML page.
+dict feeds the JSON-LD response, the Turtle response (``to_rdf``, through pyld's toRdf) and the
+HTML page.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from common.errors import NotFoundError
+from graph.queries import internal_query
 from graph.store import GraphStore
+from graph.views import require_iri
 from ontology.loader import context
 from ontology.namespaces import PREFIXES
-from search.from_graph import internal_query
 
 EXTRA_CONTEXT: dict[str, Any] = {
     "alignments": {"@reverse": "pkg:local"},
@@ -52,87 +54,115 @@ def jsonld_context() -> list[Any]:
 
 
 @cache
-def _terms() -> tuple[dict[str, tuple[str, Any]], dict[str, str]]:
-    """predicate IRI -> (term, definition); class IRI -> term."""
-    ctx = context()["@context"]
-    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("#", "/"))}
-
-    def expand(curie: str) -> str:
-        prefix, _, local = curie.partition(":")
-        return prefixes[prefix] + local if prefix in prefixes else curie
-
-    predicates: dict[str, tuple[str, Any]] = {}
-    classes: dict[str, str] = {}
-    for term, definition in ctx.items():
-        if term.startswith("@") or term in prefixes:
-            continue
-        if isinstance(definition, str):
-            iri = expand(definition)
-            if term[0].isupper():
-                classes[iri] = term
-            else:
-                predicates.setdefault(iri, (term, definition))
-        elif isinstance(definition, dict) and "@id" in definition:
-            predicates.setdefault(expand(definition["@id"]), (term, definition))
-    return predicates, classes
+def _compaction_context() -> dict[str, Any]:
+    """The project context without ``"@type": "@id"`` coercions, so pyld keeps every linked node an
+    object (``{"@id": ..., "title": ...}``) that can carry a label; still valid under the full context."""
+    ctx: dict[str, Any] = {}
+    for term, definition in context()["@context"].items():
+        if isinstance(definition, dict) and definition.get("@type") == "@id":
+            definition = {k: v for k, v in definition.items() if k != "@type"}
+        ctx[term] = definition
+    return {"@context": ctx}
 
 
-def compact_iri(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+_COMPACTION_CONTEXT_URL = "urn:policykg:entity-compaction-context"
 
 
-def _literal(value: Literal, definition: Any) -> Any:
-    declared = definition.get("@type") if isinstance(definition, dict) else None
-    if value.language:
-        return {"@value": str(value), "@language": value.language}
-    dt = value.datatype
+def _load_compaction_context(url: str, _options: Any = None) -> dict[str, Any]:
+    """pyld's document loader for the one context it is given by name: by name, pyld keeps the
+    processed context between calls instead of hashing the whole context on each (~7 ms a call)."""
+    if url != _COMPACTION_CONTEXT_URL:
+        raise NotFoundError(f"No JSON-LD context at {url}: entities are compacted with the project context only.")
+    return {"contextUrl": None, "documentUrl": url, "document": _compaction_context(), "tag": "static"}
+
+
+def _value(term: Any) -> dict[str, Any]:
+    """An RDF term as a JSON-LD value object; numbers and booleans native, so a term whose context
+    type matches compacts to a plain JSON number or boolean."""
+    if isinstance(term, URIRef):
+        return {"@id": str(term)}
+    if isinstance(term, BNode):
+        return {"@id": f"_:{term}"}
+    if term.language:
+        return {"@value": str(term), "@language": term.language}
+    dt = term.datatype
     if dt is None or dt == XSD.string:
-        return str(value)
-    if dt in _NATIVE and declared == compact_iri(str(dt)):
-        try:
-            return _NATIVE[dt](value.toPython())
-        except (TypeError, ValueError):
-            return str(value)
-    if declared == compact_iri(str(dt)):
-        return str(value)
-    return {"@value": str(value), "@type": compact_iri(str(dt))}
+        return {"@value": str(term)}
+    if dt in _NATIVE:
+        native = term.toPython()
+        if isinstance(native, _NATIVE[dt]) or (dt == XSD.double and isinstance(native, int)):
+            return {"@value": _NATIVE[dt](native), "@type": str(dt)}
+    return {"@value": str(term), "@type": str(dt)}
 
 
 class NodeBuilder:
-    """Collects triples per subject and turns them into JSON-LD node objects."""
+    """Collects triples per subject; ``nodes()`` compacts them with the project context (pyld)."""
 
     def __init__(self) -> None:
         self.props: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         self.seen: set[tuple[str, str, str]] = set()
 
     def add(self, subject: str, predicate: URIRef, obj: Any, label: dict[str, Any] | None = None) -> None:
-        key = (subject, str(predicate), obj.n3() if hasattr(obj, "n3") else str(obj))
+        """One triple; ``label`` (context term -> RDF term) is embedded in a linked node."""
+        key = (subject, str(predicate), obj.n3())
         if key in self.seen:
             return
         self.seen.add(key)
-        predicates, classes = _terms()
         if predicate == RDF.type:
-            self.props[subject]["@type"].append(classes.get(str(obj), compact_iri(str(obj))))
+            self.props[subject]["@type"].append(str(obj))
             return
-        term, definition = predicates.get(str(predicate), (compact_iri(str(predicate)), None))
-        if isinstance(obj, URIRef | BNode):
-            node: dict[str, Any] = {"@id": str(obj) if isinstance(obj, URIRef) else f"_:{obj}"}
-            node.update({k: v for k, v in (label or {}).items() if v is not None})
-            value: Any = node
-        else:
-            value = _literal(obj, definition)
-        self.props[subject][term].append(value)
+        value = _value(obj)
+        if "@id" in value:  # labels are plain values (no language tag): names to show next to a link
+            value.update({_term_iri(term): [_value(Literal(str(t)) if isinstance(t, Literal) and t.language else t)]
+                          for term, t in (label or {}).items() if t is not None})
+        self.props[subject][str(predicate)].append(value)
+
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """Every collected subject as a compact JSON-LD node object, by subject."""
+        from pyld import jsonld
+
+        expanded = [{"@id": s, **props} for s, props in self.props.items()]
+        if not expanded:
+            return {}
+        compacted = jsonld.compact(expanded, _COMPACTION_CONTEXT_URL, {
+            "compactArrays": False, "skipExpansion": True, "documentLoader": _load_compaction_context})
+        shaped = (_shape(n) for n in compacted["@graph"])
+        return {n["@id"]: n for n in shaped}
 
     def node(self, subject: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"@id": subject}
-        for key, values in sorted(self.props.get(subject, {}).items(), key=lambda kv: (kv[0] != "@type", kv[0])):
-            if key == "@type":
-                values = sorted(set(values))
-            out[key] = values if (key in MANY or len(values) > 1) else values[0]
-        return out
+        return self.nodes()[subject]
+
+
+@cache
+def _prefixes() -> dict[str, str]:
+    return {k: v for k, v in context()["@context"].items() if isinstance(v, str) and v.endswith(("#", "/"))}
+
+
+@cache
+def _term_iri(term: str) -> str:
+    """The IRI a context term (``title``) stands for (``http://purl.org/dc/terms/title``)."""
+    definition = context()["@context"][term]
+    return _full_iri(definition if isinstance(definition, str) else definition["@id"])
+
+
+def _full_iri(iri: str) -> str:
+    """pyld writes node ids as compact IRIs where a prefix fits; an entity's ids stay full IRIs."""
+    prefix, sep, rest = iri.partition(":")
+    return _prefixes()[prefix] + rest if sep and prefix in _prefixes() and not rest.startswith("//") else iri
+
+
+def _shape(node: dict[str, Any]) -> dict[str, Any]:
+    """Full IRIs as ids; lists only where a key can hold many values (``MANY``); ``@type`` sorted, first."""
+    out: dict[str, Any] = {"@id": _full_iri(node["@id"])}
+    for key, values in sorted(node.items(), key=lambda kv: (kv[0] != "@type", kv[0])):
+        if key == "@id":
+            continue
+        if key == "@type":
+            out[key] = sorted(set([values] if isinstance(values, str) else values))
+            continue
+        values = [_shape(v) if isinstance(v, dict) and "@id" in v else v for v in values]
+        out[key] = values if (key in MANY or len(values) > 1) else values[0]
+    return out
 
 
 def _label(row: Any, **names: str) -> dict[str, Any]:
@@ -149,21 +179,15 @@ def _label(row: Any, **names: str) -> dict[str, Any]:
 
 def entity(store: GraphStore, iri: str) -> dict[str, Any]:
     """The JSON-LD node of ``iri`` with its linked entities; NotFoundError when the graph has none."""
-    import pyoxigraph as ox
-
-    try:
-        ox.NamedNode(iri)
-    except ValueError as e:
-        raise NotFoundError(f"Nothing in the graph is called <{iri}>: it is not a valid IRI.",
-                            hint="Check the address, or find the entity with /search or /documents.") from e
+    hint = "Check the address, or find the entity with /search or /documents."
+    require_iri(iri, hint=hint)
     s = URIRef(iri)
     builder = NodeBuilder()
     for row in store.query(internal_query("entity-properties"), bindings={"s": s}):
-        label = _label(row, title="oTitle", prefLabel="oLabel", path="oPath", order="oOrder")
+        label = {"title": row.oTitle, "prefLabel": row.oLabel, "path": row.oPath, "order": row.oOrder}
         builder.add(iri, row.p, row.o, label)
     if iri not in builder.props:
-        raise NotFoundError(f"Nothing in the graph is called <{iri}>.",
-                            hint="Check the address, or find the entity with /search or /documents.")
+        raise NotFoundError(f"Nothing in the graph is called <{iri}>.", hint=hint)
     node = {"@context": jsonld_context(), **builder.node(iri)}
     _order_list(node, "hasPart")
     types = set(node.get("@type", []))
@@ -187,13 +211,13 @@ def _add_facts(store: GraphStore, s: URIRef, node: dict[str, Any]) -> None:
     """Actions and targets (replacing the bare IRIs), agency mentions and citations."""
     facts = NodeBuilder()
     for row in store.query(internal_query("entity-facts"), bindings={"s": s}):
-        label = {"prefLabel": str(row.oLabel)} if row.oLabel is not None else None
         if str(row.p) == str(PREFIXES["prov"]) + "wasDerivedFrom" or str(row.p).endswith("#document"):
             continue  # the entity itself (and its document): already the context of the node
-        facts.add(str(row.f), row.p, row.o, label)
+        facts.add(str(row.f), row.p, row.o, {"prefLabel": row.oLabel})
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for f in sorted(facts.props, key=_natural):
-        n = facts.node(f)
+    nodes = facts.nodes()
+    for f in sorted(nodes, key=_natural):
+        n = nodes[f]
         for t in n.get("@type", []):
             by_type[t].append(n)
     if by_type.get("Action"):
@@ -260,11 +284,11 @@ def document_tree(store: GraphStore, doc: URIRef) -> list[dict[str, Any]]:
         if p.endswith("#wasDerivedFrom") or p.endswith("#document"):
             source_of[str(row.f)] = str(row.source)
             continue
-        label = {"prefLabel": str(row.oLabel)} if row.oLabel is not None else None
-        facts.add(str(row.f), row.p, row.o, label)
+        facts.add(str(row.f), row.p, row.o, {"prefLabel": row.oLabel})
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for f in sorted(facts.props, key=_natural):
-        n = facts.node(f)
+    nodes = facts.nodes()
+    for f in sorted(nodes, key=_natural):
+        n = nodes[f]
         key = "hasTarget" if "Target" in n.get("@type", []) else "agencyRoles"
         by_source[source_of.get(f, "")][key].append(n)
 
@@ -282,3 +306,15 @@ def document_tree(store: GraphStore, doc: URIRef) -> list[dict[str, Any]]:
         else:
             roots.append(n)
     return roots
+
+
+def to_rdf(node: dict[str, Any], fmt: str) -> bytes:
+    """The triples of a JSON-LD node as Turtle (``ttl``) or N-Triples (``nt``): the JSON-LD is the one source."""
+    import pyoxigraph as ox
+    from pyld import jsonld
+
+    nquads = jsonld.to_rdf(node, {"format": "application/n-quads"})
+    triples = [q.triple for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
