@@ -38,12 +38,15 @@ from search.units import Unit
 if TYPE_CHECKING:
     from search.embedder import Embedder
 
-DOC_RRF_K = 10  # a few hundred documents, not tens of thousands of units: the top ranks matter
+DOC_RRF_K = 3  # a few hundred documents, not tens of thousands of units: the first ranks matter most
 HEAD_REPEAT = 3  # the title counts three times in the head view
 PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
-# Weights of the views in the fusion and of the soft boosts, in RRF units (1/(K+1) ≈ 0.09).
-WEIGHTS = {"head": 1.0, "body": 1.0, "profile": 1.0, "units": 1.0}
-BOOSTS = {"region": 0.06, "level": 0.03, "issuer": 0.03, "kind": 0.02, "year": 0.02, "doc_number": 0.2}
+# Weights of the views and the soft boosts (in RRF units: the top of a view adds 1/(K+1) = 0.25).
+# Chosen on the bundled gold and the real-corpus DEV queries only (a grid over the cached
+# evidence); the real TEST queries were never used. Where the sets disagreed the choice keeps
+# document R@1 at or above the plain BM25 baseline on every set.
+WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.5}
+BOOSTS = {"region": 0.03, "level": 0.015, "issuer": 0.015, "kind": 0.01, "year": 0.01, "doc_number": 0.1}
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
 PROVISIONS_PER_DOC = 3
 _BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
