@@ -57,7 +57,7 @@ class DocBaseline:
         self.ids = [info.doc_id for info, _, _ in rows]
         self.national = {info.doc_id for info, _, _ in rows if info.level == "national"}
         self.bm25 = bm25s.BM25()
-        self.bm25.index([_words(f"{info.title}\n{body}") for info, body, _ in rows], show_progress=False)
+        self.bm25.index([_words(body) for _, body, _ in rows], show_progress=False)  # title + text
 
     def rank(self, query: str, *, national_only: bool = False) -> list[str]:
         words = [w for w in _words(prepare_query(query)) if w in self.bm25.vocab_dict]

@@ -6,7 +6,7 @@ province's near-identical plan first, and a plain BM25 over whole documents beat
 Each document is indexed as a whole, in three views:
 
 - *head*: title (repeated: it names the document), 文号, issuers, region and year, BM25;
-- *body*: every provision's text, BM25 over whole words (is the answer in there);
+- *body*: the title and every provision's text, BM25 over whole words (is the answer in there);
 - *profile*: title + issuers + opening + headings, one e5 passage vector (what it is about).
 
 A query ranks documents by reciprocal rank fusion of the three views and of the unit evidence
@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ontology.regions import NATIONAL, divisions
-from search.dense import FORMAT_VERSION, DenseIndex, IndexNotFoundError, atomic_dir, check_saved
+from search.dense import (
+    FORMAT_VERSION,
+    DenseIndex,
+    IndexMismatchError,
+    IndexNotFoundError,
+    atomic_dir,
+    check_saved,
+)
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.lexical import WORDS, LexicalIndex
 from search.query_understanding import QueryIntent, understand
@@ -47,6 +54,7 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # document R@1 at or above the plain BM25 baseline on every set.
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.5}
 BOOSTS = {"region": 0.03, "level": 0.015, "issuer": 0.015, "kind": 0.01, "year": 0.01, "doc_number": 0.1}
+DOC_FORMAT = 2  # bump when what goes into a view changes: a saved index of another format is rebuilt
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
 PROVISIONS_PER_DOC = 3
 _BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
@@ -118,7 +126,8 @@ def documents_hash(docs: Sequence[DocumentInfo]) -> str:
 
 
 def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[tuple[DocumentInfo, str, str]]:
-    """(info, body, profile) per document. A document without units (its text has no numbered
+    """(info, body, profile) per document; the body is the title and the provisions' text, as a
+    reader sees the whole document. A document without units (its text has no numbered
     provisions) keeps an empty body and a title-only profile: found by its head, not lost."""
     grouped: dict[str, list[Unit]] = {}
     for unit in units:
@@ -127,10 +136,10 @@ def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[
     for info in docs:
         members = grouped.get(info.doc_id, [])
         provisions = [u for u in members if u.kind == "provision"] or members
-        body = "\n".join(u.text for u in provisions)
+        text = "\n".join(u.text for u in provisions)
         headings = "；".join(u.heading for u in provisions if u.heading)
-        profile = "。".join(p for p in (info.title, "、".join(info.issuers), body[:160], headings) if p)
-        out.append((info, body, profile[:PROFILE_CHARS]))
+        profile = "。".join(p for p in (info.title, "、".join(info.issuers), text[:160], headings) if p)
+        out.append((info, f"{info.title}\n{text}", profile[:PROFILE_CHARS]))
     return out
 
 
@@ -182,6 +191,7 @@ class DocumentIndex:
                 for doc in self.docs:
                     f.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
             config = {"count": len(self.docs), "graph_state": self.graph_state, "format_version": FORMAT_VERSION,
+                      "doc_format": DOC_FORMAT,
                       "model": None if self.profile is None else self.profile.config.model}
             (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
 
@@ -193,6 +203,9 @@ class DocumentIndex:
             raise IndexNotFoundError(f"No document index at {directory}; it is built with the search index.")
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         check_saved(config, directory, model=model if config.get("model") else None, graph_state=graph_state)
+        if config.get("doc_format") != DOC_FORMAT:
+            raise IndexMismatchError(f"Document index at {directory} has format {config.get('doc_format')}, this "
+                                     f"code writes {DOC_FORMAT}; it is rebuilt.")
         profile = None
         if (directory / "profile").exists():
             profile = DenseIndex.load(directory / "profile", model=model, graph_state=graph_state)
