@@ -18,6 +18,7 @@ from common.errors import InputError, PolicyKGError
 if TYPE_CHECKING:
     from api.service import Service
     from common.settings import Settings
+    from graph.validate import ValidationReport
     from ingest.formats.records import Problem
     from ingest.model import Document
     from ingest.pipeline import Progress
@@ -216,15 +217,29 @@ def ingest(
     mapping.update({k: v for k, v in given.items() if v})
     svc = _service(ctx, data)
     problems: list[Problem] = []
+    refused: list[str] = []
+    warned: list[str] = []
+
+    def checked(doc: Document, report: ValidationReport) -> None:
+        if report.results:
+            (refused if report.violations else warned).append(f"  {doc.path}: {report.brief()}")
+
     with _progress_bars() as progress:
         if paths:
-            s, problems = _ingest_paths(svc, paths, mapping, progress=progress)
+            s, problems = _ingest_paths(svc, paths, mapping, progress=progress, on_check=checked)
         else:
             docs = svc.parse_corpus(progress=progress)
             ingested = count(1)
-            s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs))).to_dict()
+            s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)),
+                           on_check=checked).to_dict()
     for line in summarize(problems):
         typer.secho(line, fg=typer.colors.YELLOW if line.startswith("skipped") else None, err=True)
+    for title, lines in ((f"skipped {len(refused)} document(s) whose graph violates the shapes (a bug; please report):",
+                          refused),
+                         (f"{len(warned)} document(s) with defects in the source text (ingested):", warned)):
+        if lines:
+            typer.secho(title, fg=typer.colors.YELLOW, err=True)
+            typer.echo("\n".join(lines), err=True)
     skipped = sum(p.skipped for p in problems)
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
@@ -244,8 +259,8 @@ def ingest(
 INGEST_BATCH = 500  # documents written per call: bounds memory on large tables
 
 
-def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *,
-                  progress: Progress) -> tuple[dict[str, Any], list[Problem]]:
+def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, progress: Progress,
+                  on_check: Callable[[Document, ValidationReport], None]) -> tuple[dict[str, Any], list[Problem]]:
     """Stream the documents of ``paths`` into the store in batches, with a progress bar over records."""
     from graph.store import IngestSummary
 
@@ -255,7 +270,7 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *,
     total, done = job.estimate(), count(1)
 
     def flush() -> None:
-        for key, value in svc.ingest(batch).to_dict().items():
+        for key, value in svc.ingest(batch, on_check=on_check).to_dict().items():
             totals[key] = value if isinstance(value, str) else totals.get(key, 0) + value
         batch.clear()
 
@@ -379,12 +394,16 @@ def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typ
 def link(ctx: typer.Context, data: DataOpt = None) -> None:
     """Link every local provision to the national provisions it implements (and to similar
     provisions of other provinces); replaces the links graph in one transaction."""
+    from search.units import skip_report
+
     svc = _service(ctx, data)
     s = svc.link(progress=True)
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates "
         f"({s.asserted} asserted as eli:implements), {s.resembles} cross-region resemblances"
     )
+    if s.skipped:
+        typer.secho(skip_report(s.skipped), fg=typer.colors.YELLOW, err=True)
     svc.close()
 
 

@@ -18,6 +18,7 @@ from common.errors import InputError, PolicyKGError
 from common.settings import Settings, get_settings
 from graph import entities, views
 from graph.store import GraphStore, IngestSummary, open_store
+from graph.validate import ShapeViolationError, ValidationReport, check_document
 from ingest.formats.importer import Import
 from ingest.manifest import Entry
 from ingest.model import Document
@@ -94,9 +95,27 @@ class Service:
             raise InputError(str(failed[0]), hint=f"{len(failed)} file(s) or row(s) could not be read.")
         return docs
 
-    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
+    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None,
+               on_check: Callable[[Document, ValidationReport], None] | None = None) -> IngestSummary:
+        """Write each document's graph, after checking it alone against the shapes.
+
+        ``on_check`` hears every document's report. A document whose graph violates them is
+        not written (a warning is a defect of the source text and does not stop it); when nobody
+        listens, ``ShapeViolationError`` is raised instead, before anything is written.
+        """
+        passed = []
+        for doc in docs:
+            report = check_document(doc, iris=self.store.iris)
+            if on_check is not None:
+                on_check(doc, report)
+            if report.violations == 0:
+                passed.append(doc)
+            elif on_check is None:
+                raise ShapeViolationError(f"{doc.path}: its graph does not conform to ontology/shapes.ttl: "
+                                          f"{report.brief()}.", hint="Nothing was written; please report this "
+                                          "text with the message, it is a bug in ingest.")
         with self._lock:
-            summary = self.store.ingest(docs, progress=(lambda d, _b: on_document(d)) if on_document else None)
+            summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
             self.indexes.invalidate()
             return summary
 
@@ -130,9 +149,10 @@ class Service:
         """Recompute every national<->local link and replace the links graph in one transaction."""
         with self._lock:
             index = self.index(progress=progress)
-            links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
+            run = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples, summary = link_triples(links, generated=generated, iris=self.store.iris)
+            triples, summary = link_triples(run.links, generated=generated, iris=self.store.iris)
+            summary.skipped = run.skipped
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 

@@ -275,8 +275,10 @@ class _Builder:
         t((parent, ELI.has_part, p))
         t((p, PKG.path, Literal("/".join(prov.path))))
         t((p, ELI.number, Literal(prov.label)))
-        if prov.kind in SUBDIVISION.__annotations__:
-            t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
+        if prov.kind not in SUBDIVISION.__annotations__:
+            raise BuildError(f"{self.doc.id}: provision {'/'.join(prov.path)} has kind {prov.kind!r}, which "
+                             f"ontology/schemes.ttl does not define; add it to the pkgs:subdivision scheme.")
+        t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
         if prov.heading:
             t((p, DCTERMS.title, Literal(prov.heading)))
         t((p, PKG.text, Literal(prov.text)))

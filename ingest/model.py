@@ -71,7 +71,7 @@ class Provision:
 
     path: list[str]  # e.g. ["二", "（一）"]
     label: str  # the numbering as it should read, e.g. "（一）"
-    kind: str  # part | chapter | article | item | subitem | point
+    kind: str  # a pkgs:subdivision concept: ingest.structure.KINDS (item, subitem, point, article, annex, …)
     heading: str | None
     text: str  # full text of this provision without its children
     start: int
