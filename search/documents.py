@@ -51,9 +51,11 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # Weights of the views and the soft boosts (in RRF units: the top of a view adds 1/(K+1) = 0.25).
 # Chosen on the bundled gold and the real-corpus DEV queries only (a grid over the cached
 # evidence); the real TEST queries were never used. Where the sets disagreed the choice keeps
-# document R@1 at or above the plain BM25 baseline on every set.
+# document R@1 at or above the plain BM25 baseline on every set. The gold sets hardly move with
+# the boosts up to this size (real dev R@1 best here); a place named in the query must outweigh
+# a near-identical plan of another place (issue 16), so they are as large as the sets allow.
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.5}
-BOOSTS = {"region": 0.03, "level": 0.015, "issuer": 0.015, "kind": 0.01, "year": 0.01, "doc_number": 0.1}
+BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8}
 DOC_FORMAT = 2  # bump when what goes into a view changes: a saved index of another format is rebuilt
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
 PROVISIONS_PER_DOC = 3
