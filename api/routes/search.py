@@ -1,4 +1,8 @@
-"""``/search``: hybrid search, the same hits as ``policykg search --json``; the search page for browsers."""
+"""``/search``: hybrid search, the same hits as ``policykg search --json``; the search page for browsers.
+
+By default one hit per document (its best provisions grouped under it, copies folded in);
+``group=provision`` gives the flat list of units.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +55,31 @@ class HitModel(BaseModel):
     retrievers: dict[str, RetrieverModel]
 
 
+class DocumentModel(BaseModel):
+    doc_id: str
+    title: str
+    number: str | None = Field(examples=["工信厅联消费函〔2023〕87号"])
+    level: str
+    region: str
+    date: str | None
+    doc_type: str | None
+    issuers: list[str]
+
+
+class DocumentHitModel(BaseModel):
+    """One document: its metadata, a relevance relative to the best hit, what of the query it
+    matches (region, level, issuer, kind, year, doc_number), and its best provisions."""
+
+    doc: DocumentModel
+    score: float
+    relevance: float = Field(description="score / the best hit's score: 1.0 for the top hit.", examples=[1.0, 0.62])
+    rank: int
+    matched: dict[str, list[str]] = Field(examples=[{"region": ["广东省"], "kind": ["行动方案"]}])
+    views: dict[str, int] = Field(description="Rank of the document in each view: head, body, profile, units.")
+    copies: list[str] = Field(description="Ids of duplicate copies folded into this hit.")
+    provisions: list[HitModel]
+
+
 router = APIRouter(tags=["search"])
 
 Q = Annotated[str | None, Query(description="Words to search for, Simplified or Traditional Chinese "
@@ -65,21 +94,25 @@ DocType = Annotated[str | None, Query(alias="type", description="Document type, 
 Kind = Annotated[str | None, Query(description="Only provisions, or only actions (empty: both).",
                                    pattern=r"^(provision|action)?$")]
 K = Annotated[int, Query(ge=1, le=100, description="How many hits.")]
+Group = Annotated[Literal["document", "provision"], Query(
+    description="document: one hit per document with its best provisions; provision: the flat list of units.")]
 
 
-@router.get("/search", response_model=list[HitModel], responses=errors_doc(400, 422, 503),
-            summary="Hybrid search over provisions and actions")
+@router.get("/search", response_model=list[DocumentHitModel] | list[HitModel], responses=errors_doc(400, 422, 503),
+            summary="Search documents (default) or provisions and actions")
 def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
-           doc_type: DocType = None, kind: Kind = None, k: K = 10) -> Response:
+           doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document") -> Response:
     """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
 
-    Without `q` there are no hits (a browser gets the empty search page).
+    Places, issuers, kinds of document, years and 文号 named in the query raise the documents
+    that match them (soft boosts; the filters are the hard ones). Without `q` there are no hits
+    (a browser gets the empty search page).
     """
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:
-        hits = [h.to_dict() for h in service.search(q or "", k=k, level=level, region=region,
-                                                    doc_type=doc_type, kind=kind)]
+        run = service.search_documents if group == "document" else service.search
+        hits = [h.to_dict() for h in run(q, k=k, level=level, region=region, doc_type=doc_type, kind=kind)]
     if not html:
         return respond(request, "search.html", hits)
     docs = service.documents()
@@ -88,5 +121,5 @@ def search(request: Request, service: ServiceDep, q: Q = None, level: Level = No
         "types": sorted({d["doctype"] for d in docs if d["doctype"]}),
     }
     form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",
-            "kind": kind or "", "k": k}
+            "kind": kind or "", "k": k, "group": group}
     return respond(request, "search.html", hits, extra={"form": form, "options": options})
