@@ -24,6 +24,7 @@ from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.documents import DocumentHit, DocumentIndex, collapse_copies
+from search.duplicates import stored_copies
 from search.embedder import Embedder
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
@@ -46,6 +47,7 @@ class Service:
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
         self.indexes = IndexStore(self.data_dir / "index", embedder=lambda: self.embedder, lock=self._lock)
+        self._copies: tuple[str, dict[str, str]] | None = None  # (store write state, doc id -> kept copy)
 
     # ------------------------------------------------------------------ resources
 
@@ -168,7 +170,14 @@ class Service:
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         units = self.index()
         hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
-        return collapse_copies(hits)[:k]
+        return collapse_copies(hits, self.copy_groups())[:k]
+
+    def copy_groups(self) -> dict[str, str]:
+        """Document id -> the copy kept, from the links graph; re-read only after a write."""
+        state = self.store.write_state()
+        if self._copies is None or self._copies[0] != state:
+            self._copies = (state, stored_copies(self.store))
+        return self._copies[1]
 
     def links(self, *, from_iri: str | None = None) -> list[dict[str, Any]]:
         """Computed links, optionally only those touching one provision IRI (``graph.views.links``)."""
