@@ -252,7 +252,7 @@ def ingest(
         raise InputError("Nothing was ingested.", hint="See the reasons above; fix the files or name the table "
                          "columns (--text-col …).")
     index = svc.index(progress=True)
-    typer.echo(f"search index: {len(index)} units ({index.model})")
+    typer.echo(f"search index: {len(index)} units ({index.model}), {len(svc.document_index(index))} documents")
     svc.close()
 
 
@@ -440,22 +440,42 @@ def search(
     region: Annotated[str | None, typer.Option(help="e.g. 广东省 (matches its cities too)")] = None,
     doc_type: Annotated[str | None, typer.Option("--type", help="Document type, e.g. 通知, 行动方案")] = None,
     k: Annotated[int, typer.Option("-k", help="How many hits (1-100).")] = 10,
+    group: Annotated[str, typer.Option(help="document: one hit per document with its best provisions; "
+                                            "provision: the flat list of units.")] = "document",
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data: DataOpt = None,
 ) -> None:
-    """Hybrid (embedding + BM25) search over provisions and actions."""
+    """Hybrid (embedding + BM25) search: documents with their best provisions, or provisions and actions."""
+    from search.documents import DocumentHit
+    from search.hybrid import Hit
+
+    if group not in ("document", "provision"):
+        raise InputError(f"--group must be document or provision, not {group!r}.")
     svc = _service(ctx, data, read_only=True)
-    hits = svc.search(query, k=k, level=level, region=region, doc_type=doc_type)
+    run = svc.search_documents if group == "document" else svc.search
+    hits = run(query, k=k, level=level, region=region, doc_type=doc_type)
     svc.close()
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    for h in hits:
-        u = h.unit
-        typer.echo(f"{h.rank:>2}. {h.score:.4f}  {u.doc_title} {u.doc_number or ''} [{u.level} {u.region} {u.date or ''}]")
-        typer.echo(f"    {'/'.join(u.path)} {u.heading or ''}")
-        typer.echo(f"    {h.snippet_text}")
-        typer.echo(f"    {u.iri}")
+    for hit in hits:
+        if isinstance(hit, DocumentHit):
+            d = hit.doc
+            matched = "; ".join(f"{part}: {'、'.join(v)}" for part, v in hit.matched.items())
+            typer.echo(f"{hit.rank:>2}. {hit.relevance:.2f}  {d.title} {d.number or ''} "
+                       f"[{'、'.join(d.issuers) or '-'} | {d.region} {d.date or ''}]")
+            if matched:
+                typer.echo(f"    matches {matched}")
+            units = hit.provisions
+        else:
+            units = [hit]
+        for h in units:
+            u = h.unit
+            if isinstance(hit, Hit):
+                typer.echo(f"{h.rank:>2}. {h.score:.4f}  {u.doc_title} {u.doc_number or ''} [{u.level} {u.region} {u.date or ''}]")
+            typer.echo(f"    {'/'.join(u.path)} {u.heading or ''}")
+            typer.echo(f"    {h.snippet_text}")
+            typer.echo(f"    {u.iri}")
 
 
 @app.command("eval")
@@ -464,11 +484,14 @@ def evaluate_cmd(
     ctx: typer.Context,
     gold: Annotated[Path | None, typer.Option(
         help="Gold folder: links.toml + queries.toml (bundled) or provision_links.toml + doc_links.toml "
-             "(real corpus). Default: $POLICYKG_GOLD or the repository's gold set.")] = None,
+             "(real corpus), and doc_queries.toml for document search. Default: $POLICYKG_GOLD or the "
+             "repository's gold set.")] = None,
     data: DataOpt = None,
 ) -> None:
     """Linking and retrieval quality on one gold set: recall@1/3/5 and MRR per retriever; document
-    and provision links with the shipped models (and their cross-validated figures)."""
+    and provision links with the shipped models (and their cross-validated figures); document search
+    R@1/R@3/MRR next to a plain document BM25 baseline computed in the same run."""
+    from search.doc_evaluate import evaluate_documents, format_doc_table, load_doc_cases
     from search.doclinks import DOC_FEATURES
     from search.evaluate import evaluate, format_table, load_gold
     from search.link_eval import dataset, format_metrics, load_link_gold, shipped_report
@@ -484,6 +507,8 @@ def evaluate_cmd(
     doc_model, provision_model = load_model("document", DOC_FEATURES), load_model("provision", PROVISION_FEATURES)
     report = shipped_report(dataset(index, load_link_gold(gold_dir, index), linking.docs, linking.cites,
                                     linking.canonical), doc_model, provision_model)
+    docs = svc.document_index(index)
+    doc_scores = evaluate_documents(index, docs, load_doc_cases(gold_dir, index, docs))
     svc.close()
     typer.echo(format_table(scores))
     for s in scores:
@@ -497,6 +522,11 @@ def evaluate_cmd(
         typer.echo(format_metrics(name, report[name], keys))
     typer.echo("(the shipped models were fitted on the gold sets; their cross-validated figures, per set, are in "
                "search/linking_models.json under note.cross_validated)")
+    typer.echo("\ndocument search (first distinct documents; bm25-doc = plain BM25 over whole documents):")
+    typer.echo(format_doc_table(doc_scores))
+    for s in doc_scores:
+        if s.method == "doc-hybrid" and s.misses:
+            typer.echo(f"doc-hybrid misses (not first) for {s.task}: {', '.join(s.misses)}")
 
 
 @app.command()

@@ -23,6 +23,8 @@ from ingest.formats.importer import Import
 from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import Progress, load_corpus, parse_bytes
+from search.documents import DocumentHit, DocumentIndex, collapse_copies
+from search.duplicates import stored_copies
 from search.embedder import Embedder
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
@@ -45,6 +47,7 @@ class Service:
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
         self.indexes = IndexStore(self.data_dir / "index", embedder=lambda: self.embedder, lock=self._lock)
+        self._copies: tuple[str, dict[str, str]] | None = None  # (store write state, doc id -> kept copy)
 
     # ------------------------------------------------------------------ resources
 
@@ -70,6 +73,10 @@ class Service:
     def index(self, *, progress: bool = False) -> HybridIndex:
         """The search index for the graph as it is now; rebuilt when stale or missing."""
         return self.indexes.current(self.store, progress=progress)
+
+    def document_index(self, units: HybridIndex | None = None) -> DocumentIndex:
+        """The document-level index that goes with the unit index ``units`` (default: the current one)."""
+        return self.indexes.documents(self.store, units or self.index())
 
     # ------------------------------------------------------------------ writes
 
@@ -153,12 +160,24 @@ class Service:
 
     def search(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
-        if not 1 <= k <= 100:
-            raise InputError(f"k must be between 1 and 100, not {k}.")
-        if len(query) > 1000:
-            raise InputError("The query is over 1000 characters; shorten it.")
-        filters = Filters(level=level or None, region=region or None, doc_type=doc_type or None, kind=kind or None)
+        """Units (provisions and actions), best first: ``group=provision`` of the API."""
+        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         return self.index().search(query, k=k, filters=filters)
+
+    def search_documents(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
+                         doc_type: str | None = None, kind: str | None = None) -> list[DocumentHit]:
+        """Documents, best first, one hit per document (copies folded in), each with its best units."""
+        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        units = self.index()
+        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
+        return collapse_copies(hits, self.copy_groups())[:k]
+
+    def copy_groups(self) -> dict[str, str]:
+        """Document id -> the copy kept, from the links graph; re-read only after a write."""
+        state = self.store.write_state()
+        if self._copies is None or self._copies[0] != state:
+            self._copies = (state, stored_copies(self.store))
+        return self._copies[1]
 
     def links(self, *, from_iri: str | None = None) -> list[dict[str, Any]]:
         """Computed links, optionally only those touching one provision IRI (``graph.views.links``)."""
@@ -191,3 +210,11 @@ class Service:
     def coverage_by_document(self, *, all_rows: bool = False) -> dict[str, Any]:
         """National documents x regions, and national tasks taken up per province (``graph.views``)."""
         return views.coverage_by_document(self.store, all_rows=all_rows)
+
+
+def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
+    if not 1 <= k <= 100:
+        raise InputError(f"k must be between 1 and 100, not {k}.")
+    if len(query) > 1000:
+        raise InputError("The query is over 1000 characters; shorten it.")
+    return Filters(**{name: value or None for name, value in fields.items()})

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph as ox  # noqa: E402
 from rdflib import Dataset, URIRef  # noqa: E402
 
-from graph.build import Catalog, alignment_triples, build_document, document_iri  # noqa: E402
-from graph.iris import Iris  # noqa: E402
+from graph.build import Catalog, alignment_triples, build_document  # noqa: E402
+from graph.iris import Iris, document_iri  # noqa: E402
 from graph.queries import list_queries, load_query  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from graph.terms import ox_triples  # noqa: E402

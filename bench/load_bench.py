@@ -228,7 +228,8 @@ def sparql_path(name: str) -> str:
 def entity_path(server: Server, first_search: str) -> str:
     """The local path of the first hit of a search: a provision IRI on this server."""
     hits = httpx.get(server.base + first_search, timeout=60).json()
-    iri = hits[0]["iri"]
+    top = hits[0]["provisions"][0] if "provisions" in hits[0] else hits[0]  # documents by default
+    iri = top["iri"]
     return "/" + iri.split("/", 3)[3]
 
 

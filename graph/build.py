@@ -33,7 +33,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from common import errors
 from graph.citations import Catalog, looks_like_doc_number
-from graph.iris import DEFAULT_BASE, Iris, path_slug
+from graph.iris import DEFAULT_BASE, Iris, document_iri, path_slug
 from ingest.model import Agency, Citation, Document, Provision
 from ontology.loader import Schemes, schemes
 from ontology.namespaces import COMPARATOR, ELI, INSTRUMENT, LEVEL, PKG, PREFIXES, ROLE, SUBDIVISION
@@ -102,14 +102,6 @@ def _date_literal(value: str | None) -> Literal | None:
 def _decimal(q: float) -> Literal:
     d = Decimal(int(q)) if float(q).is_integer() else Decimal(repr(float(q)))
     return Literal(d, datatype=XSD.decimal)
-
-
-def document_iri(doc: Document, *, iris: Iris, scheme: Schemes | None = None) -> URIRef:
-    sc = scheme or schemes()
-    region = sc.region(doc.metadata.region)
-    code = sc.notation(region) if region is not None else None
-    year = doc.metadata.date[:4] if doc.metadata.date else None
-    return iris.document(doc.id, region_code=code, year=year)
 
 
 class _Builder:

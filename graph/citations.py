@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from graph.iris import Iris
+from graph.iris import Iris, document_iri
 from ingest.model import Document
 from ontology.loader import Schemes
 
@@ -147,8 +147,6 @@ class Catalog:
 
     @classmethod
     def from_documents(cls, docs: Iterable[Document], *, iris: Iris, scheme: Schemes | None = None) -> Catalog:
-        from graph.build import document_iri  # build imports this module
-
         cat = cls()
         for doc in docs:
             m = doc.metadata

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 
 from rdflib import URIRef
 
+from ingest.model import Document
+from ontology.loader import Schemes, schemes
 from ontology.regions import Region, divisions
 
 DEFAULT_BASE = "https://w3id.org/policykg"
@@ -199,3 +201,12 @@ class Iris:
         """The document slug of a document graph IRI, or None for other graphs."""
         prefix = f"{self.base}/graph/doc/"
         return str(graph)[len(prefix):] if str(graph).startswith(prefix) else None
+
+
+def document_iri(doc: Document, *, iris: Iris, scheme: Schemes | None = None) -> URIRef:
+    """The IRI of a parsed document: its region code and year come from its metadata."""
+    sc = scheme or schemes()
+    region = sc.region(doc.metadata.region)
+    code = sc.notation(region) if region is not None else None
+    year = doc.metadata.date[:4] if doc.metadata.date else None
+    return iris.document(doc.id, region_code=code, year=year)

@@ -33,10 +33,10 @@ from rdflib.term import Node
 
 from graph.backend import RDF_FORMATS, Backend
 from graph.backends.oxigraph import OxigraphBackend, recorded_base
-from graph.build import BuiltDocument, Catalog, Triple, build_document, document_iri
+from graph.build import BuiltDocument, Catalog, Triple, build_document
 from graph.errors import ExportFormatError, ReadOnlyStoreError, StoreError, UnknownDocumentError
 from graph.export import check_format, serialize_quads
-from graph.iris import DEFAULT_BASE, Iris
+from graph.iris import DEFAULT_BASE, Iris, document_iri
 from graph.sparql_text import refuse_service, refuse_updates, valid_iri
 from graph.summaries import STAT_CLASSES, IngestSummary, StoreStats
 from graph.terms import n_triples

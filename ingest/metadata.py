@@ -23,7 +23,7 @@ _TITLE_WORDS = re.compile(r"(关于|通知|意见|方案|计划|办法|公告|�
 _NUMBERED = re.compile(r"^(第[一二三四五六七八九十百\d]+[章节条部分篇]|[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[)）]|"
                        r"\d+[.．、]|专栏|附件|附表|目\s*录)")
 _NOT_A_TITLE_START = re.compile(r"^(为|根据|按照|近年来|当前|目前|本|各|经|现|主要|其中|以|在|对|从|由|是|有)")
-_DOC_TYPES = ("解读", "公告", "通知", "指导意见", "实施意见", "意见", "行动方案", "实施方案", "方案", "行动计划", "计划",
+DOC_TYPES = ("解读", "公告", "通知", "指导意见", "实施意见", "意见", "行动方案", "实施方案", "方案", "行动计划", "计划",
               "管理办法", "办法", "政策措施", "措施", "规范条件", "条件", "规划", "决定")
 _SENTENCE_PUNCT = re.compile(r"[。；！？，：]")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
@@ -245,8 +245,8 @@ def doc_type(title: str | None) -> str | None:
         return None
     bare = re.sub(r"《[^》]*》", "", title)
     bare = re.sub(r"（[^）]*）$", "", bare)
-    for kind in _DOC_TYPES:
+    for kind in DOC_TYPES:
         if bare.endswith(kind):
             return kind
-    found = re.findall("|".join(_DOC_TYPES), bare)
+    found = re.findall("|".join(DOC_TYPES), bare)
     return found[-1] if found else None

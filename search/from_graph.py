@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 from graph.queries import internal_query
 from graph.store import GraphStore
+from ontology.regions import divisions
+from search.documents import DocumentInfo
 from search.units import Unit
 
 
@@ -50,3 +53,23 @@ def units_hash(units: list[Unit]) -> str:
     for unit in units:
         h.update(json.dumps(unit.to_dict(), ensure_ascii=False, sort_keys=True).encode())
     return f"units-{len(units)}-{h.hexdigest()[:16]}"
+
+
+def documents_from_store(store: GraphStore) -> list[DocumentInfo]:
+    """Every document's metadata for the document index, including documents without units."""
+    d = divisions()
+    docs: dict[str, DocumentInfo] = {}
+    for row in store.query(internal_query("search-documents")):
+        doc_id = str(row.docId)
+        issuer = _value(row, "issuer")
+        if doc_id in docs:
+            if issuer:
+                docs[doc_id] = replace(docs[doc_id], issuers=(*docs[doc_id].issuers, issuer))
+            continue
+        code = _value(row, "regionCode")
+        docs[doc_id] = DocumentInfo(
+            doc_id=doc_id, title=_value(row, "title") or "", number=_value(row, "number"),
+            level=_value(row, "level") or "", region=d.full_name(code) if code and d.get(code) else "",
+            date=_value(row, "date"), doc_type=_value(row, "doctype"), issuers=(issuer,) if issuer else (),
+        )
+    return list(docs.values())

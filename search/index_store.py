@@ -14,8 +14,9 @@ from pathlib import Path
 
 from graph.store import GraphStore
 from search.dense import IndexMismatchError, IndexNotFoundError
+from search.documents import DocumentIndex, documents_hash
 from search.embedder import Embedder
-from search.from_graph import units_from_store, units_hash
+from search.from_graph import documents_from_store, units_from_store, units_hash
 from search.hybrid import HybridIndex
 
 
@@ -29,7 +30,13 @@ class IndexStore:
         self.lock = lock or threading.RLock()
         self._index: HybridIndex | None = None
         self._checked_at: str | None = None  # the store's write counter the index was checked at
+        self._documents: DocumentIndex | None = None
+        self._documents_checked_at: str | None = None
 
+    @property
+    def documents_directory(self) -> Path:
+        """Beside the unit index, not inside it: the unit index's folder is replaced whole on save."""
+        return self.directory.with_name("doc-index")
     def current(self, store: GraphStore, *, progress: bool = False) -> HybridIndex:
         """The index for ``store`` as it is now; loaded, or rebuilt and saved, when stale or missing.
 
@@ -59,9 +66,36 @@ class IndexStore:
         finally:
             self.lock.release()
 
+    def documents(self, store: GraphStore, units: HybridIndex) -> DocumentIndex:
+        """The document-level index that goes with ``units``: its state is the units' hash plus a
+        hash of every document's metadata (documents without units are indexed too), re-read only
+        when the store's write counter moved; loaded, or built and saved, when it differs."""
+        state = store.write_state()
+        held = self._documents
+        if held is not None and self._documents_checked_at == state and held.graph_state.startswith(
+                units.graph_state + "+"):
+            return held
+        if held is not None and not self.lock.acquire(blocking=False):
+            return held  # a write is running: keep the last complete index, as ``current`` does
+        if held is None:
+            self.lock.acquire()
+        try:
+            docs = documents_from_store(store)
+            content = f"{units.graph_state}+{documents_hash(docs)}"
+            if held is None or held.graph_state != content:
+                try:
+                    held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
+                except (IndexNotFoundError, IndexMismatchError):
+                    held = DocumentIndex.build(docs, units.units, units.embedder, graph_state=content)
+                    held.save(self.documents_directory)  # derived data: saved even when the store is read-only
+            self._documents, self._documents_checked_at = held, state
+            return held
+        finally:
+            self.lock.release()
+
     def invalidate(self) -> None:
-        """The graph was written: check the units again on the next read."""
-        self._checked_at = None
+        """The graph was written: check the units (and documents) again on the next read."""
+        self._checked_at = self._documents_checked_at = None
 
     def held(self) -> HybridIndex | None:
         """The index held now, to put back with ``restore`` when a write is undone."""

@@ -1,4 +1,8 @@
-"""``/search``: hybrid search, the same hits as ``policykg search --json``; the search page for browsers."""
+"""``/search``: hybrid search, the same hits as ``policykg search --json``; the search page for browsers.
+
+By default one hit per document (its best provisions grouped under it, copies folded in);
+``group=provision`` gives the flat list of units.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +55,31 @@ class HitModel(BaseModel):
     retrievers: dict[str, RetrieverModel]
 
 
+class DocumentModel(BaseModel):
+    doc_id: str
+    title: str
+    number: str | None = Field(examples=["工信厅联消费函〔2023〕87号"])
+    level: str
+    region: str
+    date: str | None
+    doc_type: str | None
+    issuers: list[str]
+
+
+class DocumentHitModel(BaseModel):
+    """One document: its metadata, a relevance relative to the best hit, what of the query it
+    matches (region, level, issuer, kind, year, doc_number), and its best provisions."""
+
+    doc: DocumentModel
+    score: float
+    relevance: float = Field(description="score / the best hit's score: 1.0 for the top hit.", examples=[1.0, 0.62])
+    rank: int
+    matched: dict[str, list[str]] = Field(examples=[{"region": ["广东省"], "kind": ["行动方案"]}])
+    views: dict[str, int] = Field(description="Rank of the document in each view: head, body, profile, units.")
+    copies: list[str] = Field(description="Ids of duplicate copies folded into this hit.")
+    provisions: list[HitModel]
+
+
 router = APIRouter(tags=["search"])
 
 Q = Annotated[str | None, Query(description="Words to search for, Simplified or Traditional Chinese "
@@ -65,65 +94,56 @@ DocType = Annotated[str | None, Query(alias="type", description="Document type, 
 Kind = Annotated[str | None, Query(description="Only provisions, or only actions (empty: both).",
                                    pattern=r"^(provision|action)?$")]
 K = Annotated[int, Query(ge=1, le=100, description="How many hits.")]
+Group = Annotated[Literal["document", "provision"], Query(
+    description="document: one hit per document with its best provisions; provision: the flat list of units.")]
 
 
-PAGE_SIZE = 10
-
-
-@router.get("/search", response_model=list[HitModel], responses=errors_doc(400, 422, 503),
-            summary="Hybrid search over provisions and actions")
+@router.get("/search", response_model=list[DocumentHitModel] | list[HitModel], responses=errors_doc(400, 422, 503),
+            summary="Search documents (default) or provisions and actions")
 def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
-           doc_type: DocType = None, kind: Kind = None, k: K = 10,
-           year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: documents of this year.")] = None,
-           page: Annotated[int, Query(ge=1, le=10, description="Page only: which page of documents.")] = 1) -> Response:
+           doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document",
+           year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: hits of this year.")] = None,
+           page: Annotated[int, Query(ge=1, le=5, description="Page only: which page of ten.")] = 1) -> Response:
     """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
 
-    Without `q` there are no hits (a browser gets the empty search page). A browser sees the hits
-    grouped by document, 10 documents a page, with facet counts.
+    Places, issuers, kinds of document, years and 文号 named in the query raise the documents
+    that match them (soft boosts; the filters are the hard ones). Without `q` there are no hits
+    (a browser gets the empty search page). A browser sees ten hits a page, with facet counts.
     """
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:
-        hits = [h.to_dict() for h in service.search(q or "", k=100 if html else k, level=level, region=region,
-                                                    doc_type=doc_type, kind=kind)]
+        run = service.search_documents if group == "document" else service.search
+        hits = [h.to_dict() for h in run(q, k=PAGE_DEPTH if html else k, level=level, region=region,
+                                           doc_type=doc_type, kind=kind)]
     if not html:
         return respond(request, "search.html", hits)
     form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",
-            "kind": kind or "", "year": year or "", "page": page}
+            "kind": kind or "", "group": group, "year": year or "", "page": page}
     return respond(request, "search.html", hits,
-                   extra={"form": form, "ov": service.overview(), "results": by_document(hits, year=year, page=page)})
+                   extra={"form": form, "ov": service.overview(), "results": paged(hits, year=year, page=page)})
 
 
-def by_document(hits: list[dict[str, Any]], *, year: str | None, page: int) -> dict[str, Any]:
-    """Hits grouped by document, best document first, with a relevance a person reads (share of the
-    best fused score: 高 / 中 / 低), facet counts and one page of ``PAGE_SIZE`` documents.
-    (Stop-gap until the search API returns document-grouped hits itself.)"""
-    groups: dict[str, dict[str, Any]] = {}
-    for h in hits:
-        u = h["unit"]
-        if year and not (u["date"] or "").startswith(year):
-            continue
-        g = groups.setdefault(u["doc_id"], {"doc_id": u["doc_id"], "title": u["doc_title"], "number": u["doc_number"],
-                                            "level": u["level"], "region": u["region"], "date": u["date"],
-                                            "doc_type": u["doc_type"], "score": h["score"], "hits": []})
-        if len(g["hits"]) < 3:
-            g["hits"].append(h)
-    ranked = list(groups.values())
-    top = ranked[0]["score"] if ranked else 1.0
-    for g in ranked:
-        share = g["score"] / top if top else 0.0
-        g["relevance"] = round(100 * share)
-        g["band"] = "high" if share >= 0.8 else "medium" if share >= 0.6 else "low"
-    facets = {name: _facet(ranked, name) for name in ("level", "region", "date")}
-    pages = max(1, -(-len(ranked) // PAGE_SIZE))
-    return {"documents": ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "total": len(ranked),
-            "page": min(page, pages), "pages": pages, "facets": facets}
+PAGE_SIZE = 10
+PAGE_DEPTH = 50  # hits a browser's search asks for: five pages, and the facets counted over them
 
 
-def _facet(groups: list[dict[str, Any]], name: str) -> list[tuple[str, int]]:
+def paged(hits: list[dict[str, Any]], *, year: str | None, page: int) -> dict[str, Any]:
+    """One page of ``PAGE_SIZE`` hits (documents, or units with group=provision), only those of
+    ``year`` when given, and the facet counts (level, region, year) over all of them."""
+    meta = [h["doc"] if "doc" in h else {**h["unit"], "number": h["unit"]["doc_number"]} for h in hits]
+    kept = [(h, m) for h, m in zip(hits, meta, strict=True) if not year or (m["date"] or "").startswith(year)]
+    facets = {name: _facet([m for _, m in kept], name) for name in ("level", "region", "date")}
+    pages = max(1, -(-len(kept) // PAGE_SIZE))
+    page = min(page, pages)
+    return {"hits": [h for h, _ in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]], "total": len(kept),
+            "page": page, "pages": pages, "offset": (page - 1) * PAGE_SIZE, "facets": facets}
+
+
+def _facet(meta: list[dict[str, Any]], name: str) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
-    for g in groups:
-        value = (g[name] or "")[:4] if name == "date" else g[name]
+    for m in meta:
+        value = (m[name] or "")[:4] if name == "date" else m[name]
         if value:
             counts[value] = counts.get(value, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -28,15 +28,31 @@ def test_search_gives_the_same_hits_as_the_cli(client: httpx.Client, service: Se
          "--data", str(service.settings.data)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert cli.returncode == 0, cli.stderr
     assert http == json.loads(cli.stdout)
-    assert [h["rank"] for h in http] == [1, 2, 3, 4, 5]
-    assert all(h["unit"]["level"] == "national" for h in http)
-    assert "<mark>设备更新</mark>" in http[0]["snippet"]
+    assert [h["rank"] for h in http] == list(range(1, len(http) + 1)) and 1 < len(http) <= 5
+    assert all(h["doc"]["level"] == "national" for h in http)
+    assert len({h["doc"]["doc_id"] for h in http}) == len(http)  # one hit per document
+    assert http[0]["relevance"] == 1.0 and all(0 < h["relevance"] <= 1 for h in http)
+    assert "<mark>设备更新</mark>" in http[0]["provisions"][0]["snippet"]
+    assert all(p["unit"]["doc_id"] == h["doc"]["doc_id"] for h in http for p in h["provisions"])
+
+
+def test_group_provision_keeps_the_flat_list_of_units(client: httpx.Client) -> None:
+    hits = client.get("/search", params={"q": "设备更新", "k": 5, "level": "national", "group": "provision"}).json()
+    assert [h["rank"] for h in hits] == [1, 2, 3, 4, 5]
+    assert all(h["unit"]["level"] == "national" for h in hits)
+    assert "<mark>设备更新</mark>" in hits[0]["snippet"]
+
+
+def test_a_province_named_in_the_query_ranks_its_document_first(client: httpx.Client) -> None:
+    top = client.get("/search", params={"q": "江苏省对纺织企业有哪些扶持措施"}).json()[0]
+    assert top["doc"]["region"] == "江苏省" and top["matched"]["region"] == ["江苏省"]
 
 
 def test_traditional_query_finds_what_simplified_finds(client: httpx.Client) -> None:
     simplified = client.get("/search", params={"q": "设备更新"}).json()
     traditional = client.get("/search", params={"q": "設備更新"}).json()
-    assert [h["iri"] for h in simplified] == [h["iri"] for h in traditional]
+    assert [(h["doc"]["doc_id"], [p["iri"] for p in h["provisions"]]) for h in simplified] == \
+        [(h["doc"]["doc_id"], [p["iri"] for p in h["provisions"]]) for h in traditional]
 
 
 @pytest.mark.parametrize(("params", "status", "code"), [
@@ -51,7 +67,7 @@ def test_search_errors_have_the_one_shape(client: httpx.Client, params: dict, st
 
 def test_search_region_and_type_filters(client: httpx.Client) -> None:
     hits = client.get("/search", params={"q": "纺织服装品牌", "region": "广东省", "type": "解读"}).json()
-    assert hits and all(h["unit"]["region"].startswith("广东省") and h["unit"]["doc_type"] == "解读" for h in hits)
+    assert hits and all(h["doc"]["region"].startswith("广东省") and h["doc"]["doc_type"] == "解读" for h in hits)
 
 
 @pytest.mark.parametrize(("params", "expected"), [

@@ -1,0 +1,339 @@
+"""Document-level retrieval: which DOCUMENT a staff question asks for, with its best provisions.
+
+Why beside the unit index: staff ask for documents ("山东省工业大数据实施方案"), and units alone
+rank the provision that repeats the words best, so a province's question returned another
+province's near-identical plan first, and a plain BM25 over whole documents beat the product.
+Each document is indexed as a whole, in three views:
+
+- *head*: title (repeated: it names the document), 文号, issuers, region and year, BM25;
+- *body*: the title and every provision's text, BM25 over whole words (is the answer in there);
+- *profile*: title + issuers + opening + headings, one e5 passage vector (what it is about).
+
+A query ranks documents by reciprocal rank fusion of the three views and of the unit evidence
+(the rank of the document's best unit in the unit search), plus soft boosts for what the query
+names (place, level, issuer, kind, year, 文号; ``search.query_understanding``). The hit's
+relevance is its score over the best hit's, so 1.0 is the top and 0.5 means "half as strong".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ontology.regions import NATIONAL, divisions
+from search.dense import (
+    FORMAT_VERSION,
+    DenseIndex,
+    IndexMismatchError,
+    IndexNotFoundError,
+    atomic_dir,
+    check_saved,
+)
+from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
+from search.lexical import WORDS, LexicalIndex
+from search.query_understanding import QueryIntent, understand
+from search.tokenize import search_tokens
+from search.units import Unit
+
+if TYPE_CHECKING:
+    from search.embedder import Embedder
+
+DOC_RRF_K = 3  # a few hundred documents, not tens of thousands of units: the first ranks matter most
+HEAD_REPEAT = 3  # the title counts three times in the head view
+PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
+# Weights of the views and the soft boosts (in RRF units: the top of a view adds 1/(K+1) = 0.25).
+# Chosen on the bundled gold and the real-corpus DEV queries only (a grid over the cached
+# evidence); the real TEST queries were never used. Where the sets disagreed the choice keeps
+# document R@1 at or above the plain BM25 baseline on every set. The gold sets hardly move with
+# the boosts up to this size (real dev R@1 best here); a place named in the query must outweigh
+# a near-identical plan of another place (issue 16), so they are as large as the sets allow.
+WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.5}
+BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8}
+DOC_FORMAT = 2  # bump when what goes into a view changes: a saved index of another format is rebuilt
+UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
+PROVISIONS_PER_DOC = 3
+_BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a document hit shows: the document's metadata."""
+
+    doc_id: str
+    title: str
+    number: str | None
+    level: str
+    region: str
+    date: str | None
+    doc_type: str | None
+    issuers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "issuers": list(self.issuers)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
+        return cls(**{**data, "issuers": tuple(data.get("issuers") or ())})
+
+    def head_text(self) -> str:
+        """The head view: title ×3, 文号, issuers, region, year."""
+        year = (self.date or "")[:4]
+        return " ".join([*[self.title] * HEAD_REPEAT, self.number or "", *self.issuers, self.region,
+                         f"{year}年" if year else ""])
+
+
+@dataclass
+class DocumentHit:
+    """One document with the provisions that answer the query grouped under it."""
+
+    doc: DocumentInfo
+    score: float  # the fused score (RRF views + boosts)
+    relevance: float  # score / best score of the search: 1.0 for the top hit
+    rank: int
+    provisions: list[Hit] = field(default_factory=list)
+    matched: dict[str, list[str]] = field(default_factory=dict)  # query parts the document matches
+    views: dict[str, int] = field(default_factory=dict)  # rank of the document in each view
+    copies: list[str] = field(default_factory=list)  # ids of duplicate copies collapsed into this hit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc.to_dict(), "score": self.score, "relevance": round(self.relevance, 4),
+            "rank": self.rank, "matched": self.matched, "views": self.views, "copies": self.copies,
+            "provisions": [h.to_dict() for h in self.provisions],
+        }
+
+
+def documents_of(units: Sequence[Unit]) -> list[DocumentInfo]:
+    """The documents of ``units`` with the metadata the units carry (no issuers)."""
+    docs: dict[str, DocumentInfo] = {}
+    for u in units:
+        if u.doc_id not in docs:
+            docs[u.doc_id] = DocumentInfo(u.doc_id, u.doc_title, u.doc_number, u.level, u.region, u.date, u.doc_type)
+    return list(docs.values())
+
+
+def documents_hash(docs: Sequence[DocumentInfo]) -> str:
+    """A content hash of the documents' metadata: with the units' hash, the document index's state."""
+    h = hashlib.sha256()
+    for doc in docs:
+        h.update(json.dumps(doc.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()[:12]
+
+
+def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[tuple[DocumentInfo, str, str]]:
+    """(info, body, profile) per document; the body is the title and the provisions' text, as a
+    reader sees the whole document. A document without units (its text has no numbered
+    provisions) keeps an empty body and a title-only profile: found by its head, not lost."""
+    grouped: dict[str, list[Unit]] = {}
+    for unit in units:
+        grouped.setdefault(unit.doc_id, []).append(unit)
+    out = []
+    for info in docs:
+        members = grouped.get(info.doc_id, [])
+        provisions = [u for u in members if u.kind == "provision"] or members
+        text = "\n".join(u.text for u in provisions)
+        headings = "；".join(u.heading for u in provisions if u.heading)
+        profile = "。".join(p for p in (info.title, "、".join(info.issuers), text[:160], headings) if p)
+        out.append((info, f"{info.title}\n{text}", profile[:PROFILE_CHARS]))
+    return out
+
+
+@dataclass
+class Evidence:
+    """What a query found, before fusion: each view's document rows best first, the unit hits
+    per document row, and per row the parts of the query's intent it matches."""
+
+    views: dict[str, list[int]]
+    by_doc: dict[int, list[Hit]]
+    matched: dict[int, dict[str, list[str]]]
+
+
+class DocumentIndex:
+    """The three document views, keyed by document id; saved beside the unit index."""
+
+    def __init__(self, docs: Sequence[DocumentInfo], head: LexicalIndex, body: LexicalIndex,
+                 profile: DenseIndex | None, *, graph_state: str) -> None:
+        self.docs = list(docs)
+        self.head, self.body, self.profile = head, body, profile
+        self.graph_state = graph_state
+        self._row = {d.doc_id: i for i, d in enumerate(self.docs)}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @classmethod
+    def build(cls, docs: Sequence[DocumentInfo], units: Sequence[Unit], embedder: Embedder | None, *,
+              graph_state: str) -> DocumentIndex:
+        """Index every document of ``docs`` with the text of its ``units``; without an embedder
+        there is no profile view."""
+        rows = document_texts(docs, units)
+        ids = [info.doc_id for info, _, _ in rows]
+        head = LexicalIndex.build(ids, [info.head_text() for info, _, _ in rows], graph_state=graph_state)
+        body = LexicalIndex.build(ids, [b for _, b, _ in rows], graph_state=graph_state, tokenizer=WORDS)
+        profile = None
+        if embedder is not None:
+            vectors = embedder.embed_passages([p for _, _, p in rows])
+            profile = DenseIndex.build(ids, vectors, model=embedder.model_name, graph_state=graph_state, kind="flat")
+        return cls([info for info, _, _ in rows], head, body, profile, graph_state=graph_state)
+
+    def save(self, directory: Path) -> None:
+        with atomic_dir(Path(directory)) as tmp:
+            self.head.save(tmp / "head")
+            self.body.save(tmp / "body")
+            if self.profile is not None:
+                self.profile.save(tmp / "profile")
+            with (tmp / "documents.jsonl").open("w", encoding="utf-8") as f:
+                for doc in self.docs:
+                    f.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+            config = {"count": len(self.docs), "graph_state": self.graph_state, "format_version": FORMAT_VERSION,
+                      "doc_format": DOC_FORMAT,
+                      "model": None if self.profile is None else self.profile.config.model}
+            (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, *, graph_state: str | None = None, model: str | None = None) -> DocumentIndex:
+        """Read a saved index; ``IndexMismatchError`` when built from another graph state or model."""
+        directory = Path(directory)
+        if not (directory / "config.json").exists():
+            raise IndexNotFoundError(f"No document index at {directory}; it is built with the search index.")
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        check_saved(config, directory, model=model if config.get("model") else None, graph_state=graph_state)
+        if config.get("doc_format") != DOC_FORMAT:
+            raise IndexMismatchError(f"Document index at {directory} has format {config.get('doc_format')}, this "
+                                     f"code writes {DOC_FORMAT}; it is rebuilt.")
+        profile = None
+        if (directory / "profile").exists():
+            profile = DenseIndex.load(directory / "profile", model=model, graph_state=graph_state)
+        with (directory / "documents.jsonl").open(encoding="utf-8") as f:
+            docs = [DocumentInfo.from_dict(json.loads(line)) for line in f if line.strip()]
+        return cls(docs, LexicalIndex.load(directory / "head", graph_state=graph_state),
+                   LexicalIndex.load(directory / "body", graph_state=graph_state, tokenizer=WORDS), profile,
+                   graph_state=config["graph_state"])
+
+    # ------------------------------------------------------------------ matching the query's intent
+
+    def matches(self, doc: DocumentInfo, intent: QueryIntent) -> dict[str, list[str]]:
+        """Which parts of the query's intent this document meets (the hit's explanation)."""
+        out: dict[str, list[str]] = {}
+        d = divisions()
+        region = d.lookup(doc.region)
+        if region is not None:
+            within = [r.name for r in intent.regions if r.code != NATIONAL and d.is_within(region.code, r.code)]
+            if within:
+                out["region"] = within
+        if intent.level and doc.level == intent.level:
+            out["level"] = [intent.level]
+        header = doc.title + " ".join(doc.issuers)
+        issuers = [i for i in intent.issuers if i in header]
+        if issuers:
+            out["issuer"] = issuers
+        bare_title = re.sub(r"（[^）]*）$", "", doc.title)
+        kinds = [k for k in intent.kinds if (doc.doc_type or "").endswith(k) or bare_title.endswith(k)]
+        if kinds:
+            out["kind"] = kinds
+        years = [y for y in intent.years if (doc.date or "").startswith(y) or y in doc.title]
+        if years:
+            out["year"] = years
+        numbers = [n for n in intent.doc_numbers if _same_number(doc.number, n)]
+        if numbers:
+            out["doc_number"] = numbers
+        return out
+
+    # ------------------------------------------------------------------ search
+
+    def rank(self, query: str, units: HybridIndex, *, k: int = 10, filters: Filters | None = None,
+             mode: Mode = "hybrid", vector: np.ndarray | None = None) -> list[DocumentHit]:
+        """The ``k`` best documents for ``query`` with their best provisions (duplicates not yet collapsed)."""
+        if k <= 0 or not self.docs:
+            prepare_query(query)  # an empty query is still an error
+            return []
+        return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector), k=k)
+
+    def evidence(self, query: str, units: HybridIndex, *, filters: Filters | None = None, mode: Mode = "hybrid",
+                 vector: np.ndarray | None = None) -> Evidence:
+        """Each view's ranking of the documents, the unit hits by document, and the intent matches."""
+        text = prepare_query(query)
+        intent = understand(text)
+        tokens = search_tokens(text)
+        allowed = self._allowed(units, filters)
+        if vector is None and mode != "lexical" and units.embedder is not None:
+            vector = units.embedder.embed_queries([text])[0]
+        unit_hits = units.search(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector)
+        views: dict[str, list[int]] = {}
+        if mode != "dense":
+            views["head"] = [r for r, _ in self.head.search(tokens, len(self.docs), allowed=allowed)]
+            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), len(self.docs), allowed=allowed)]
+        if mode != "lexical" and self.profile is not None and vector is not None:
+            views["profile"] = [r for r, _ in self.profile.search(vector, len(self.docs), allowed=allowed)]
+        by_doc: dict[int, list[Hit]] = {}
+        for hit in unit_hits:
+            row = self._row.get(hit.unit.doc_id)
+            if row is not None:
+                by_doc.setdefault(row, []).append(hit)
+        views["units"] = list(by_doc)
+        candidates = {row for rows in views.values() for row in rows}
+        matched = {} if intent.is_empty() else {row: self.matches(self.docs[row], intent) for row in candidates}
+        return Evidence(views, by_doc, matched)
+
+    def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
+             boosts: dict[str, float] = BOOSTS, rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
+        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches."""
+        scores: dict[int, float] = {}
+        ranks: dict[int, dict[str, int]] = {}
+        for name, rows in ev.views.items():
+            for rank, row in enumerate(rows, start=1):
+                scores[row] = scores.get(row, 0.0) + weights[name] / (rrf_k + rank)
+                ranks.setdefault(row, {})[name] = rank
+        for row, found in ev.matched.items():
+            if row in scores:
+                scores[row] += sum(boosts[part] for part in found)
+        order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
+        best = (scores[order[0]] if order else 0.0) or 1.0
+        return [
+            DocumentHit(doc=self.docs[row], score=scores[row], relevance=scores[row] / best, rank=rank,
+                        provisions=ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=ev.matched.get(row, {}),
+                        views=ranks.get(row, {}))
+            for rank, row in enumerate(order, start=1)
+        ]
+
+    def _allowed(self, units: HybridIndex, filters: Filters | None) -> np.ndarray | None:
+        """Documents a hard filter lets through: those with a unit the unit filter lets through."""
+        mask = units.mask(filters)
+        if mask is None:
+            return None
+        ids = {u.doc_id for u, ok in zip(units.units, mask, strict=True) if ok}
+        return np.array([d.doc_id in ids for d in self.docs], bool)
+
+
+def _same_number(number: str | None, wanted: str) -> bool:
+    """Does a document's 文号 match one from the query (国发〔2017〕35号, or only 〔2017〕35号)?"""
+    if not number:
+        return False
+    number = re.sub(r"\s", "", number).translate(_BRACKETS)
+    prefix, _, rest = wanted.partition("〔")
+    return number.endswith("〔" + rest) and prefix in number
+
+
+def collapse_copies(hits: list[DocumentHit], groups: dict[str, str] | None = None) -> list[DocumentHit]:
+    """One hit per document: copies (same group in ``groups``: doc id -> group key, or else the same
+    title and 文号) fold into the best-ranked one; ranks and relevance are renumbered."""
+    out: list[DocumentHit] = []
+    seen: dict[str, DocumentHit] = {}
+    for hit in hits:
+        key = (groups or {}).get(hit.doc.doc_id) or f"{hit.doc.title}|{hit.doc.number or ''}"
+        kept = seen.get(key)
+        if kept is not None and ((groups and hit.doc.doc_id in groups) or hit.doc.title):
+            kept.copies.append(hit.doc.doc_id)
+            continue
+        seen[key] = hit
+        out.append(hit)
+    for rank, hit in enumerate(out, start=1):
+        hit.rank = rank
+    return out

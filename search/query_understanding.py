@@ -1,0 +1,146 @@
+"""What a staff query says about the document it wants: place, issuer, kind, year, 文号.
+
+Staff ask "山东省工业大数据实施方案" or "工信部推动工业大数据发展的文件": the words name the
+place, the issuer and the kind of document as much as the topic. Read from the query, they
+become SOFT boosts at document level (a document that matches ranks higher, none is removed):
+a filter is the user's to set. Every part comes from general tables (the GB/T 2260 division
+list with its short forms, the agency aliases of ingest, the document kinds of the header
+reader), never from one corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from ingest.agencies import NATIONAL_ALIASES
+from ingest.metadata import DOC_TYPES
+from ontology.regions import NATIONAL, Divisions, Region, divisions
+
+# Words that ask for the centre's texts (国家对人工智能伦理有什么规定): the national level.
+_NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "部委")
+# Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
+_KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔\[［【(（](\d{4})[〕\]］】)）]\s?(\d{1,4})\s?号")
+# A government body inside a query: a name and an agency suffix. Stricter than ingest's ORG_SUFFIX
+# (no 会, 院, 司): in a question 不会 and 学院 are words, not agencies.
+_QUERY_ORG_SUFFIX = r"(?:办公厅|办公室|委员会|人民政府|政府|总局|总署|部|委|厅|局|署)"
+_AGENCY = re.compile(rf"(?:省委|市委|[\u4e00-\u9fff]{{0,8}}?{_QUERY_ORG_SUFFIX})")
+_LEVEL_PREFIX = {"省": "provincial", "市": "municipal"}
+_LEADING_WORDS = re.compile(r"^(?:和|与|及|或|跟|同|的|对|在|由|关于|有关|还有)+")
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    """What the query names besides its topic; each part is a soft boost at document level."""
+
+    regions: tuple[Region, ...] = ()  # places named, at any tier
+    level: str | None = None  # national | provincial | municipal, when the words say so
+    issuers: tuple[str, ...] = ()  # agency names as a document header writes them (工业和信息化部)
+    kinds: tuple[str, ...] = ()  # 实施方案, 行动计划, 通知 …
+    years: tuple[str, ...] = ()
+    doc_numbers: tuple[str, ...] = ()  # 〔2017〕35号 with the issuer code when given (国发〔2017〕35号)
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # where they were found
+
+    def is_empty(self) -> bool:
+        return not (self.regions or self.level or self.issuers or self.kinds or self.years or self.doc_numbers)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "regions": [r.name for r in self.regions], "level": self.level, "issuers": list(self.issuers),
+            "kinds": list(self.kinds), "years": list(self.years), "doc_numbers": list(self.doc_numbers),
+        }
+
+
+@cache
+def _place_names() -> dict[str, Region]:
+    """Every name a query may use for a place, mapped to its region.
+
+    Official names at every tier; short forms (广西, 武汉) of provinces and prefectures only: a
+    county's short form is too often an ordinary word. One-character 简称 (鲁) are left out for
+    the same reason. A name several regions share resolves as ``Divisions.lookup`` says, or not at all.
+    """
+    d: Divisions = divisions()
+    out: dict[str, Region] = {}
+    for region in d.by_code.values():
+        if region.code == NATIONAL:
+            continue
+        names = [region.name]
+        if region.tier in ("province", "prefecture"):
+            names += [lb for lb in region.labels if len(lb) > 1]
+        for name in names:
+            found = d.lookup(name)
+            if found is not None and len(name) > 1:
+                out[name] = found
+    return out
+
+
+def _places(text: str) -> list[tuple[int, int, Region]]:
+    """Longest place names in ``text``, left to right, not overlapping."""
+    names = _place_names()
+    longest = max(map(len, names))
+    out: list[tuple[int, int, Region]] = []
+    i = 0
+    while i < len(text):
+        for n in range(min(longest, len(text) - i), 1, -1):
+            region = names.get(text[i : i + n])
+            if region is not None:
+                out.append((i, i + n, region))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def _issuers(text: str) -> list[tuple[int, int, str]]:
+    """Agency names in the query, in the form a header writes them (工信部 -> 工业和信息化部)."""
+    out = []
+    for alias, full in sorted(NATIONAL_ALIASES.items(), key=lambda kv: -len(kv[0])):
+        for m in re.finditer(re.escape(alias), text):
+            if not any(s <= m.start() < e for s, e, _ in out):
+                out.append((m.start(), m.end(), full))
+    for m in _AGENCY.finditer(text):
+        name = m.group()
+        if any(s < m.end() and m.start() < e for s, e, _ in out) or len(name) < 2:
+            continue
+        out.append((m.start(), m.end(), name))
+    return sorted(out)
+
+
+def understand(query: str) -> QueryIntent:
+    """Read the place, level, issuer, kind, year and 文号 a (Simplified) query names."""
+    spans: list[tuple[int, int]] = []
+    places = _places(query)
+    regions = tuple(dict.fromkeys(r for _, _, r in places))
+    spans += [(s, e) for s, e, _ in places]
+    numbers = []
+    for m in _DOC_NUMBER.finditer(query):
+        numbers.append(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号")
+        spans.append(m.span())
+    issuers = []
+    level = None
+    for s, e, name in _issuers(query):
+        # A place inside an agency name (山东省工业和信息化厅) is the place; the rest is the issuer.
+        for ps, pe, _ in places:
+            if s <= ps < e:
+                name = name[: ps - s] + name[pe - s :]
+        name = _LEADING_WORDS.sub("", name.strip())
+        if name[:1] in _LEVEL_PREFIX and len(name) > 2:
+            level = level or _LEVEL_PREFIX[name[0]]
+            name = name[1:]
+        if len(name) >= 2 and name not in {"国家", "中国"}:
+            issuers.append(name)
+            spans.append((s, e))
+    kinds = [k for k in sorted(_KIND_WORDS, key=len, reverse=True) if k in query]
+    kinds = [k for k in kinds if not any(k != o and k in o for o in kinds)]  # 实施方案, not also 方案
+    years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
+    if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:
+        level = "national"
+    if level is None and any(i in NATIONAL_ALIASES.values() or i.endswith("部") for i in issuers) and not regions:
+        level = "national"
+    return QueryIntent(regions=regions, level=level, issuers=tuple(dict.fromkeys(issuers)),
+                       kinds=tuple(kinds), years=tuple(dict.fromkeys(years)), doc_numbers=tuple(numbers),
+                       spans=tuple(sorted(spans)))

@@ -1,0 +1,59 @@
+"""Query understanding: places at every tier and in short forms, issuers, kinds, years and 文号
+read from staff queries (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.hybrid import prepare_query
+from search.query_understanding import understand
+
+
+def intent(query: str):
+    return understand(prepare_query(query))
+
+
+@pytest.mark.parametrize(("query", "regions"), [
+    ("上海数字经济发展规划", ["上海市"]),
+    ("广西和武汉的智能制造政策", ["广西壮族自治区", "武汉市"]),
+    ("济南青岛人工智能先导区建设方案", ["济南市", "青岛市"]),
+    ("山东省济南市历下区的实施方案", ["济南市", "历下区"]),  # 山东省济南市 is one name of 济南市
+    ("國家對人工智能倫理有什麼規定", []),
+])
+def test_places_at_any_level_and_short_forms(query: str, regions: list[str]) -> None:
+    assert [r.name for r in intent(query).regions] == regions
+
+
+def test_issuers_are_written_as_headers_write_them() -> None:
+    found = intent("工信部推动工业大数据发展的文件")
+    assert found.issuers == ("工业和信息化部",)
+    assert found.level == "national"  # a ministry, and no place named
+    local = intent("山东省生态环境厅和省委省政府关于绿色发展的通知")
+    assert "生态环境厅" in local.issuers and "省委" in local.issuers
+    assert [r.name for r in local.regions] == ["山东省"]
+    assert intent("财政部的补贴通知").issuers == ("财政部",)
+
+
+def test_words_that_only_end_like_an_agency_are_not_issuers() -> None:
+    assert intent("老年人不会用智能手机国家有什么办法").issuers == ()
+    assert intent("老年人不会用智能手机国家有什么办法").level == "national"
+
+
+@pytest.mark.parametrize(("query", "kinds"), [
+    ("山东省工业大数据实施方案", ["实施方案"]),
+    ("数字山东行动计划和实施意见", ["实施意见", "行动计划"]),
+    ("关于设备更新的通知", ["通知"]),
+])
+def test_kinds_keep_the_longest_name(query: str, kinds: list[str]) -> None:
+    assert sorted(intent(query).kinds) == sorted(kinds)
+
+
+def test_years_and_doc_numbers_in_either_script() -> None:
+    found = intent("國發〔2017〕35號")
+    assert found.doc_numbers == ("国发〔2017〕35号",) and found.years == ()
+    assert intent("2021年版数字山东行动方案").years == ("2021",)
+    assert intent("發改能源[2020]283號文件").doc_numbers == ("发改能源〔2020〕283号",)
+
+
+def test_a_plain_topic_names_nothing() -> None:
+    assert intent("纺织服装品牌建设").is_empty()
