@@ -199,6 +199,18 @@ class Service:
         """National tasks x regions (``graph.views.coverage``)."""
         return views.coverage(self.store)
 
+    def overview(self) -> dict[str, Any]:
+        """What is in the store, for the home page (``graph.views.overview``, cached by write counter)."""
+        return views.overview(self.store)
+
+    def document_links(self, doc_iri: str) -> dict[str, Any]:
+        """The documents one document implements and is implemented by (``graph.views.document_links``)."""
+        return views.document_links(self.store, doc_iri)
+
+    def coverage_by_document(self, *, all_rows: bool = False) -> dict[str, Any]:
+        """National documents x regions, and national tasks taken up per province (``graph.views``)."""
+        return views.coverage_by_document(self.store, all_rows=all_rows)
+
 
 def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
     if not 1 <= k <= 100:

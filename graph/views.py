@@ -96,3 +96,164 @@ def coverage(store: GraphStore) -> dict[str, Any]:
             task["total"] += count
     return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
             "tasks": list(tasks.values())}
+
+
+# ---------------------------------------------------------------- the staff web page's read models
+
+_OVERVIEW_CACHE: dict[int, tuple[str, dict[str, Any]]] = {}
+LEVELS = ("national", "provincial", "municipal")
+
+
+def _province_of(code: str | None) -> Any:
+    """The province (``ontology.regions.Region``) a region code lies in; None for the country or unknown."""
+    from ontology.regions import divisions
+
+    d = divisions()
+    region = d.by_code.get(code or "")
+    while region is not None and region.tier not in ("province", "national"):
+        region = d.by_code.get(region.parent or "")
+    return region if region is not None and region.tier == "province" else None
+
+
+def _region_name(code: str | None) -> str | None:
+    from ontology.regions import divisions
+
+    region = divisions().by_code.get(code or "")
+    return None if region is None else region.name
+
+
+def overview(store: GraphStore) -> dict[str, Any]:
+    """What is in the store, for the home page: documents by level, province -> city and year, the
+    latest documents, the top issuers, link counts and the search filters' options. One aggregate
+    query; the answer is kept until the store's write counter moves."""
+    state = store.write_state()
+    cached = _OVERVIEW_CACHE.get(id(store))
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "documents": 0, "correspondsTo": 0}
+    for row in store.query(internal_query("overview")):
+        if str(row.kind) == "document":
+            doc = _plain(row, ("id", "title", "number", "level", "regionCode", "doctype"))
+            doc["date"] = None if row.date is None else str(row.date)
+            doc["region"] = _region_name(doc["regionCode"])
+            docs.append(doc)
+        elif str(row.kind) == "issuer":
+            issuers.append({"name": str(row.name), "documents": int(row.n.toPython())})
+        else:
+            link_counts[str(row.name)] = int(row.n.toPython())
+    data = {
+        "documents": len(docs),
+        "byLevel": {lv: n for lv in LEVELS if (n := sum(d["level"] == lv for d in docs))},
+        "byYear": _count_by(docs, lambda d: (d["date"] or "")[:4] or None, reverse=True),
+        "byType": _count_by(docs, lambda d: d["doctype"]),
+        "regions": _region_tree(docs),
+        "latest": sorted((d for d in docs if d["date"]), key=lambda d: d["date"], reverse=True)[:8],
+        "issuers": sorted(issuers, key=lambda i: (-i["documents"], i["name"]))[:10],
+        "links": link_counts,
+        "state": state,
+    }
+    _OVERVIEW_CACHE[id(store)] = (state, data)
+    return data
+
+
+def _count_by(docs: list[dict[str, Any]], key: Any, *, reverse: bool = False) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for d in docs:
+        if (k := key(d)) is not None:
+            counts[k] = counts.get(k, 0) + 1
+    return [{"value": k, "documents": counts[k]} for k in sorted(counts, reverse=reverse)]
+
+
+def _region_tree(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The regions documents are about, as provinces with their cities (and the country first)."""
+    tree: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        code = d["regionCode"]
+        province = _province_of(code)
+        top = province.code if province is not None else code
+        if top is None:
+            continue
+        node = tree.setdefault(top, {"code": top, "name": _region_name(top) or top, "documents": 0, "children": {}})
+        node["documents"] += 1
+        if code != top:
+            child = node["children"].setdefault(code, {"code": code, "name": d["region"] or code, "documents": 0})
+            child["documents"] += 1
+    return [{**n, "children": sorted(n["children"].values(), key=lambda c: c["code"])}
+            for n in sorted(tree.values(), key=lambda n: n["code"])]
+
+
+def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
+    """A document's links at document level: the documents it implements and those implementing it.
+    Each carries the linker's document-level decision when there is one (``document``: probability,
+    method, evidence, asserted) and its aligned provision pairs (best first, with how many are
+    asserted and whether one is a citation). Asserted documents come first, then by probability."""
+    require_iri(doc_iri, hint="Pass a document IRI, e.g. from /documents.")
+    focus = {"focusDoc": URIRef(doc_iri)}
+    sides: dict[str, dict[str, dict[str, Any]]] = {"implements": {}, "implementedBy": {}}
+    meta = {str(d["doc"]): d for d in documents(store)}
+
+    def group(outgoing: bool, other: str) -> dict[str, Any]:
+        d = meta.get(other, {})
+        return sides["implements" if outgoing else "implementedBy"].setdefault(other, {
+            "document": other, "id": d.get("id"), "title": d.get("title"), "regionCode": d.get("regionCode"),
+            "decision": None, "best": 0.0, "asserted": 0, "citation": False, "pairs": []})
+
+    for row in store.query(internal_query("document-parents"), bindings=focus):
+        outgoing = str(row.localDoc) == doc_iri
+        g = group(outgoing, str(row.targetDoc if outgoing else row.localDoc))
+        g["decision"] = {"probability": float(row.score.toPython()), "method": str(row.method),
+                         "evidence": None if row.evidence is None else str(row.evidence),
+                         "asserted": bool(row.asserted.toPython())}
+        g["citation"] = g["citation"] or str(row.method) == "citation"
+    for row in store.query(internal_query("document-links"), bindings=focus):
+        outgoing = str(row.localDoc) == doc_iri
+        g = group(outgoing, str(row.targetDoc if outgoing else row.localDoc))
+        pair = {"score": float(row.score.toPython()), "rank": int(row.rank.toPython()), "method": str(row.method),
+                "evidence": None if row.evidence is None else str(row.evidence),
+                "asserted": bool(row.asserted.toPython()),
+                "local": _side(row, "local"), "national": _side(row, "target")}
+        g["pairs"].append(pair)
+        g["best"] = max(g["best"], pair["score"])
+        g["asserted"] += pair["asserted"]
+        g["citation"] = g["citation"] or pair["method"] == "citation"
+
+    def order(g: dict[str, Any]) -> tuple[Any, ...]:
+        decision = g["decision"] or {}
+        return (-bool(decision.get("asserted")), -decision.get("probability", 0.0), -g["citation"], -g["asserted"],
+                -g["best"])
+
+    return {side: sorted(groups.values(), key=order) for side, groups in sides.items()}
+
+
+def _side(row: Any, prefix: str) -> dict[str, Any]:
+    return {"iri": str(row[prefix]), "doc": str(row[f"{prefix}DocId"]), "path": str(row[f"{prefix}Path"]),
+            "heading": None if row[f"{prefix}Heading"] is None else str(row[f"{prefix}Heading"]),
+            "text": None if row[f"{prefix}Text"] is None else str(row[f"{prefix}Text"])}
+
+
+def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[str, Any]:
+    """National documents x regions: per national document, how many of its tasks each region's
+    provisions are aligned to; rows and columns without any link are left out unless ``all_rows``.
+    ``provinces`` counts, per province, the national tasks taken up there (for the map)."""
+    cov = coverage(store)
+    docs: dict[str, dict[str, Any]] = {}
+    per_province: dict[str, set[str]] = {}
+    for task in cov["tasks"]:
+        row = docs.setdefault(task["document"], {"document": task["document"], "title": task["documentTitle"],
+                                                 "tasks": 0, "regions": {}, "covered": 0})
+        row["tasks"] += 1
+        row["covered"] += bool(task["regions"])
+        for code, cell in task["regions"].items():
+            c = row["regions"].setdefault(code, {"tasks": 0, "links": 0, "implements": 0})
+            c["tasks"] += 1
+            c["links"] += cell["links"]
+            c["implements"] += cell["implements"]
+            province = _province_of(code)
+            if province is not None:
+                per_province.setdefault(province.name, set()).add(task["task"])
+    rows = [r for r in docs.values() if all_rows or r["regions"]]
+    used = {code for r in rows for code in r["regions"]}
+    regions = [r for r in cov["regions"] if all_rows or r["code"] in used]
+    return {"regions": regions, "documents": rows,
+            "tasks": [t for t in cov["tasks"] if all_rows or t["regions"]],
+            "provinces": [{"name": n, "tasks": len(t)} for n, t in sorted(per_province.items())]}

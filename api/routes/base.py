@@ -8,6 +8,7 @@ the JSON; anyone else gets the same data as JSON.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,11 +16,23 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
 from api.deps import wants_html
+from api.i18n import lang_of, translator
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+
+def _i18n(request: Request) -> dict[str, Any]:
+    """Every page's language (``?lang=en``), its words and the link to the other language."""
+    lang = lang_of(request)
+    other = dict(request.query_params)
+    other["lang"] = "zh" if lang == "en" else "en"
+    return {"lang": lang, "t": translator(lang), "lang_url": f"{request.url.path}?{urlencode(other)}"}
+
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"),
+                            context_processors=[_i18n])
 
 
 def _local_path(iri: str | None, base: str) -> str | None:
@@ -40,7 +53,18 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _highlight(text: str | None, evidence: str | None) -> Markup:
+    """``text`` escaped, with the words of a link's evidence (``、``-separated) in ``<mark>``."""
+    words = sorted({w for w in re.split(r"[、;；,，\s]+", evidence or "") if len(w) > 1 and "cites" not in w},
+                   key=len, reverse=True)
+    if not text or not words:
+        return escape(text or "")
+    parts = re.split("(" + "|".join(map(re.escape, words)) + ")", text)
+    return Markup("").join(Markup("<mark>{}</mark>").format(x) if i % 2 else escape(x) for i, x in enumerate(parts))
+
+
 TEMPLATES.env.filters["short"] = _short
+TEMPLATES.env.filters["highlight"] = _highlight
 TEMPLATES.env.filters["as_list"] = _as_list
 TEMPLATES.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 
@@ -65,16 +89,20 @@ def respond(request: Request, template: str, data: Any, *, media_type: str = "ap
     """``data`` as JSON, or the page ``template`` rendered with it for a browser."""
     if wants_html(request):
         base = request.app.state.service.settings.base_iri.rstrip("/")
-        context = {"data": data, "json_url": json_url(request), "local": lambda iri: _local_path(iri, base),
-                   **(extra or {})}
+        context = {"data": data, "json_url": json_url(request), **_page_context(request, base), **(extra or {})}
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
     return JSONUTF8Response(data, media_type=media_type, status_code=status_code)
 
 
 def html_page(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     base = request.app.state.service.settings.base_iri.rstrip("/")
-    return TEMPLATES.TemplateResponse(request, template, {"local": lambda iri: _local_path(iri, base), **context},
+    return TEMPLATES.TemplateResponse(request, template, {**_page_context(request, base), **context},
                                       status_code=status_code)
+
+
+def _page_context(request: Request, base: str) -> dict[str, Any]:
+    """What every page's template uses: local paths of graph IRIs."""
+    return {"local": lambda iri: _local_path(iri, base)}
 
 
 # ---------------------------------------------------------------- OpenAPI pieces

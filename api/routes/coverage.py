@@ -1,13 +1,18 @@
-"""``/coverage``: national tasks x regions, from the links graph."""
+"""``/coverage``: national documents and tasks x regions, from the links graph; CSV export and
+the drill-down from one cell to the local provisions behind it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
+from api.render import csv_rows
 from api.routes.base import respond
+from ontology.regions import divisions
 
 router = APIRouter(tags=["links"])
 
@@ -32,12 +37,61 @@ class TaskRow(BaseModel):
     total: int
 
 
+class DocumentCell(BaseModel):
+    tasks: int = Field(description="The document's tasks this region's provisions are aligned to.")
+    links: int
+    implements: int
+
+
+class DocumentRow(BaseModel):
+    document: str = Field(description="The national document's id.")
+    title: str | None
+    tasks: int = Field(description="Its tasks.")
+    covered: int = Field(description="Its tasks any region has taken up.")
+    regions: dict[str, DocumentCell]
+
+
+class ProvinceCount(BaseModel):
+    name: str = Field(examples=["山东省"])
+    tasks: int = Field(description="National tasks the province (or a city in it) has taken up.")
+
+
 class Coverage(BaseModel):
     regions: list[RegionModel]
+    documents: list[DocumentRow]
     tasks: list[TaskRow]
+    provinces: list[ProvinceCount]
 
 
-@router.get("/coverage", response_model=Coverage, summary="National tasks x regions")
-def coverage(request: Request, service: ServiceDep) -> Response:
-    """Which regions implement which national task, with counts of alignments and asserted links."""
-    return respond(request, "coverage.html", service.coverage())
+All = Annotated[bool, Query(alias="all", description="Also rows and columns without any link.")]
+
+
+@router.get("/coverage", response_model=Coverage, summary="National documents and tasks x regions",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+def coverage(request: Request, service: ServiceDep, all_rows: All = False) -> Response:
+    """Which regions take up which national document and task, with counts of alignments and
+    asserted links; only rows and columns with data unless `all=true`; `format=csv` for a table."""
+    data = service.coverage_by_document(all_rows=all_rows)
+    if request.query_params.get("format") == "csv":
+        return Response(_csv(data), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="coverage.csv"'})
+    return respond(request, "coverage.html", data, extra={"all_rows": all_rows})
+
+
+def _csv(data: dict[str, Any]) -> str:
+    names = {r["code"]: r["name"] for r in data["regions"]}
+    rows = [[t["document"], t["documentTitle"] or "", t["path"], t["title"] or "", code, names.get(code, code),
+             str(cell["links"]), str(cell["implements"])]
+            for t in data["tasks"] for code, cell in t["regions"].items()]
+    return "\ufeff" + csv_rows(["document", "document_title", "task_path", "task_title", "region_code", "region",
+                                "alignments", "asserted_implements"], rows)
+
+
+@router.get("/coverage/{doc_id}/{region}", summary="The local provisions behind one coverage cell")
+def cell(request: Request, service: ServiceDep, doc_id: str, region: str) -> Response:
+    """The provisions of one region's documents aligned to the tasks of one national document."""
+    links = service.document_links(service.document_iri(doc_id))
+    groups = [g for g in links["implementedBy"] if g["regionCode"] == region]
+    known = divisions().by_code.get(region)
+    return respond(request, "coverage_cell.html", {"document": doc_id, "region": region,
+                                                   "regionName": known.name if known else region, "groups": groups})

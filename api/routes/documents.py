@@ -64,6 +64,14 @@ def document(request: Request, service: ServiceDep,
     return entity_response(request, service, service.document_iri(doc_id), format)
 
 
+@router.get("/documents/{doc_id}/links", responses=errors_doc(404), summary="One document's links, by document")
+def document_links(service: ServiceDep, doc_id: Annotated[str, Path(examples=["2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"])]
+                   ) -> Response:
+    """The documents this one implements and those implementing it, each with its aligned provision
+    pairs (score, rank, method, evidence, asserted) — the panels of the document page, as JSON."""
+    return JSONUTF8Response(service.document_links(service.document_iri(doc_id)))
+
+
 TEXT_TYPES = ("text/", "application/octet-stream")
 
 

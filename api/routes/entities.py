@@ -49,7 +49,8 @@ def entity_response(request: Request, service: Any, iri: str, fmt: str | None) -
         types = set(node.get("@type", []))
         template = ("document.html" if "Document" in types else
                     "provision.html" if "Provision" in types else "entity.html")
-        return html_page(request, template, {"data": node, "json_url": json_url(request)})
+        extra = {"doclinks": service.document_links(iri)} if template == "document.html" else {}
+        return html_page(request, template, {"data": node, "json_url": json_url(request), **extra})
     if chosen in ("ttl", "nt"):
         return Response(to_rdf(node, chosen), media_type="text/turtle; charset=utf-8" if chosen == "ttl"
                         else "application/n-triples", headers={"Vary": "Accept"})

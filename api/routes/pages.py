@@ -1,12 +1,13 @@
-"""``/``: the home page (the search box) for browsers; an index of the endpoints for programs."""
+"""``/``: the home page (an overview of the store and the search box) for browsers; the index of
+the endpoints, with the same overview, for programs."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from api.deps import wants_html
-from api.routes.base import JSONUTF8Response
+from api.deps import ServiceDep
+from api.routes.base import respond
 
 router = APIRouter(tags=["pages"])
 
@@ -17,8 +18,7 @@ ENDPOINTS = {
 
 
 @router.get("/", summary="Home", response_class=Response)
-def home(request: Request) -> Response:
-    """A browser goes to the search page; anyone else gets the list of endpoints."""
-    if wants_html(request):
-        return RedirectResponse("/search", status_code=303)
-    return JSONUTF8Response({"name": "policykg", "endpoints": ENDPOINTS})
+def home(request: Request, service: ServiceDep) -> Response:
+    """What is in the store (documents by level, region and year; latest; issuers; link counts).
+    A browser gets the page with the search box; anyone else the endpoints and the overview as JSON."""
+    return respond(request, "home.html", {"name": "policykg", "endpoints": ENDPOINTS, **service.overview()})

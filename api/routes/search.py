@@ -101,25 +101,49 @@ Group = Annotated[Literal["document", "provision"], Query(
 @router.get("/search", response_model=list[DocumentHitModel] | list[HitModel], responses=errors_doc(400, 422, 503),
             summary="Search documents (default) or provisions and actions")
 def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
-           doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document") -> Response:
+           doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document",
+           year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: hits of this year.")] = None,
+           page: Annotated[int, Query(ge=1, le=5, description="Page only: which page of ten.")] = 1) -> Response:
     """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
 
     Places, issuers, kinds of document, years and 文号 named in the query raise the documents
     that match them (soft boosts; the filters are the hard ones). Without `q` there are no hits
-    (a browser gets the empty search page).
+    (a browser gets the empty search page). A browser sees ten hits a page, with facet counts.
     """
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:
         run = service.search_documents if group == "document" else service.search
-        hits = [h.to_dict() for h in run(q, k=k, level=level, region=region, doc_type=doc_type, kind=kind)]
+        hits = [h.to_dict() for h in run(q, k=PAGE_DEPTH if html else k, level=level, region=region,
+                                           doc_type=doc_type, kind=kind)]
     if not html:
         return respond(request, "search.html", hits)
-    docs = service.documents()
-    options = {
-        "regions": sorted({d["region"] for d in docs if d["region"]}),
-        "types": sorted({d["doctype"] for d in docs if d["doctype"]}),
-    }
     form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",
-            "kind": kind or "", "k": k, "group": group}
-    return respond(request, "search.html", hits, extra={"form": form, "options": options})
+            "kind": kind or "", "group": group, "year": year or "", "page": page}
+    return respond(request, "search.html", hits,
+                   extra={"form": form, "ov": service.overview(), "results": paged(hits, year=year, page=page)})
+
+
+PAGE_SIZE = 10
+PAGE_DEPTH = 50  # hits a browser's search asks for: five pages, and the facets counted over them
+
+
+def paged(hits: list[dict[str, Any]], *, year: str | None, page: int) -> dict[str, Any]:
+    """One page of ``PAGE_SIZE`` hits (documents, or units with group=provision), only those of
+    ``year`` when given, and the facet counts (level, region, year) over all of them."""
+    meta = [h["doc"] if "doc" in h else {**h["unit"], "number": h["unit"]["doc_number"]} for h in hits]
+    kept = [(h, m) for h, m in zip(hits, meta, strict=True) if not year or (m["date"] or "").startswith(year)]
+    facets = {name: _facet([m for _, m in kept], name) for name in ("level", "region", "date")}
+    pages = max(1, -(-len(kept) // PAGE_SIZE))
+    page = min(page, pages)
+    return {"hits": [h for h, _ in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]], "total": len(kept),
+            "page": page, "pages": pages, "offset": (page - 1) * PAGE_SIZE, "facets": facets}
+
+
+def _facet(meta: list[dict[str, Any]], name: str) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for m in meta:
+        value = (m[name] or "")[:4] if name == "date" else m[name]
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -13,7 +13,7 @@ import pytest
 
 from api.service import Service
 
-from .conftest import NATIONAL_DOC, NATIONAL_IRI
+from .conftest import GUANGDONG_JIEDU, NATIONAL_DOC, NATIONAL_IRI
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +107,27 @@ def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
     assert task["total"] > 0
     html = client.get("/coverage", headers={"Accept": "text/html"})
     assert 'id="coverage"' in html.text and "广东省" in html.text
+    row = next(d for d in cov["documents"] if d["document"] == NATIONAL_DOC)
+    assert row["regions"]["440000"]["tasks"] == sum("440000" in t["regions"] for t in cov["tasks"]
+                                                    if t["document"] == NATIONAL_DOC)
+    assert all(d["regions"] for d in cov["documents"]) and all(t["regions"] for t in cov["tasks"])
+    assert len(client.get("/coverage", params={"all": "true"}).json()["tasks"]) >= len(cov["tasks"])
+    csv = client.get("/coverage", params={"format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and f"{NATIONAL_DOC}," in csv.text
+    cell = client.get(f"/coverage/{NATIONAL_DOC}/440000", params={"format": "json"}).json()
+    assert cell["groups"] and all(g["regionCode"] == "440000" for g in cell["groups"])
+
+
+def test_document_links_by_document(client: httpx.Client) -> None:
+    down = client.get(f"/documents/{NATIONAL_DOC}/links").json()
+    local_docs = {g["id"] for g in down["implementedBy"]}
+    assert GUANGDONG_JIEDU in local_docs and not down["implements"]
+    up = client.get(f"/documents/{GUANGDONG_JIEDU}/links").json()
+    parent = next(g for g in up["implements"] if g["id"] == NATIONAL_DOC)
+    assert parent["pairs"] and parent["best"] == max(p["score"] for p in parent["pairs"])
+    assert all(p["national"]["doc"] == NATIONAL_DOC and p["local"]["doc"] == GUANGDONG_JIEDU for p in parent["pairs"])
+    page = client.get(f"/documents/{GUANGDONG_JIEDU}", headers={"Accept": "text/html"}).text
+    assert 'id="implements"' in page and f'href="/documents/{NATIONAL_DOC}"' in page
 
 
 def test_health_reports_store_and_index(client: httpx.Client) -> None:
@@ -114,9 +135,19 @@ def test_health_reports_store_and_index(client: httpx.Client) -> None:
     assert h["status"] == "ok" and h["counts"]["documents"] == 17 and h["index"]["units"] > 0
 
 
-def test_home_and_unknown_routes(client: httpx.Client) -> None:
-    assert client.get("/").json()["endpoints"]["sparql"] == "/sparql"
-    assert client.get("/", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
+def test_home_and_unknown_routes(client: httpx.Client, service: Service) -> None:
+    index = client.get("/").json()
+    assert index["endpoints"]["sparql"] == "/sparql"
+    docs = service.documents()
+    assert index["documents"] == len(docs) == sum(index["byLevel"].values())
+    assert index["byLevel"]["national"] == sum(d["level"] == "national" for d in docs)
+    guangdong = next(r for r in index["regions"] if r["code"] == "440000")
+    assert guangdong["name"] == "广东省" and guangdong["documents"] == sum(
+        (d["regionCode"] or "").startswith("44") for d in docs)
+    assert index["links"]["implements"] == sum(r["relation"] == "implements" and bool(r["localPath"]) for r in service.links())
+    page = client.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 200 and f'id="doc-total">{len(docs)}<' in page.text and "广东省" in page.text
+    assert 'option value="广东省"' in page.text  # the region filter comes from the data
     r = client.get("/no/such/route")
     assert r.status_code == 404 and r.json()["error"] == "not-found"
 

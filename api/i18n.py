@@ -1,0 +1,62 @@
+"""The web page's words in Chinese (the default) and English: one small catalogue, ``?lang=en``."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+LANGS = ("zh", "en")
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "search": ("搜索", "Search"), "documents": ("文件", "Documents"), "coverage": ("覆盖", "Coverage"),
+    "overview": ("库中内容", "What is in the store"), "doc_count": ("份文件", "documents"),
+    "by_level": ("按级别", "By level"), "by_region": ("按地区", "By region"), "by_year": ("按年份", "By year"),
+    "latest": ("最新文件", "Latest documents"), "issuers": ("主要发文机关", "Top issuing agencies"),
+    "links": ("链接", "Links"), "alignments": ("条款对齐", "provision alignments"),
+    "asserted": ("确认的条款落实关系", "asserted provision links"),
+    "doc_links": ("确认的文件落实关系", "asserted document links"), "corresponds": ("地区间相似条款", "cross-region matches"),
+    "national": ("国家级", "National"), "provincial": ("省级", "Provincial"), "municipal": ("市级", "Municipal"),
+    "all": ("全部", "All"), "level": ("级别", "Level"), "region": ("地区", "Region"), "type": ("类型", "Type"),
+    "year": ("年份", "Year"), "query": ("检索词", "Search words"),
+    "placeholder": ("输入问题或关键词，如：智能制造、数字化转型", "Words or a question, e.g. 智能制造"),
+    "results": ("份文件命中", "documents matched"), "no_results": ("没有找到结果。", "Nothing found."),
+    "relevance": ("相关度", "Relevance"), "why": ("命中原因", "Why this hit"),
+    "matched": ("匹配词", "matched words"), "dense_rank": ("语义排名", "semantic rank"),
+    "lexical_rank": ("关键词排名", "keyword rank"), "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
+    "page": ("第 {n} 页", "page {n}"), "number": ("文号", "Number"), "date": ("日期", "Date"),
+    "issuer": ("发文机关", "Issuer"), "evidence": ("依据", "Evidence"), "provisions": ("条款", "Provisions"),
+    "implements": ("落实的国家文件", "Implements (national)"),
+    "implemented_by": ("落实本文件的地方文件", "Implemented by (local)"),
+    "confidence": ("置信度", "Confidence"), "cited": ("明确引用", "cited"), "pairs": ("对应条款", "matching provisions"),
+    "side_by_side": ("逐条对照", "Side by side"), "none": ("无", "none"), "none_found": ("未找到", "none found"),
+    "heatmap": ("国家文件 × 地区", "National documents × regions"),
+    "heatmap_hint": ("每格：该地区对齐到的国家任务数。点击查看地方条款。",
+                     "Each cell: national tasks the region's provisions align to. Click for the provisions."),
+    "map": ("各省落实的国家任务数", "National tasks taken up per province"),
+    "csv": ("导出 CSV", "Export CSV"), "show_all": ("显示全部行列", "Show all rows and columns"),
+    "tasks": ("任务", "tasks"), "covered": ("已落实", "taken up"), "sparql": ("SPARQL 查询", "SPARQL editor"),
+    "high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"),
+    "hybrid": ("语义+关键词", "semantic+keyword"), "citation": ("引用", "citation"),
+    "units": ("条条款命中", "provisions matched"), "query_names": ("检索词中提到", "the query names this"),
+    "copies": ("另有副本", "copies folded in"), "group": ("结果", "Results"),
+    "by_document": ("按文件", "by document"), "by_provision": ("按条款", "by provision"),
+    "start_here": ("从这里开始", "Start here"),
+    "coverage_entry": ("哪些地区落实了哪些国家任务？", "Which regions took up which national tasks?"),
+    "sparql_entry": ("高级查询（SPARQL）", "Advanced queries (SPARQL)"),
+}
+
+
+def lang_of(request: Request) -> str:
+    """``?lang=en`` switches to English; anything else is Chinese."""
+    return "en" if request.query_params.get("lang") == "en" else "zh"
+
+
+def translator(lang: str):
+    """``t("key", n=3)``: the catalogue's words for ``key`` in ``lang`` (the key itself when missing)."""
+    index = LANGS.index(lang)
+
+    def t(key: str, **kw: object) -> str:
+        words = CATALOGUE.get(key)
+        text = words[index] if words else key
+        return text.format(**kw) if kw else text
+
+    return t
