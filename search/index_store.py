@@ -1,22 +1,31 @@
-"""The search index as a derived, persisted view of the graph: loaded, checked and rebuilt here.
+"""The search index as a derived, persisted view of the graph: loaded, checked and updated here.
 
-The index records a hash of the units it was built from (``search.from_graph.units_hash``). The
-store's write counter is the cheap check: while it is unchanged the held index is current; once
-it moves, the units are read again and the index is loaded from disk or rebuilt only when their
-hash differs. Writers hold ``lock``; readers never wait for a write once an index is held.
+Freshness costs two small reads of the store's meta graph, never a unit scan: the store's write
+counter tells whether anything was written since the last check; when it moved, the registry of
+document content hashes gives the index token (``search.from_graph.index_token``) that the saved
+index was built from. A stale index is updated, not rebuilt: the units of unchanged documents
+are kept, only the changed documents' units are read from the store, and vectors and tokens come
+from ``search.unit_cache`` so only texts never seen before are embedded. Writers hold ``lock``;
+readers never wait for a write once an index is held.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from graph.store import GraphStore
-from search.dense import IndexMismatchError, IndexNotFoundError
+from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
 from search.embedder import Embedder
-from search.from_graph import units_from_store, units_hash
+from search.from_graph import document_units, index_token
 from search.hybrid import HybridIndex
+from search.lexical import TOKENIZER, LexicalIndex
+from search.unit_cache import UnitCache
+from search.units import Unit, check_units
+
+SOURCES = "sources.json"  # in the index folder: the index token and the document versions it holds
 
 
 class IndexStore:
@@ -25,16 +34,19 @@ class IndexStore:
     def __init__(self, directory: Path, *, embedder: Callable[[], Embedder],
                  lock: threading.RLock | None = None) -> None:
         self.directory = directory
+        self.cache_dir = directory.with_name(f"{directory.name}-cache")
         self._embedder = embedder  # called only when an index has to be loaded or built
         self.lock = lock or threading.RLock()
         self._index: HybridIndex | None = None
+        self._versions: dict[str, str] = {}  # document graph -> content hash, for the held index
         self._checked_at: str | None = None  # the store's write counter the index was checked at
+        self.last_update: dict[str, int] = {}  # what the last update did (documents read, texts embedded)
 
     def current(self, store: GraphStore, *, progress: bool = False) -> HybridIndex:
-        """The index for ``store`` as it is now; loaded, or rebuilt and saved, when stale or missing.
+        """The index for ``store`` as it is now; loaded, or updated and saved, when stale or missing.
 
         While a write holds the lock, readers keep the last complete index (the state before the
-        write) instead of waiting; once the write is done the next read checks the units again.
+        write) instead of waiting; once the write is done the next read checks again.
         """
         state = store.write_state()
         held = self._index
@@ -46,29 +58,78 @@ class IndexStore:
             self.lock.acquire()
         try:
             state = store.write_state()
-            units = units_from_store(store)
-            content = units_hash(units)
-            if self._index is None or self._index.graph_state != content:
+            versions = store.content_versions()
+            token = index_token(versions, store.ontology_version())
+            if self._index is None or self._index.graph_state != token:
                 try:
-                    self._index = HybridIndex.load(self.directory, embedder=self._embedder(), graph_state=content)
+                    self._index = HybridIndex.load(self.directory, embedder=self._embedder(), graph_state=token)
+                    self._versions = versions
                 except (IndexNotFoundError, IndexMismatchError):
-                    self._index = HybridIndex.build(units, self._embedder(), graph_state=content, progress=progress)
-                    self._index.save(self.directory)  # derived data: saved even when the store is read-only
+                    self._update(store, versions, token, progress=progress)
             self._checked_at = state
             return self._index
         finally:
             self.lock.release()
 
+    def _previous(self) -> tuple[HybridIndex | None, dict[str, str]]:
+        """The index to update from: the one held, else the saved one with the versions it holds."""
+        if self._index is not None:
+            return self._index, self._versions
+        try:
+            saved = HybridIndex.load(self.directory, embedder=self._embedder())
+            sources = json.loads((self.directory / SOURCES).read_text(encoding="utf-8"))
+        except (IndexNotFoundError, IndexMismatchError, OSError, ValueError):
+            return None, {}
+        if sources.get("graph_state") != saved.graph_state:
+            return None, {}
+        return saved, dict(sources.get("versions") or {})
+
+    def _update(self, store: GraphStore, versions: dict[str, str], token: str, *, progress: bool) -> None:
+        """Make and save the index for ``versions``, reading and embedding only what changed."""
+        previous, old = self._previous()
+        kept: dict[str, list[Unit]] = {}
+        if previous is not None:
+            for unit in previous.units:
+                kept.setdefault(str(store.iris.document_graph(unit.doc_id)), []).append(unit)
+        per_doc: list[list[Unit]] = []
+        read = 0
+        for graph in versions:
+            if old.get(graph) == versions[graph] and graph in kept:
+                per_doc.append(kept[graph])
+            else:
+                per_doc.append(document_units(store, graph))
+                read += 1
+        units = check_units(u for us in sorted(per_doc, key=lambda us: us[0].doc_id if us else "") for u in us)
+        embedder = self._embedder()
+        cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
+        texts = [u.text for u in units]
+        iris = [u.iri for u in units]
+        vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)
+        dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=token)
+        lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)
+        self._save(HybridIndex(units, dense, lexical, graph_state=token, embedder=embedder), versions)
+        self.last_update = {"documents_read": read, "embedded": cache.embedded, "tokenized": cache.tokenized,
+                            "units": len(units)}
+
+    def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:
+        index.save(self.directory)  # derived data: saved even when the store is read-only
+        sources = {"graph_state": index.graph_state, "versions": versions}
+        (self.directory / SOURCES).write_text(json.dumps(sources, ensure_ascii=False, indent=1), encoding="utf-8")
+        self._index, self._versions = index, versions
+
     def invalidate(self) -> None:
         """The graph was written: check the units again on the next read."""
         self._checked_at = None
 
-    def held(self) -> HybridIndex | None:
-        """The index held now, to put back with ``restore`` when a write is undone."""
-        return self._index
+    def held(self) -> tuple[HybridIndex | None, dict[str, str]]:
+        """The index held now (with the versions it holds), to put back with ``restore``."""
+        return self._index, self._versions
 
-    def restore(self, previous: HybridIndex | None) -> None:
+    def restore(self, previous: tuple[HybridIndex | None, dict[str, str]]) -> None:
         """Put back an index held before a write that was undone (and its saved copy)."""
-        self._index, self._checked_at = previous, None
-        if previous is not None:
-            previous.save(self.directory)
+        index, versions = previous
+        self._checked_at = None
+        if index is not None:
+            self._save(index, versions)
+        else:
+            self._index, self._versions = None, {}

@@ -59,10 +59,18 @@ class LexicalIndex:
         cls, iris: Sequence[str], texts: Sequence[str], *, graph_state: str, k1: float = 1.5, b: float = 0.75
     ) -> LexicalIndex:
         """Tokenize ``texts`` with ``search_tokens`` and index them."""
-        if len(iris) != len(texts):
-            raise SearchError(f"{len(iris)} IRIs but {len(texts)} texts.")
+        return cls.from_tokens(iris, [search_tokens(t) for t in texts], graph_state=graph_state, k1=k1, b=b)
+
+    @classmethod
+    def from_tokens(
+        cls, iris: Sequence[str], tokens: Sequence[Sequence[str]], *, graph_state: str, k1: float = 1.5,
+        b: float = 0.75,
+    ) -> LexicalIndex:
+        """Index texts already tokenized by ``search_tokens`` (kept per text by ``search.unit_cache``)."""
+        if len(iris) != len(tokens):
+            raise SearchError(f"{len(iris)} IRIs but {len(tokens)} token lists.")
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        corpus = [search_tokens(t) or [""] for t in texts]
+        corpus = [list(t) or [""] for t in tokens]
         if corpus:
             bm25.index(corpus, show_progress=False)
         return cls(bm25, iris, LexicalConfig(len(iris), graph_state, k1=k1, b=b))
