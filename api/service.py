@@ -120,7 +120,7 @@ class Service:
     def link(self, *, progress: bool = False) -> LinkSummary:
         """Recompute every national<->local link and replace the links graph in one transaction."""
         with self._lock:
-            index = self.index(progress=progress)
+            index = self.indexes.for_linking(self.index(progress=progress))
             links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples, summary = link_triples(links, generated=generated, iris=self.store.iris)

@@ -11,10 +11,13 @@ readers never wait for a write once an index is held.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from graph.store import GraphStore
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
@@ -111,6 +114,16 @@ class IndexStore:
         self.last_update = {"documents_read": read, "embedded": cache.embedded, "tokenized": cache.tokenized,
                             "units": len(units)}
 
+    def for_linking(self, index: HybridIndex) -> HybridIndex:
+        """``index`` whose query embeddings go through the unit cache: linking embeds every local
+        provision as a query, and on a re-link only the provisions not seen before are embedded."""
+        if index.embedder is None:
+            return index
+        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER).for_queries()
+        linking = copy.copy(index)
+        linking.embedder = _CachedQueries(index.embedder, cache)  # type: ignore[assignment]
+        return linking
+
     def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:
         index.save(self.directory)  # derived data: saved even when the store is read-only
         sources = {"graph_state": index.graph_state, "versions": versions}
@@ -133,3 +146,17 @@ class IndexStore:
             self._save(index, versions)
         else:
             self._index, self._versions = None, {}
+
+
+class _CachedQueries:
+    """An embedder whose query vectors come from (and go to) a ``UnitCache``."""
+
+    def __init__(self, embedder: Embedder, cache: UnitCache) -> None:
+        self._embedder, self._cache = embedder, cache
+        self.model_name, self.dim = embedder.model_name, embedder.dim
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim)
+
+    def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        return self._embedder.embed_passages(texts, progress=progress)

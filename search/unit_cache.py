@@ -40,12 +40,24 @@ class UnitCache:
     """Vectors (for one model) and tokens (for one tokenizer) of texts, read and extended on disk."""
 
     def __init__(self, directory: Path, *, model: str, tokenizer: str) -> None:
-        self.vector_dir = Path(directory) / f"vectors-{_slug(model)}"
+        self.directory = Path(directory)
+        self.model = model
+        self.vector_dir = self._vector_dir("passage")
         self.token_file = Path(directory) / f"tokens-{_slug(tokenizer)}.jsonl"
         self.embedded = 0  # texts embedded by this cache object (what a test or a bench counts)
         self.tokenized = 0
 
     # ------------------------------------------------------------------ vectors
+
+    def _vector_dir(self, kind: str) -> Path:
+        return self.directory / f"vectors-{_slug(self.model)}-{kind}"
+
+    def for_queries(self) -> UnitCache:
+        """The same cache for query vectors (e5 embeds a text as a query differently): linking
+        asks with every local provision's text, so a re-link embeds only new provisions."""
+        other = UnitCache(self.directory, model=self.model, tokenizer="")
+        other.vector_dir = self._vector_dir("query")
+        return other
 
     def _read_vectors(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
