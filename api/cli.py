@@ -18,6 +18,9 @@ from common.errors import InputError, PolicyKGError
 if TYPE_CHECKING:
     from api.service import Service
     from common.settings import Settings
+    from graph.validate import ValidationReport
+    from ingest.formats.records import Problem
+    from ingest.model import Document
     from ingest.pipeline import Progress
 
 app = typer.Typer(
@@ -172,32 +175,115 @@ def _service(ctx: typer.Context, data: Path | None, *, read_only: bool = False) 
     return Service(_settings(ctx, data), read_only=read_only)
 
 
+def _col(field: str, example: str) -> Any:
+    return typer.Option(f"--{field.replace('_', '-')}-col", help=f"Table column holding the {field.replace('_', ' ')}"
+                        f" (header), e.g. {example}.", rich_help_panel="Table columns")
+
+
 @app.command()
 @friendly
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the bundled corpus.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files (.txt .html .docx .pdf), tables (.xlsx .csv .tsv .jsonl) or folders; default: the bundled corpus.")] = None,
     data: DataOpt = None,
+    text_col: Annotated[str | None, _col("text", "'正文' or 'Policy Content'")] = None,
+    title_col: Annotated[str | None, _col("title", "'标题'")] = None,
+    date_col: Annotated[str | None, _col("date", "'发布日期' or 'Release Time'")] = None,
+    issuer_col: Annotated[str | None, _col("issuer", "'发文机关'")] = None,
+    level_col: Annotated[str | None, _col("level", "'层级' (national/provincial/municipal or 国家/省/市)")] = None,
+    region_col: Annotated[str | None, _col("region", "'地区'")] = None,
+    id_col: Annotated[str | None, _col("id", "'编号' (default: file, sheet and row number)")] = None,
+    number_col: Annotated[str | None, _col("doc_number", "'文号'")] = None,
+    source_col: Annotated[str | None, _col("source", "'链接' or 'url'")] = None,
+    columns: Annotated[Path | None, typer.Option(
+        "--columns", help="A TOML file mapping fields to column headers: text = \"正文\", title = \"标题\", …",
+        rich_help_panel="Table columns")] = None,
 ) -> None:
     """Parse documents and (re)place each in its own named graph, in one transaction per document.
 
-    With no PATH, ingests the bundled corpus through corpus/manifest.toml. A manifest.toml in a
-    parent folder of a PATH supplies what is known from outside the text.
+    With no PATH, ingests the bundled corpus through corpus/manifest.toml. A folder with a
+    manifest.toml is read through it; other folders are read whole. Each table row is one document;
+    columns are found by common headers (正文/内容/Policy Content, 标题/Policy Title, 发布日期/Release
+    Time, …) unless named. Files and rows that cannot be read are listed and the rest goes in; the
+    command fails only when nothing could be ingested.
     """
+    from ingest.formats.columns import read_mapping
+    from ingest.formats.records import summarize
+
+    mapping = read_mapping(columns) if columns else {}
+    given = {"text": text_col, "title": title_col, "date": date_col, "issuer": issuer_col, "level": level_col,
+             "region": region_col, "id": id_col, "doc_number": number_col, "source": source_col}
+    mapping.update({k: v for k, v in given.items() if v})
     svc = _service(ctx, data)
+    problems: list[Problem] = []
+    refused: list[str] = []
+    warned: list[str] = []
+
+    def checked(doc: Document, report: ValidationReport) -> None:
+        if report.results:
+            (refused if report.violations else warned).append(f"  {doc.path}: {report.brief()}")
+
     with _progress_bars() as progress:
-        docs = svc.parse_paths(paths) if paths else svc.parse_corpus(progress=progress)
-        ingested = count(1)
-        summary = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)))
-    s = summary.to_dict()
+        if paths:
+            s, problems = _ingest_paths(svc, paths, mapping, progress=progress, on_check=checked)
+        else:
+            docs = svc.parse_corpus(progress=progress)
+            ingested = count(1)
+            s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)),
+                           on_check=checked).to_dict()
+    for line in summarize(problems):
+        typer.secho(line, fg=typer.colors.YELLOW if line.startswith("skipped") else None, err=True)
+    for title, lines in ((f"skipped {len(refused)} document(s) whose graph violates the shapes (a bug; please report):",
+                          refused),
+                         (f"{len(warned)} document(s) with defects in the source text (ingested):", warned)):
+        if lines:
+            typer.secho(title, fg=typer.colors.YELLOW, err=True)
+            typer.echo("\n".join(lines), err=True)
+    skipped = sum(p.skipped for p in problems)
     typer.echo(
         f"ingested {s['documents']} documents: {s['provisions']} provisions, {s['tasks']} tasks, "
         f"{s['actions']} actions, {s['targets']} targets, {s['agencies']} agencies, "
         f"{s['citations']} citations ({s['citations_resolved']} resolved), {s['triples']} triples"
+        + (f"; {skipped} files or rows skipped (listed above)" if skipped else "")
     )
+    if not s["documents"]:
+        svc.close()
+        raise InputError("Nothing was ingested.", hint="See the reasons above; fix the files or name the table "
+                         "columns (--text-col …).")
     index = svc.index(progress=True)
     typer.echo(f"search index: {len(index)} units ({index.model})")
     svc.close()
+
+
+INGEST_BATCH = 500  # documents written per call: bounds memory on large tables
+
+
+def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, progress: Progress,
+                  on_check: Callable[[Document, ValidationReport], None]) -> tuple[dict[str, Any], list[Problem]]:
+    """Stream the documents of ``paths`` into the store in batches, with a progress bar over records."""
+    from graph.store import IngestSummary
+
+    job = svc.import_paths(paths, columns=mapping)
+    totals: dict[str, Any] = IngestSummary().to_dict()
+    batch: list[Document] = []
+    total, done = job.estimate(), count(1)
+
+    def flush() -> None:
+        for key, value in svc.ingest(batch, on_check=on_check).to_dict().items():
+            totals[key] = value if isinstance(value, str) else totals.get(key, 0) + value
+        batch.clear()
+
+    for doc in job.documents(on_record=lambda: progress("importing", next(done), total)):
+        batch.append(doc)
+        if len(batch) >= INGEST_BATCH:
+            flush()
+    if batch:
+        flush()
+    if job.other_files:
+        others = ", ".join(f"{n} {suffix}" for suffix, n in sorted(job.other_files.items()))
+        typer.echo(f"not documents, left alone: {others}", err=True)
+    return totals, job.problems
 
 
 @app.command()
@@ -308,12 +394,16 @@ def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typ
 def link(ctx: typer.Context, data: DataOpt = None) -> None:
     """Link every local provision to the national provisions it implements (and to similar
     provisions of other provinces); replaces the links graph in one transaction."""
+    from search.units import skip_report
+
     svc = _service(ctx, data)
     s = svc.link(progress=True)
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates "
         f"({s.asserted} asserted as eli:implements), {s.resembles} cross-region resemblances"
     )
+    if s.skipped:
+        typer.secho(skip_report(s.skipped), fg=typer.colors.YELLOW, err=True)
     svc.close()
 
 

@@ -275,8 +275,10 @@ class _Builder:
         t((parent, ELI.has_part, p))
         t((p, PKG.path, Literal("/".join(prov.path))))
         t((p, ELI.number, Literal(prov.label)))
-        if prov.kind in SUBDIVISION.__annotations__:
-            t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
+        if prov.kind not in SUBDIVISION.__annotations__:
+            raise BuildError(f"{self.doc.id}: provision {'/'.join(prov.path)} has kind {prov.kind!r}, which "
+                             f"ontology/schemes.ttl does not define; add it to the pkgs:subdivision scheme.")
+        t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
         if prov.heading:
             t((p, DCTERMS.title, Literal(prov.heading)))
         t((p, PKG.text, Literal(prov.text)))
@@ -309,6 +311,10 @@ class _Builder:
             t((g, PKG.quantity, _decimal(tg.quantity)))
             t((g, PKG.unit, Literal(tg.unit)))
             t((g, PKG.comparator, COMPARATOR[tg.comparator]))
+            if tg.quantity_max is not None:
+                t((g, PKG.quantityMax, _decimal(tg.quantity_max)))
+            if tg.baseline:
+                t((g, PKG.baseYear, Literal(tg.baseline, datatype=XSD.gYear)))
             if tg.subject:
                 t((g, PKG.targetSubject, Literal(tg.subject)))
             t((g, PKG.quantityText, Literal(tg.text)))

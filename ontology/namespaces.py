@@ -58,6 +58,8 @@ class PKG(DefinedNamespace):
     quantity: URIRef
     unit: URIRef
     comparator: URIRef
+    quantityMax: URIRef
+    baseYear: URIRef
     targetSubject: URIRef
     quantityText: URIRef
     deadline: URIRef
@@ -189,12 +191,19 @@ class SUBDIVISION(DefinedNamespace):
     _fail = True
     _NS = Namespace(SCHEME_IRI + "subdivision/")
 
+    annex: URIRef
     part: URIRef
     chapter: URIRef
+    section: URIRef
     article: URIRef
     item: URIRef
     subitem: URIRef
+    clause: URIRef
     point: URIRef
+    subpoint: URIRef
+    listitem: URIRef
+    circled: URIRef
+    letter: URIRef
 
 
 class METHOD(DefinedNamespace):

@@ -23,7 +23,7 @@ from graph.build import alignment_triples
 from graph.iris import Iris
 from ontology.namespaces import METHOD, PKG
 from search.hybrid import Filters, Hit, HybridIndex
-from search.units import SearchError, Unit
+from search.units import SearchError, Skipped, Unit, unsearchable
 
 Relation = Literal["implements", "resembles"]
 LOCAL_LEVELS = ("provincial", "municipal")
@@ -33,6 +33,10 @@ LOCAL_LEVELS = ("provincial", "municipal")
 # cut-off between 0.80 and 0.90), agreement of the two retrievers does a little better; so the
 # hybrid rank-1 candidate is asserted as eli:implements when both retrievers have it in their top 2.
 AGREEMENT_RANK = 2
+
+# The model reads 512 tokens and BM25 gains nothing from more: an enormous unit (a whole annex
+# pasted into one item) is asked with its beginning, not with 100k characters.
+MAX_QUERY_CHARS = 2000
 
 
 @dataclass
@@ -64,6 +68,14 @@ def province_of(region: str) -> str:
     return region
 
 
+@dataclass
+class Linking:
+    """The links of one run, and the local provisions it could not ask about."""
+
+    links: list[Link]
+    skipped: list[Skipped]
+
+
 def link_units(
     index: HybridIndex,
     *,
@@ -71,14 +83,23 @@ def link_units(
     top: int = 3,
     horizontal_top: int = 2,
     progress: bool = False,
-) -> list[Link]:
-    """Links for every local provision in ``index``.
+) -> Linking:
+    """Links for every local provision in ``index`` that has words to search with.
 
     ``cited_docs`` maps a local unit IRI, or a document id (for citations in its preamble), to
-    the ids of the documents it cites.
+    the ids of the documents it cites. A provision without words (empty, only digits or □) is
+    skipped and reported, never a reason to stop; it is never a link target either.
     """
     cited_docs = cited_docs or {}
-    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision"]
+    local: list[Unit] = []
+    skipped: list[Skipped] = []
+    for u in index.units:
+        if u.level in LOCAL_LEVELS and u.kind == "provision":
+            reason = unsearchable(query_text(u))
+            if reason is None:
+                local.append(u)
+            else:
+                skipped.append(Skipped(u.iri, reason))
     national_filter = Filters(level="national", kind="provision")
     links: list[Link] = []
     queries = [query_text(u) for u in local]
@@ -88,12 +109,12 @@ def link_units(
     for unit, query, vector in tqdm(
         zip(local, queries, vectors, strict=True), total=len(local), desc="linking", unit="provision", disable=not progress
     ):
-        hits = index.search(query, k=max(top, 10), filters=national_filter, vector=vector)
+        hits = _searchable(index.search(query, k=max(top, 10), filters=national_filter, vector=vector))
         cited = set(cited_docs.get(unit.iri, ())) | set(cited_docs.get(unit.doc_id, ()))
         links.extend(_implements(unit, hits, cited, top=top, model=index.model))
-        others = index.search(
+        others = _searchable(index.search(
             query, k=horizontal_top + 20, filters=Filters(level=LOCAL_LEVELS, kind="provision"), vector=vector
-        )
+        ))
         province = province_of(unit.region)
         rank = 0
         for hit in others:
@@ -103,14 +124,18 @@ def link_units(
             links.append(_from_hit(unit, hit, "resembles", rank, index.model))
             if rank == horizontal_top:
                 break
-    return links
+    return Linking(links, skipped)
 
 
 def query_text(unit: Unit) -> str:
     """What a local provision asks for: its heading and text (headings alone are too short)."""
-    if unit.heading and not unit.text.startswith(unit.heading):
-        return f"{unit.heading}。{unit.text}"
-    return unit.text
+    text = f"{unit.heading}。{unit.text}" if unit.heading and not unit.text.startswith(unit.heading) else unit.text
+    return text[:MAX_QUERY_CHARS]
+
+
+def _searchable(hits: list[Hit]) -> list[Hit]:
+    """Hits on units with words: an empty provision may match a query, but links nothing."""
+    return [h for h in hits if unsearchable(query_text(h.unit)) is None]
 
 
 def _implements(unit: Unit, hits: list[Hit], cited: set[str], *, top: int, model: str) -> list[Link]:
@@ -156,6 +181,7 @@ class LinkSummary:
     resembles: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
     write_state: str = ""  # the store's write counter once the links graph was replaced
+    skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
