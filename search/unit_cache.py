@@ -62,8 +62,11 @@ class UnitCache:
     def _read_vectors(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for path in sorted(self.vector_dir.glob("chunk-*.npz")):
-            with np.load(path) as chunk:
-                out.update(zip(chunk["keys"].tolist(), chunk["vectors"], strict=True))
+            try:
+                with np.load(path) as chunk:
+                    out.update(zip(chunk["keys"].tolist(), chunk["vectors"], strict=True))
+            except FileNotFoundError:  # compacted away by another process meanwhile: its texts are in the new chunk
+                continue
         return out
 
     def _write_chunk(self, keys: Sequence[str], vectors: np.ndarray) -> None:
