@@ -65,7 +65,7 @@ class UnitCache:
             try:
                 with np.load(path) as chunk:
                     out.update(zip(chunk["keys"].tolist(), chunk["vectors"], strict=True))
-            except FileNotFoundError:  # compacted away by another process meanwhile: its texts are in the new chunk
+            except FileNotFoundError:  # compacted away by another process meanwhile: a text missed is embedded again
                 continue
         return out
 
