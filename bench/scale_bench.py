@@ -14,7 +14,7 @@ measures everything but embedding new text; the x1 run measures embedding.
 The machine is shared with other workers: the output prints the load average with the figures.
 
     .venv/bin/python bench/scale_bench.py                       # real corpus x1, x3
-    .venv/bin/python bench/scale_bench.py --limit 10 --scales 1,3   # a 10-document slice, minutes
+    .venv/bin/python bench/scale_bench.py --quick                   # a 20-document slice, x1 and x3
 """
 
 from __future__ import annotations
@@ -122,7 +122,10 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=REAL)
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents of the corpus")
     ap.add_argument("--scales", default="1,3", help="growth factors, e.g. 1,3,10")
+    ap.add_argument("--quick", action="store_true", help="a 20-document slice (same as --limit 20)")
     args = ap.parse_args()
+    if args.quick and args.limit is None:
+        args.limit = 20
     if "POLICYKG_MODEL_CACHE" not in os.environ:
         raise SystemExit("Set POLICYKG_MODEL_CACHE to the folder holding the prebuilt model (models/).")
     scales = [int(s) for s in args.scales.split(",")]
