@@ -24,10 +24,9 @@ from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.embedder import Embedder
-from search.from_graph import cited_documents
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
-from search.linking import LinkSummary, link_triples, link_units
+from search.linking import LinkSummary, build_links
 
 
 class ConflictError(PolicyKGError):
@@ -141,13 +140,12 @@ class Service:
             return state
 
     def link(self, *, progress: bool = False) -> LinkSummary:
-        """Recompute every national<->local link and replace the links graph in one transaction."""
+        """Recompute every link (documents, provisions, citations resolved now, copies and editions)
+        and replace the links graph in one transaction."""
         with self._lock:
             index = self.indexes.for_linking(self.index(progress=progress))
-            run = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples, summary = link_triples(run.links, generated=generated, iris=self.store.iris)
-            summary.skipped = run.skipped
+            triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 

@@ -71,8 +71,8 @@ def links(store: GraphStore, *, from_iri: str | None = None) -> list[dict[str, A
     out = []
     for row in store.query(internal_query("links"), bindings=bindings):
         item = _plain(row, LINK_FIELDS)
-        item["local_label"] = f"{item['localDoc']} {item['localPath']} {item['localHeading'] or ''}".strip()
-        item["target_label"] = f"{item['targetDoc']} {item['targetPath']} {item['targetHeading'] or ''}".strip()
+        item["local_label"] = f"{item['localDoc']} {item['localPath'] or ''} {item['localHeading'] or ''}".strip()
+        item["target_label"] = f"{item['targetDoc']} {item['targetPath'] or ''} {item['targetHeading'] or ''}".strip()
         out.append(item)
     return out
 

@@ -82,6 +82,11 @@ class PKG(DefinedNamespace):
     model: URIRef
     evidence: URIRef
     correspondsTo: URIRef
+    # copies of one document
+    CopyGroup: URIRef
+    canonical: URIRef
+    member: URIRef
+    similarity: URIRef
     # store bookkeeping
     graphState: URIRef
     ontologyHash: URIRef
@@ -215,6 +220,8 @@ class METHOD(DefinedNamespace):
     lexical: URIRef
     hybrid: URIRef
     manual: URIRef
+    reranked: URIRef
+    document: URIRef
 
 
 SCHEME_NAMESPACES: tuple[type[DefinedNamespace], ...] = (

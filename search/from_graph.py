@@ -1,4 +1,4 @@
-"""The graph as search sees it: retrieval units and citation hints, read with SPARQL.
+"""The graph as search sees it: retrieval units, read with SPARQL.
 
 Units are read one document graph at a time (``document-units.rq``: plain joins inside the
 graph, with the graph bound), so reading the units of one changed document costs the same in a
@@ -61,12 +61,3 @@ def units_from_store(store: GraphStore, graphs: Iterable[str] | None = None) -> 
     per_doc = [document_units(store, g) for g in chosen]
     return [u for units in sorted(per_doc, key=lambda us: us[0].doc_id if us else "") for u in units]
 
-
-def cited_documents(store: GraphStore) -> dict[str, set[str]]:
-    """Provision IRI, or citing document id for preamble citations -> ids of the cited documents."""
-    out: dict[str, set[str]] = {}
-    for row in store.query(internal_query("cited-documents")):
-        source = str(row.source)
-        key = str(row.citingId) if source.rstrip("/").endswith(str(row.citingId)) else source
-        out.setdefault(key, set()).add(str(row.citedId))
-    return out

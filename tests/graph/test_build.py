@@ -6,7 +6,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import ORG, PROV, RDF, SKOS, XSD
 
-from graph.build import BuildError, Catalog, build_document, normalize_doc_number, normalize_title
+from graph.build import BuildError, build_document
+from graph.citations import Catalog, normalize_doc_number, normalize_title
 from graph.iris import Iris
 from ontology.namespaces import COMPARATOR, DOCTYPE, ELI, INSTRUMENT, LEVEL, PKG, REGION, ROLE
 
