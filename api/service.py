@@ -150,7 +150,7 @@ class Service:
         """Recompute every link (documents, provisions, citations resolved now, copies and editions)
         and replace the links graph in one transaction."""
         with self._lock:
-            index = self.index(progress=progress)
+            index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)

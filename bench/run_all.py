@@ -24,6 +24,7 @@ BENCHES = {  # name -> (script, takes --quick)
     "search": ("search_bench.py", True),
     "remote": ("remote_bench.py", True),
     "load": ("load_bench.py", True),
+    "scale": ("scale_bench.py", True),
 }
 
 

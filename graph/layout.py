@@ -321,6 +321,27 @@ class GraphStore:
         refuse_service(sparql)
         return self.backend.query(sparql, bindings=bindings, prefixes=PREFIXES)
 
+    def content_versions(self) -> dict[str, str]:
+        """Document graph IRI -> content hash of the graph, from the registry (one read of the meta graph,
+        no scan of any document). Derived data records these to tell, per document, what changed.
+
+        A graph registered without a content hash (by ``bulk_load`` or from a store older than the
+        registry) gets the write state instead, so any later write counts as a change to it."""
+        state: str | None = None
+        out: dict[str, str] = {}
+        for graph, version in self._versions().items():
+            if self.iris.doc_id_of_graph(graph) is None:
+                continue
+            if version in ("unknown", "bulk"):
+                state = state or self.write_state()
+                version = f"{version}@{state}"
+            out[graph] = version
+        return out
+
+    def ontology_version(self) -> str:
+        """The hash of the ontology files the ontology graph (regions, schemes) was loaded from."""
+        return self._meta_value(self._meta, PKG.ontologyHash) or ""
+
     def documents(self) -> list[str]:
         """Ids of the documents in the store (from the registry), sorted."""
         ids = (self.iris.doc_id_of_graph(g) for g in self._versions())

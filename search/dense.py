@@ -29,7 +29,10 @@ from search.units import SearchError
 
 IndexKind = Literal["flat", "hnsw"]
 FORMAT_VERSION = 1
-FLAT_LIMIT = 20_000  # above this many vectors, build HNSW
+# Above this many vectors, build HNSW. Flat is exact at ~6 ms a query at 100k, and it is built in
+# a blink (24k x 384: 0.3 s) where HNSW took 251 s on 2 busy cores; every document added rebuilds
+# the index, so HNSW pays only where a flat scan gets slow.
+FLAT_LIMIT = 100_000
 EXACT_SCAN_LIMIT = 20_000  # filtered HNSW searches over at most this many rows scan them exactly
 
 

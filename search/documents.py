@@ -17,7 +17,6 @@ relevance is its score over the best hit's, so 1.0 is the top and 0.5 means "hal
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -117,14 +116,6 @@ def documents_of(units: Sequence[Unit]) -> list[DocumentInfo]:
         if u.doc_id not in docs:
             docs[u.doc_id] = DocumentInfo(u.doc_id, u.doc_title, u.doc_number, u.level, u.region, u.date, u.doc_type)
     return list(docs.values())
-
-
-def documents_hash(docs: Sequence[DocumentInfo]) -> str:
-    """A content hash of the documents' metadata: with the units' hash, the document index's state."""
-    h = hashlib.sha256()
-    for doc in docs:
-        h.update(json.dumps(doc.to_dict(), ensure_ascii=False, sort_keys=True).encode())
-    return h.hexdigest()[:12]
 
 
 def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[tuple[DocumentInfo, str, str]]:

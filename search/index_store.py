@@ -1,23 +1,35 @@
-"""The search index as a derived, persisted view of the graph: loaded, checked and rebuilt here.
+"""The search index as a derived, persisted view of the graph: loaded, checked and updated here.
 
-The index records a hash of the units it was built from (``search.from_graph.units_hash``). The
-store's write counter is the cheap check: while it is unchanged the held index is current; once
-it moves, the units are read again and the index is loaded from disk or rebuilt only when their
-hash differs. Writers hold ``lock``; readers never wait for a write once an index is held.
+Freshness costs two small reads of the store's meta graph, never a unit scan: the store's write
+counter tells whether anything was written since the last check; when it moved, the registry of
+document content hashes gives the index token (``search.from_graph.index_token``) that the saved
+index was built from. A stale index is updated, not rebuilt: the units of unchanged documents
+are kept, only the changed documents' units are read from the store, and vectors and tokens come
+from ``search.unit_cache`` so only texts never seen before are embedded. Writers hold ``lock``;
+readers never wait for a write once an index is held.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from graph.store import GraphStore
-from search.dense import IndexMismatchError, IndexNotFoundError
-from search.documents import DocumentIndex, documents_hash
+from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
+from search.documents import DocumentIndex
 from search.embedder import Embedder
-from search.from_graph import documents_from_store, units_from_store, units_hash
+from search.from_graph import document_units, documents_from_store, index_token
 from search.hybrid import HybridIndex
+from search.lexical import TOKENIZER, LexicalIndex
+from search.unit_cache import UnitCache
+from search.units import Unit, check_units
+
+SOURCES = "sources.json"  # in the index folder: the index token and the document versions it holds
 
 
 class IndexStore:
@@ -26,22 +38,26 @@ class IndexStore:
     def __init__(self, directory: Path, *, embedder: Callable[[], Embedder],
                  lock: threading.RLock | None = None) -> None:
         self.directory = directory
+        self.cache_dir = directory.with_name(f"{directory.name}-cache")
         self._embedder = embedder  # called only when an index has to be loaded or built
         self.lock = lock or threading.RLock()
         self._index: HybridIndex | None = None
+        self._versions: dict[str, str] = {}  # document graph -> content hash, for the held index
         self._checked_at: str | None = None  # the store's write counter the index was checked at
         self._documents: DocumentIndex | None = None
         self._documents_checked_at: str | None = None
+        self.last_update: dict[str, int] = {}  # what the last update did (documents read, texts embedded)
 
     @property
     def documents_directory(self) -> Path:
         """Beside the unit index, not inside it: the unit index's folder is replaced whole on save."""
         return self.directory.with_name("doc-index")
+
     def current(self, store: GraphStore, *, progress: bool = False) -> HybridIndex:
-        """The index for ``store`` as it is now; loaded, or rebuilt and saved, when stale or missing.
+        """The index for ``store`` as it is now; loaded, or updated and saved, when stale or missing.
 
         While a write holds the lock, readers keep the last complete index (the state before the
-        write) instead of waiting; once the write is done the next read checks the units again.
+        write) instead of waiting; once the write is done the next read checks again.
         """
         state = store.write_state()
         held = self._index
@@ -53,56 +69,128 @@ class IndexStore:
             self.lock.acquire()
         try:
             state = store.write_state()
-            units = units_from_store(store)
-            content = units_hash(units)
-            if self._index is None or self._index.graph_state != content:
+            versions = store.content_versions()
+            token = index_token(versions, store.ontology_version())
+            if self._index is None or self._index.graph_state != token:
                 try:
-                    self._index = HybridIndex.load(self.directory, embedder=self._embedder(), graph_state=content)
+                    self._index = HybridIndex.load(self.directory, embedder=self._embedder(), graph_state=token)
+                    self._versions = versions
                 except (IndexNotFoundError, IndexMismatchError):
-                    self._index = HybridIndex.build(units, self._embedder(), graph_state=content, progress=progress)
-                    self._index.save(self.directory)  # derived data: saved even when the store is read-only
+                    self._update(store, versions, token, progress=progress)
             self._checked_at = state
             return self._index
         finally:
             self.lock.release()
 
     def documents(self, store: GraphStore, units: HybridIndex) -> DocumentIndex:
-        """The document-level index that goes with ``units``: its state is the units' hash plus a
-        hash of every document's metadata (documents without units are indexed too), re-read only
-        when the store's write counter moved; loaded, or built and saved, when it differs."""
+        """The document-level index that goes with ``units``. Its state is the units' token, which
+        already covers every document graph's content (metadata included), so a start-up loads it
+        without reading the documents; they are read only when it has to be built."""
         state = store.write_state()
         held = self._documents
-        if held is not None and self._documents_checked_at == state and held.graph_state.startswith(
-                units.graph_state + "+"):
+        content = f"{units.graph_state}+documents"
+        if held is not None and self._documents_checked_at == state and held.graph_state == content:
             return held
         if held is not None and not self.lock.acquire(blocking=False):
             return held  # a write is running: keep the last complete index, as ``current`` does
         if held is None:
             self.lock.acquire()
         try:
-            docs = documents_from_store(store)
-            content = f"{units.graph_state}+{documents_hash(docs)}"
             if held is None or held.graph_state != content:
                 try:
                     held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
                 except (IndexNotFoundError, IndexMismatchError):
-                    held = DocumentIndex.build(docs, units.units, units.embedder, graph_state=content)
+                    held = DocumentIndex.build(documents_from_store(store), units.units, units.embedder,
+                                               graph_state=content)
                     held.save(self.documents_directory)  # derived data: saved even when the store is read-only
             self._documents, self._documents_checked_at = held, state
             return held
         finally:
             self.lock.release()
 
+    def _previous(self) -> tuple[HybridIndex | None, dict[str, str]]:
+        """The index to update from: the one held, else the saved one with the versions it holds."""
+        if self._index is not None:
+            return self._index, self._versions
+        try:
+            saved = HybridIndex.load(self.directory, embedder=self._embedder())
+            sources = json.loads((self.directory / SOURCES).read_text(encoding="utf-8"))
+        except (IndexNotFoundError, IndexMismatchError, OSError, ValueError):
+            return None, {}
+        if sources.get("graph_state") != saved.graph_state:
+            return None, {}
+        return saved, dict(sources.get("versions") or {})
+
+    def _update(self, store: GraphStore, versions: dict[str, str], token: str, *, progress: bool) -> None:
+        """Make and save the index for ``versions``, reading and embedding only what changed."""
+        previous, old = self._previous()
+        kept: dict[str, list[Unit]] = {}
+        if previous is not None:
+            for unit in previous.units:
+                kept.setdefault(str(store.iris.document_graph(unit.doc_id)), []).append(unit)
+        per_doc: list[list[Unit]] = []
+        read = 0
+        for graph in versions:
+            if old.get(graph) == versions[graph] and graph in kept:
+                per_doc.append(kept[graph])
+            else:
+                per_doc.append(document_units(store, graph))
+                read += 1
+        units = check_units(u for us in sorted(per_doc, key=lambda us: us[0].doc_id if us else "") for u in us)
+        embedder = self._embedder()
+        cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
+        texts = [u.text for u in units]
+        iris = [u.iri for u in units]
+        vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)
+        dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=token)
+        lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)
+        self._save(HybridIndex(units, dense, lexical, graph_state=token, embedder=embedder), versions)
+        self.last_update = {"documents_read": read, "embedded": cache.embedded, "tokenized": cache.tokenized,
+                            "units": len(units)}
+
+    def for_linking(self, index: HybridIndex) -> HybridIndex:
+        """``index`` whose query embeddings go through the unit cache: linking embeds every local
+        provision as a query, and on a re-link only the provisions not seen before are embedded."""
+        if index.embedder is None:
+            return index
+        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER).for_queries()
+        linking = copy.copy(index)
+        linking.embedder = _CachedQueries(index.embedder, cache)  # type: ignore[assignment]
+        return linking
+
+    def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:
+        index.save(self.directory)  # derived data: saved even when the store is read-only
+        sources = {"graph_state": index.graph_state, "versions": versions}
+        (self.directory / SOURCES).write_text(json.dumps(sources, ensure_ascii=False, indent=1), encoding="utf-8")
+        self._index, self._versions = index, versions
+
     def invalidate(self) -> None:
         """The graph was written: check the units (and documents) again on the next read."""
         self._checked_at = self._documents_checked_at = None
 
-    def held(self) -> HybridIndex | None:
-        """The index held now, to put back with ``restore`` when a write is undone."""
-        return self._index
+    def held(self) -> tuple[HybridIndex | None, dict[str, str]]:
+        """The index held now (with the versions it holds), to put back with ``restore``."""
+        return self._index, self._versions
 
-    def restore(self, previous: HybridIndex | None) -> None:
+    def restore(self, previous: tuple[HybridIndex | None, dict[str, str]]) -> None:
         """Put back an index held before a write that was undone (and its saved copy)."""
-        self._index, self._checked_at = previous, None
-        if previous is not None:
-            previous.save(self.directory)
+        index, versions = previous
+        self._checked_at = None
+        if index is not None:
+            self._save(index, versions)
+        else:
+            self._index, self._versions = None, {}
+
+
+class _CachedQueries:
+    """An embedder whose query vectors come from (and go to) a ``UnitCache``."""
+
+    def __init__(self, embedder: Embedder, cache: UnitCache) -> None:
+        self._embedder, self._cache = embedder, cache
+        self.model_name, self.dim = embedder.model_name, embedder.dim
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim)
+
+    def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        return self._embedder.embed_passages(texts, progress=progress)

@@ -70,10 +70,19 @@ class LexicalIndex:
         tokenizer: str = TOKENIZER,
     ) -> LexicalIndex:
         """Tokenize ``texts`` with the ``tokenizer`` of ``TOKENIZERS`` (``search_tokens``) and index them."""
-        if len(iris) != len(texts):
-            raise SearchError(f"{len(iris)} IRIs but {len(texts)} texts.")
+        return cls.from_tokens(iris, [TOKENIZERS[tokenizer](t) for t in texts], graph_state=graph_state, k1=k1, b=b,
+                               tokenizer=tokenizer)
+
+    @classmethod
+    def from_tokens(
+        cls, iris: Sequence[str], tokens: Sequence[Sequence[str]], *, graph_state: str, k1: float = 1.5,
+        b: float = 0.75, tokenizer: str = TOKENIZER,
+    ) -> LexicalIndex:
+        """Index texts already cut by ``tokenizer`` (kept per text by ``search.unit_cache``)."""
+        if len(iris) != len(tokens):
+            raise SearchError(f"{len(iris)} IRIs but {len(tokens)} token lists.")
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        corpus = [TOKENIZERS[tokenizer](t) or [""] for t in texts]
+        corpus = [list(t) or [""] for t in tokens]
         if corpus:
             bm25.index(corpus, show_progress=False)
         return cls(bm25, iris, LexicalConfig(len(iris), graph_state, tokenizer=tokenizer, k1=k1, b=b))

@@ -99,8 +99,9 @@ def corpus_service(tmp_path_factory: pytest.TempPathFactory, model_data_dir: Pat
     (model_data_dir / "models").mkdir(parents=True, exist_ok=True)
     (data / "models").symlink_to(model_data_dir / "models", target_is_directory=True)
     cached = _cached_index()
-    if cached is not None and cached.is_dir():
-        shutil.copytree(cached, data / "index")
+    for name in ("index", "index-cache"):  # the index, and the vectors it was made of
+        if cached is not None and cached.with_name(f"api-{name}").is_dir():
+            shutil.copytree(cached.with_name(f"api-{name}"), data / name)
     service = Service(Settings(data=data, base_iri=BASE_IRI, api_key=API_KEY, query_timeout_s=10.0,
                                result_cap=10_000))
     service.ingest(list(corpus_docs.values()))
@@ -114,7 +115,9 @@ def linked_service(corpus_service: Service, model_path: Path) -> Service:
     corpus_service.index()
     cached = _cached_index()
     if cached is not None:
-        shutil.rmtree(cached, ignore_errors=True)
-        shutil.copytree(corpus_service.indexes.directory, cached)
+        for source in (corpus_service.indexes.directory, corpus_service.indexes.cache_dir):
+            target = cached.with_name(f"api-{source.name}")
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
     corpus_service.link()
     return corpus_service

@@ -265,7 +265,8 @@ def test_a_chinese_parameter_value_matches_on_both_stores(pair: tuple[GraphStore
 
 
 @pytest.mark.parametrize(("name", "focus"), [
-    ("search-units", None), ("documents", None), ("coverage", None), ("links", None),
+    ("document-units", "g:gd-graph"), ("document-unit-meta", "g:gd-graph"), ("documents", None), ("coverage", None),
+    ("links", None),
     ("entity-properties", "s:nat"), ("entity-facts", "s:nat-part"), ("entity-alignments", "s:nat-part"),
     ("entity-mentions", "s:agency"), ("document-tree", "doc:nat"), ("document-facts", "doc:gd"),
     ("citations", None), ("document-catalog", None), ("copy-groups", None),
@@ -274,7 +275,7 @@ def test_internal_queries_give_the_same_rows(pair: tuple[GraphStore, GraphStore]
     embedded, remote = pair
     nat = build_document(national_87()).document
     gd = build_document(guangdong_jiedu()).document
-    iri = {"nat": nat, "gd": gd, "nat-part": URIRef(f"{nat}/2-1"),
+    iri = {"nat": nat, "gd": gd, "nat-part": URIRef(f"{nat}/2-1"), "gd-graph": build_document(guangdong_jiedu()).graph,
            "agency": embedded.iris.agency("广东省工业和信息化厅")}
     bindings = {} if focus is None else {focus.split(":")[0]: iri[focus.split(":")[1]]}
     rows = _norm_rows(embedded, internal_query(name), bindings)

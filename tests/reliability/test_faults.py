@@ -172,12 +172,12 @@ def assert_each_document_before_or_after(state: Snapshot, before: Snapshot, afte
 def assert_index_consistent_or_stale(data: Path) -> bool:
     """A saved index either matches the graph or is detected as stale (never half-readable)."""
     from search.dense import IndexMismatchError, IndexNotFoundError
-    from search.from_graph import units_from_store, units_hash
+    from search.from_graph import index_token
     from search.hybrid import HybridIndex
 
     store = GraphStore(data, read_only=True)
     try:
-        state = units_hash(units_from_store(store))
+        state = index_token(store.content_versions(), store.ontology_version())
     finally:
         store.close()
     try:
