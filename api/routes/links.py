@@ -16,7 +16,7 @@ router = APIRouter(tags=["links"])
 
 
 class LinkModel(BaseModel):
-    local: str = Field(description="The local provision (or action) IRI.")
+    local: str = Field(description="The local provision (or action) IRI, or the local document's for a document-level link.")
     target: str = Field(description="The national provision (implements) or the other region's provision.")
     relation: str = Field(examples=["implements", "correspondsTo"])
     score: float | None
@@ -27,10 +27,10 @@ class LinkModel(BaseModel):
     generated: str | None
     asserted: bool | None = Field(description="Whether the plain eli:implements triple is stated.")
     localDoc: str
-    localPath: str
+    localPath: str | None = Field(description="The local provision's path; none for a document-level link.")
     localHeading: str | None
     targetDoc: str
-    targetPath: str
+    targetPath: str | None = Field(description="The target provision's path; none for a document-level link.")
     targetHeading: str | None
     local_label: str
     target_label: str
