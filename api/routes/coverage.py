@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -38,6 +40,8 @@ class Coverage(BaseModel):
 
 
 @router.get("/coverage", response_model=Coverage, summary="National tasks x regions")
-def coverage(request: Request, service: ServiceDep) -> Response:
-    """Which regions implement which national task, with counts of alignments and asserted links."""
-    return respond(request, "coverage.html", service.coverage())
+def coverage(request: Request, service: ServiceDep,
+             every_task: Annotated[bool, Query(alias="all", description="Every national task, also those no region takes up.")] = False) -> Response:
+    """Which regions implement which national task, with counts of alignments and asserted links;
+    only the tasks and regions that have links unless ``all=1``."""
+    return respond(request, "coverage.html", service.coverage(every_task=every_task))
