@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.encoders import jsonable_encoder
 
 from api.service import Service
 
@@ -77,10 +78,20 @@ def test_unknown_document_is_404(client: httpx.Client) -> None:
 
 def test_links_are_the_service_rows(client: httpx.Client, service: Service) -> None:
     rows = client.get("/links").json()
-    assert len(rows) == len(service.links())
+    assert rows == jsonable_encoder(service.links().rows)
     assert {r["relation"] for r in rows} == {"implements", "correspondsTo"}
     focused = client.get("/links", params={"from": f"{NATIONAL_IRI}/2-2"}).json()
     assert focused and all(f"{NATIONAL_IRI}/2-2" in (r["local"], r["target"]) for r in focused)
+
+
+def test_links_page_on_through_the_link_header(client: httpx.Client) -> None:
+    first = client.get("/links", params={"limit": 3, "relation": "implements", "region": "广东省"})
+    assert len(first.json()) == 3 and all(r["relation"] == "implements" for r in first.json())
+    nxt = first.links["next"]["url"]
+    assert "offset=3" in nxt and "region=" in nxt
+    both = client.get("/links", params={"limit": 6, "relation": "implements", "region": "广东省"}).json()
+    assert first.json() + client.get(nxt).json() == both
+    assert client.get("/links", params={"region": "火星"}).status_code == 400
 
 
 def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
@@ -91,6 +102,9 @@ def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
     assert task["total"] > 0
     html = client.get("/coverage", headers={"Accept": "text/html"})
     assert 'id="coverage"' in html.text and "广东省" in html.text
+    assert all(t["total"] > 0 for t in cov["tasks"])
+    every = client.get("/coverage", params={"all": 1}).json()["tasks"]
+    assert len(every) > len(cov["tasks"]) and [t for t in every if t["total"]] == cov["tasks"]
 
 
 def test_health_reports_store_and_index(client: httpx.Client) -> None:

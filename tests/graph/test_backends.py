@@ -407,7 +407,7 @@ def test_service_ingests_searches_and_links_on_virtuoso(virtuoso_server: virtuos
         assert hits and any("设备更新" in h.unit.text for h in hits)
         summary = service.link()
         assert summary.implements > 0
-        links = service.links()
+        links = service.links().rows
         assert links and all(item["relation"] in ("implements", "correspondsTo") for item in links)
         assert not (tmp_path / "oxigraph").exists()  # the graph is remote; only the index is local
         assert (tmp_path / "index").exists()

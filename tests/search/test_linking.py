@@ -8,6 +8,7 @@ import pytest
 
 from api.service import Service
 from common.settings import Settings
+from graph.views import MAX_PAGE, LinkFilter
 from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import parse_text
@@ -20,7 +21,9 @@ NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
 
 
 def test_every_local_provision_gets_ranked_national_candidates(linked_service: Service) -> None:
-    links = [r for r in linked_service.links() if r["relation"] == "implements"]
+    page = linked_service.links(LinkFilter(relation="implements"), limit=MAX_PAGE)
+    links = page.rows
+    assert page.next_offset is None
     local_units = [u for u in linked_service.index().units if u.kind == "provision" and u.level != "national"]
     assert {r["local"] for r in links} == {u.iri for u in local_units}
     national_docs = {u.doc_id for u in linked_service.index().units if u.level == "national"}
@@ -32,7 +35,7 @@ def test_every_local_provision_gets_ranked_national_candidates(linked_service: S
 
 def test_correspondences_cross_provinces(linked_service: Service) -> None:
     units = {u.iri: u for u in linked_service.index().units}
-    horizontal = [r for r in linked_service.links() if r["relation"] == "correspondsTo"]
+    horizontal = linked_service.links(LinkFilter(relation="correspondsTo"), limit=MAX_PAGE).rows
     assert horizontal
     for r in horizontal:
         assert province_of(units[r["local"]].region) != province_of(units[r["target"]].region)
@@ -93,7 +96,7 @@ def test_explicit_citation_outranks_similarity(tmp_path: Path, model_path: Path,
     service = _small_service(tmp_path, model_path, [*others, local])
     try:
         service.link()
-        mine = [r for r in service.links() if r["localDoc"] == local.id and r["relation"] == "implements"]
+        mine = service.links(LinkFilter(document=local.id, relation="implements")).rows
         assert mine[0]["rank"] == 1 and mine[0]["method"] == "citation" and mine[0]["asserted"]
         assert mine[0]["targetDoc"] == NOTICE
     finally:
