@@ -9,7 +9,7 @@ the links graph; an upload all or nothing). What the reads return is built on th
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,15 @@ from common.errors import InputError, PolicyKGError
 from common.settings import Settings, get_settings
 from graph import entities, views
 from graph.store import GraphStore, IngestSummary, open_store
-from ingest.manifest import Entry, read_manifest
+from graph.validate import ShapeViolationError, ValidationReport, check_document
+from ingest.formats.importer import Import
+from ingest.manifest import Entry
 from ingest.model import Document
-from ingest.pipeline import Progress, load_corpus, parse_bytes, parse_file
+from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.embedder import Embedder
-from search.from_graph import cited_documents
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
-from search.linking import LinkSummary, link_triples, link_units
+from search.linking import LinkSummary, build_links
 
 
 class ConflictError(PolicyKGError):
@@ -57,7 +58,8 @@ class Service:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = Embedder(self.data_dir, self.settings.model)
+            self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
+                                      runtime=self.settings.runtime)
         return self._embedder
 
     def close(self) -> None:
@@ -74,20 +76,40 @@ class Service:
     def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
         return load_corpus(corpus or self.settings.corpus, progress=progress)
 
+    def import_paths(self, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None) -> Import:
+        """Files, folders and tables to parse; see ``ingest.formats.importer`` (problems are collected)."""
+        return Import(paths, columns=columns, max_bytes=self.settings.max_file_bytes)
+
     def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
-        """Files given on the command line; a manifest next to them is used when it lists them."""
-        docs = []
-        for path in paths:
-            if path.is_dir():
-                docs.extend(self.parse_corpus(path))
-                continue
-            meta = _manifest_entry(path)
-            docs.append(parse_file(path, meta=meta, max_bytes=self.settings.max_file_bytes))
+        """Every document in ``paths``, or an error naming the first file or row that could not be read."""
+        job = self.import_paths(paths)
+        docs = list(job.documents())
+        failed = [p for p in job.problems if p.skipped]
+        if failed:
+            raise InputError(str(failed[0]), hint=f"{len(failed)} file(s) or row(s) could not be read.")
         return docs
 
-    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None) -> IngestSummary:
+    def ingest(self, docs: Sequence[Document], *, on_document: Callable[[Document], None] | None = None,
+               on_check: Callable[[Document, ValidationReport], None] | None = None) -> IngestSummary:
+        """Write each document's graph, after checking it alone against the shapes.
+
+        ``on_check`` hears every document's report. A document whose graph violates them is
+        not written (a warning is a defect of the source text and does not stop it); when nobody
+        listens, ``ShapeViolationError`` is raised instead, before anything is written.
+        """
+        passed = []
+        for doc in docs:
+            report = check_document(doc, iris=self.store.iris)
+            if on_check is not None:
+                on_check(doc, report)
+            if report.violations == 0:
+                passed.append(doc)
+            elif on_check is None:
+                raise ShapeViolationError(f"{doc.path}: its graph does not conform to ontology/shapes.ttl: "
+                                          f"{report.brief()}.", hint="Nothing was written; please report this "
+                                          "text with the message, it is a bug in ingest.")
         with self._lock:
-            summary = self.store.ingest(docs, progress=(lambda d, _b: on_document(d)) if on_document else None)
+            summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
             self.indexes.invalidate()
             return summary
 
@@ -118,12 +140,12 @@ class Service:
             return state
 
     def link(self, *, progress: bool = False) -> LinkSummary:
-        """Recompute every national<->local link and replace the links graph in one transaction."""
+        """Recompute every link (documents, provisions, citations resolved now, copies and editions)
+        and replace the links graph in one transaction."""
         with self._lock:
             index = self.index(progress=progress)
-            links = link_units(index, cited_docs=cited_documents(self.store), progress=progress)
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples, summary = link_triples(links, generated=generated, iris=self.store.iris)
+            triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
             return summary
 
@@ -157,11 +179,3 @@ class Service:
     def coverage(self, *, every_task: bool = False) -> dict[str, Any]:
         """National tasks x regions, only those with links unless ``every_task`` (``graph.views.coverage``)."""
         return views.coverage(self.store, every_task=every_task)
-
-
-def _manifest_entry(path: Path) -> Entry | None:
-    for parent in path.resolve().parents:
-        if (parent / "manifest.toml").is_file():
-            rel = str(path.resolve().relative_to(parent))
-            return next((e for e in read_manifest(parent) if e.file == rel), None)
-    return None

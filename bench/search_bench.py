@@ -97,7 +97,8 @@ def main() -> None:
     print(f"corpus: {len(sentences)} real sentences ({time.perf_counter() - t:.1f}s to read and normalize)")
 
     t = time.perf_counter()
-    embedder = Embedder(args.data_dir, args.model, threads=args.threads)
+    # no query cache: the end-to-end loops repeat queries, and each must pay for its embedding
+    embedder = Embedder(args.data_dir, args.model, threads=args.threads, query_cache=0)
     print(f"model: {args.model} dim={embedder.dim} load {time.perf_counter() - t:.1f}s  rss {rss_mb():.0f} MB")
 
     texts = synth_texts(sentences, max(sizes), rng)

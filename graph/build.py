@@ -17,7 +17,7 @@ Modelling (see ``ontology/README.md`` and ``docs/decisions/2026-11-21-ontology-a
   own triples (type, labels) go to the shared agencies graph (``BuiltDocument.shared``), not to
   each document's graph: Oxigraph's union default graph does not remove duplicates, so a label
   repeated in 70 document graphs would come back 70 times from every join through it;
-- citations resolve to corpus documents through a ``Catalog`` (by 文号, then by title).
+- citations resolve to corpus documents through a ``graph.citations.Catalog`` (by 文号, then by title keys).
 
 No blank nodes: every node has an IRI, so graphs compare, export and re-ingest exactly.
 """
@@ -25,7 +25,6 @@ No blank nodes: every node has an IRI, so graphs compare, export and re-ingest e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -33,6 +32,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from common import errors
+from graph.citations import Catalog, looks_like_doc_number
 from graph.iris import DEFAULT_BASE, Iris, path_slug
 from ingest.model import Agency, Citation, Document, Provision
 from ontology.loader import Schemes, schemes
@@ -53,60 +53,6 @@ _ROLE_SHORTCUT = {
 
 class BuildError(errors.InputError):
     """The document cannot be turned into a graph as it is (e.g. a span outside its text)."""
-
-
-# ---------------------------------------------------------------- citation resolution
-
-_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "［": "〔", "］": "〕",
-                           "（": "(", "）": ")", "〈": "《", "〉": "》"})
-
-
-def normalize_doc_number(number: str) -> str:
-    """文号 for comparison: no spaces, one bracket style (国办发[2016]40号 == 国办发〔2016〕40号)."""
-    return "".join(number.split()).translate(_BRACKETS)
-
-
-def normalize_title(title: str) -> str:
-    """Title for comparison: no spaces, quotes or 《》, half-width parentheses."""
-    t = "".join(title.split()).translate(_BRACKETS)
-    return re.sub(r"[《》“”\"'‘’「」]", "", t)
-
-
-def looks_like_doc_number(number: str | None) -> bool:
-    """True for a real 文号 (工信厅联消费函〔2023〕87号), False for '' or '(not shown ...)'."""
-    return bool(number) and "号" in number and bool(re.search(r"\d", number)) and not number.startswith("(")
-
-
-@dataclass
-class Catalog:
-    """The documents citations can resolve to: 文号 and titles (plus 《inner》 titles) -> IRI."""
-
-    by_number: dict[str, URIRef] = field(default_factory=dict)
-    by_title: dict[str, URIRef] = field(default_factory=dict)
-
-    def add(self, iri: URIRef, *, title: str | None, doc_number: str | None) -> None:
-        if doc_number and looks_like_doc_number(doc_number):
-            self.by_number.setdefault(normalize_doc_number(doc_number), iri)
-        if title:
-            self.by_title.setdefault(normalize_title(title), iri)
-            # 国务院关于印发《推动…行动方案》的通知 is cited as 《推动…行动方案》
-            for inner in re.findall(r"《([^《》]+)》", title):
-                self.by_title.setdefault(normalize_title(inner), iri)
-
-    def resolve(self, *, title: str | None, doc_number: str | None) -> URIRef | None:
-        if doc_number and (hit := self.by_number.get(normalize_doc_number(doc_number))):
-            return hit
-        if title:
-            return self.by_title.get(normalize_title(title))
-        return None
-
-    @classmethod
-    def from_documents(cls, docs: Iterable[Document], *, iris: Iris, scheme: Schemes | None = None) -> Catalog:
-        cat = cls()
-        for doc in docs:
-            cat.add(document_iri(doc, iris=iris, scheme=scheme), title=doc.metadata.title,
-                    doc_number=doc.metadata.doc_number)
-        return cat
 
 
 # ---------------------------------------------------------------- the builder
@@ -275,8 +221,10 @@ class _Builder:
         t((parent, ELI.has_part, p))
         t((p, PKG.path, Literal("/".join(prov.path))))
         t((p, ELI.number, Literal(prov.label)))
-        if prov.kind in SUBDIVISION.__annotations__:
-            t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
+        if prov.kind not in SUBDIVISION.__annotations__:
+            raise BuildError(f"{self.doc.id}: provision {'/'.join(prov.path)} has kind {prov.kind!r}, which "
+                             f"ontology/schemes.ttl does not define; add it to the pkgs:subdivision scheme.")
+        t((p, ELI.type_subdivision, SUBDIVISION[prov.kind]))
         if prov.heading:
             t((p, DCTERMS.title, Literal(prov.heading)))
         t((p, PKG.text, Literal(prov.text)))
@@ -309,6 +257,10 @@ class _Builder:
             t((g, PKG.quantity, _decimal(tg.quantity)))
             t((g, PKG.unit, Literal(tg.unit)))
             t((g, PKG.comparator, COMPARATOR[tg.comparator]))
+            if tg.quantity_max is not None:
+                t((g, PKG.quantityMax, _decimal(tg.quantity_max)))
+            if tg.baseline:
+                t((g, PKG.baseYear, Literal(tg.baseline, datatype=XSD.gYear)))
             if tg.subject:
                 t((g, PKG.targetSubject, Literal(tg.subject)))
             t((g, PKG.quantityText, Literal(tg.text)))
@@ -348,7 +300,8 @@ class _Builder:
         if cit.doc_number:
             t((node, PKG.citedNumber, Literal(cit.doc_number)))
         self.evidence(node, source, cit.start, cit.end, "citation")
-        target = self.catalog.resolve(title=cit.title, doc_number=cit.doc_number) if self.catalog else None
+        target = (self.catalog.resolve(title=cit.title, doc_number=cit.doc_number, citing=self.doc_iri,
+                                       citing_date=self.doc.metadata.date) if self.catalog else None)
         if target is not None and target != self.doc_iri:
             self.out.citations_resolved += 1
             t((node, PKG.citedDocument, target))

@@ -193,7 +193,7 @@ def entity(store: GraphStore, iri: str) -> dict[str, Any]:
     types = set(node.get("@type", []))
     if types & {"Provision", "Document", "Task"}:
         _add_facts(store, s, node)
-    if types & {"Provision", "Task", "Action"}:
+    if types & {"Provision", "Task", "Action", "Document"}:
         _add_alignments(store, s, node)
     if "Document" in types:
         node["hasPart"] = document_tree(store, s)

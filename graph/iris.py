@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from rdflib import URIRef
@@ -77,6 +78,12 @@ def segment_slug(segment: str) -> str:
     if m:
         n = chinese_numeral(m.group(1)) if m.group(1) else None
         return f"annex{n}" if n is not None else "annex"
+    if re.fullmatch(r"\d+(?:\.\d+)+", seg):  # a decimal clause, 2.4.1
+        return seg
+    if re.fullmatch(r"[①-⑳]", seg):
+        return str(int(unicodedata.numeric(seg)))
+    if m := re.fullmatch(r"[（(]([a-zA-Z])[）)]", seg):
+        return m.group(1).lower()
     numerals = _NUMERAL.findall(seg)
     rest = _NUMERAL.sub("", seg)
     if len(numerals) == 1 and not re.search(r"[^\s（）()、.．,，:：]", rest):

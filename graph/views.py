@@ -158,8 +158,8 @@ def _link_rows(store: GraphStore, bindings: dict[str, Node], *, limit: int, offs
     out = []
     for row in store.query(_paged(internal_query("links"), limit=limit, offset=offset), bindings=bindings or None):
         item = _plain(row, LINK_FIELDS)
-        item["local_label"] = f"{item['localDoc']} {item['localPath']} {item['localHeading'] or ''}".strip()
-        item["target_label"] = f"{item['targetDoc']} {item['targetPath']} {item['targetHeading'] or ''}".strip()
+        item["local_label"] = f"{item['localDoc']} {item['localPath'] or ''} {item['localHeading'] or ''}".strip()
+        item["target_label"] = f"{item['targetDoc']} {item['targetPath'] or ''} {item['targetHeading'] or ''}".strip()
         out.append(item)
     return out
 

@@ -34,22 +34,47 @@ NATIONAL_ALIASES: dict[str, str] = {
     "能源局": "国家能源局",
     "纺织工业联合会": "中国纺织工业联合会",
     "中纺联": "中国纺织工业联合会",
+    "国资委": "国务院国有资产监督管理委员会",
+    "国务院国资委": "国务院国有资产监督管理委员会",
 }
-# Short forms of provincial / municipal departments, expanded after the region prefix.
+# Short forms of provincial / municipal departments, expanded after the region prefix
+# (the official names follow the State Council's pattern in every province and city).
 LOCAL_ALIASES: dict[str, str] = {
     "发展改革委": "发展和改革委员会",
+    "发展和改革委": "发展和改革委员会",
+    "发改委": "发展和改革委员会",
+    "工信厅": "工业和信息化厅",
     "科技厅": "科学技术厅",
     "科技局": "科学技术局",
     "市场监管局": "市场监督管理局",
-    "工业和信息化厅": "工业和信息化厅",
-    "工业和信息化局": "工业和信息化局",
-    "商务厅": "商务厅",
-    "商务局": "商务局",
-    "财政厅": "财政厅",
+    "地方金融监管局": "地方金融监督管理局",
     "人力资源社会保障厅": "人力资源和社会保障厅",
+    "人力资源社会保障局": "人力资源和社会保障局",
+    "人社厅": "人力资源和社会保障厅",
+    "卫生健康委": "卫生健康委员会",
+    "卫健委": "卫生健康委员会",
+    "住房城乡建设厅": "住房和城乡建设厅",
+    "住房城乡建设局": "住房和城乡建设局",
+    "住建厅": "住房和城乡建设厅",
+    "应急厅": "应急管理厅",
+    "应急局": "应急管理局",
+    "文化和旅游厅": "文化和旅游厅",
+    "文旅厅": "文化和旅游厅",
+    "交通厅": "交通运输厅",
+    "国资委": "人民政府国有资产监督管理委员会",
+    "政府": "人民政府",
+    "政府办公厅": "人民政府办公厅",
+    "政府办公室": "人民政府办公室",
+}
+# Party bodies (省委组织部 -> 中共山东省委组织部) and their short forms.
+PARTY_ALIASES: dict[str, str] = {
+    "网信办": "网络安全和信息化委员会办公室",
+    "金融办": "金融委员会办公室",
+    "编办": "机构编制委员会办公室",
 }
 ORG_SUFFIX = r"(?:办公厅|办公室|联合会|协会|委员会|人民政府|政府|总局|总署|银行|部|委|厅|局|署|院|会|(?<!公)司)"  # 司: a ministry's department (科技司), not a 公司
-_ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?{ORG_SUFFIX}$")
+# A whole name (not free text) may also end in 办 (网信办), 馆 (档案馆) or 分行.
+_ORG_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,20}}?(?:{ORG_SUFFIX}|办|馆|分行)$")
 _ORG_MENTION = re.compile(
     rf"(?:(?:国家|国务院|中国|省|市|区|县|各设区市|[\u4e00-\u9fff]{{2,3}}[省市])?[\u4e00-\u9fff]{{0,10}}?){ORG_SUFFIX}"
 )
@@ -58,7 +83,8 @@ _KNOWN = sorted(
     key=len,
     reverse=True,
 )
-_KNOWN_RE = re.compile("|".join(map(re.escape, _KNOWN)))
+# Not inside a local name: 省发展改革委 holds 发展改革委 but is no national body.
+_KNOWN_RE = re.compile("(?<![省市县区州委])(?:" + "|".join(map(re.escape, _KNOWN)) + ")")
 
 
 def looks_like_agency(name: str) -> bool:
@@ -66,19 +92,31 @@ def looks_like_agency(name: str) -> bool:
 
 
 def canonical(mention: str, *, region: str | None = None) -> str:
-    """Full name of an agency mention; 省/市-prefixed short forms get the document's region."""
+    """Full name of an agency mention; 省/市-prefixed short forms get the document's region.
+
+    省发展改革委 in a Shandong text is 山东省发展和改革委员会, 省委网信办 there is
+    中共山东省委网络安全和信息化委员会办公室, 济南市政府 is 济南市人民政府.
+    """
     name = mention.strip().strip("等")
     if name.startswith("中华人民共和国") and looks_like_agency(name[7:]):
         name = name[7:]  # 中华人民共和国工业和信息化部 is 工业和信息化部
     if name in NATIONAL_ALIASES:
         return NATIONAL_ALIASES[name]
+    vertical = re.fullmatch(r"(?P<place>[\u4e00-\u9fff]{2,3})(?P<body>金融监管局|证监局)", name)
+    if vertical and "地方" not in vertical.group("place") and not vertical.group("place").startswith(("省", "市")):  # 山东金融监管局: a national body's branch
+        parent = "国家金融监督管理总局" if vertical.group("body") == "金融监管局" else "中国证券监督管理委员会"
+        return f"{parent}{vertical.group('place')}监管局"
     for prefix in ("省", "市"):
-        if name.startswith(prefix) and region:
-            rest = name[1:]
-            place = _place_for(prefix, region)
-            if place:
-                return place + LOCAL_ALIASES.get(rest, rest)
-    return name
+        place = _place_for(prefix, region) if name.startswith(prefix) and region else None
+        if not place:
+            continue
+        rest = name[1:]
+        if rest.startswith("委") and len(rest) > 1:  # 省委组织部, 省委网信办
+            return f"中共{place}委{PARTY_ALIASES.get(rest[1:], rest[1:])}"
+        if rest == "税务局":
+            return f"国家税务总局{place}税务局"
+        return place + LOCAL_ALIASES.get(rest, rest)
+    return re.sub(r"(?<=[省市县区州])政府", "人民政府", name)  # 济南市政府 -> 济南市人民政府
 
 
 def _place_for(prefix: str, region: str) -> str | None:

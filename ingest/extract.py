@@ -1,5 +1,7 @@
 """Actions, quantified targets and citations inside a span of normalized text.
 
+Targets have their own module (``ingest.targets``); they are re-exported here.
+
 Each extractor is a pure function of (text, offset) that yields model objects whose spans are
 offsets into the document's normalized text. Rules are deliberately small and tested on the
 corpus; what they cannot tell they leave out rather than guess.
@@ -10,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ingest.model import Action, Citation, Comparator, Target
+from ingest.model import Action, Citation
+from ingest.targets import targets as targets  # re-exported: extract is the one entry point
 
 # ---------------------------------------------------------------- actions
 POLICY_VERBS = sorted(
@@ -51,91 +54,6 @@ def actions(text: str, offset: int) -> Iterator[Action]:
             continue
         start = offset + clause.start() + verb.start()
         yield Action(verb.group(), obj, start, offset + clause.end(), instrument_type(body))
-
-
-# ---------------------------------------------------------------- targets
-UNITS = (
-    "万亿元|亿元|万元|元|万吨|吨|万件|件|家|个|名|位|项|条|座|批|套|台|万人|人|所|场|次|个百分点|%|倍|千亿级|百亿级"
-)
-_QUANTITY = re.compile(
-    rf"(?P<pre>超过|达到|不少于|不低于|不超过|突破|力争|约|近|下降|提高|提升|增长)?"
-    rf"(?P<num>\d+(?:\.\d+)?)(?:[—–-](?P<hi>\d+(?:\.\d+)?))?(?P<unit>{UNITS})(?P<post>以上|左右|以内|以下|以上的)?"
-)
-_TARGET_VERBS = re.compile(r"(培育|建成|建设|打造|力争|达到|突破|超过|形成|实现|展示推广|推广|新增|创建|认定|不少于|不低于|提高|下降)")
-_DEADLINE = re.compile(r"到(?P<year>20\d{2})年(?P<end>底|末)?")
-_CLAUSE_SPLIT = re.compile(r"[，；。：\n]")
-
-
-def _comparator(pre: str | None, post: str | None) -> Comparator:
-    if (post and post.startswith("以上")) or pre in ("不少于", "不低于", "力争", "突破"):
-        return "atLeast"
-    if pre == "超过":
-        return "moreThan"
-    if post in ("以内", "以下") or pre == "不超过":
-        return "atMost"
-    if post == "左右" or pre in ("约", "近"):
-        return "approximately"
-    if pre == "达到":
-        return "atLeast"
-    return "exactly"
-
-
-def targets(text: str, offset: int) -> Iterator[Target]:
-    """Quantities stated as goals: a target verb or comparator, or a deadline 到YYYY年 in the sentence."""
-    for sentence in re.finditer(r"[^。；\n]+", text):
-        s = sentence.group()
-        if re.match(r"^\s*20\d{2}年[，,]", s):  # a statistic about a past year
-            continue
-        deadline = _DEADLINE.search(s)
-        for m in _QUANTITY.finditer(s):
-            if _is_not_a_target(s, m):
-                continue
-            clause_start = max((c.end() for c in _CLAUSE_SPLIT.finditer(s, 0, m.start())), default=0)
-            window = s[max(clause_start, m.start() - 8) : m.start()]
-            has_goal = bool(m.group("post") or m.group("pre") or _TARGET_VERBS.search(window))
-            if not has_goal and not (deadline and deadline.start() < m.start()):
-                continue
-            comparator = _comparator(m.group("pre"), m.group("post"))
-            if m.group("hi"):
-                comparator = "atLeast"
-            yield Target(
-                quantity=float(m.group("num")),
-                unit=m.group("unit"),
-                comparator=comparator,
-                subject=_subject(s, m, clause_start),
-                text=m.group()[len(m.group("pre") or "") :],
-                start=offset + sentence.start() + m.start("num"),
-                end=offset + sentence.start() + m.end(),
-                deadline=_deadline_iso(deadline) if deadline and deadline.start() < m.start() else None,
-            )
-
-
-def _is_not_a_target(sentence: str, m: re.Match[str]) -> bool:
-    before = sentence[max(0, m.start() - 2) : m.start()]
-    after = sentence[m.end() : m.end() + 1]
-    return (
-        before.endswith(("第", "占", "的"))
-        or "占" in sentence[max(0, m.start() - 12) : m.start()]
-        or after in ("年", "月", "日", "号", "批")
-        or (m.group("unit") in ("个", "项") and after in ("大", "中", "小"))
-    )
-
-
-def _subject(sentence: str, m: re.Match[str], clause_start: int) -> str:
-    """What is counted: the noun phrase after the quantity, or before the verb when it ends the clause."""
-    clause_end = next((c.start() for c in _CLAUSE_SPLIT.finditer(sentence, m.end())), len(sentence))
-    after = sentence[m.end() : clause_end].strip("、 ")
-    if len(after) >= 2 and not after[0].isdigit():
-        return re.split(r"[、，]", after)[0][:40]
-    before = sentence[clause_start : m.start()]
-    before = _DEADLINE.sub("", before)
-    before = re.sub(r"分别.*$", "", before)  # 普及率、数控化率分别超过90%、70%
-    before = re.sub(r"(达到|超过|突破|不少于|不低于|力争|约|实现|提高|下降|提升|增长)+$", "", before).strip("，、 ")
-    return before[-40:]
-
-
-def _deadline_iso(m: re.Match[str]) -> str:
-    return f"{m.group('year')}-12-31" if m.group("end") else m.group("year")
 
 
 # ---------------------------------------------------------------- citations

@@ -50,6 +50,8 @@ class Target:
     start: int
     end: int
     deadline: str | None = None  # ISO year or date, e.g. "2025" or "2025-12-31"
+    quantity_max: float | None = None  # the high end of a range: 10—15家 -> quantity 10, max 15
+    baseline: str | None = None  # base year of a relative target: 比2020年下降14% -> "2020"
 
 
 @dataclass
@@ -69,7 +71,7 @@ class Provision:
 
     path: list[str]  # e.g. ["二", "（一）"]
     label: str  # the numbering as it should read, e.g. "（一）"
-    kind: str  # part | chapter | article | item | subitem | point
+    kind: str  # a pkgs:subdivision concept: ingest.structure.KINDS (item, subitem, point, article, annex, …)
     heading: str | None
     text: str  # full text of this provision without its children
     start: int

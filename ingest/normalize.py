@@ -15,6 +15,7 @@ from ingest.model import Repair
 from ingest.repair import repair
 from ingest.script import simplify, unify_punctuation
 from ingest.textmap import MappedText
+from ingest.unwrap import unwrap
 
 # Line ends become \n; blanks at the end of a line go, also when zero-width characters sit among
 # them or a \r follows (else a second pass would find new trailing blanks: not idempotent).
@@ -39,7 +40,7 @@ class Normalized:
 def normalize(raw: str) -> Normalized:
     """Clean ``raw`` into Simplified Chinese with full-width punctuation."""
     mt = MappedText.identity(raw)
-    mt = mt.apply((m.start(), m.end(), "\n" if m.group().startswith("\r") else "") for m in _LINE_ENDS.finditer(raw))
+    mt = unwrap(mt.apply((m.start(), m.end(), "\n" if m.group().startswith("\r") else "") for m in _LINE_ENDS.finditer(raw)))
     repairs: list[Repair] = []
     mt, found = repair(mt)
     repairs += found

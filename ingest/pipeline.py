@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import PolicyKGError
-from ingest import agencies, extract
+from ingest import agencies, extract, targets
 from ingest.manifest import Entry, read_manifest
 from ingest.metadata import Header, doc_type, read_header
 from ingest.model import Agency, Document, Metadata
@@ -132,8 +132,10 @@ def find_citations(doc: Document) -> Document:
 
 
 def find_targets(doc: Document) -> Document:
-    for prov in doc.provisions:
-        prov.targets = list(extract.targets(prov.text, prov.start))
+    """Quantified targets; a deadline set in a section (到2025年 in 主要目标) dates the sub-sections
+    under it, and status sections (发展现状) have none."""
+    for prov, scope in targets.section_scopes(doc.provisions):
+        prov.targets = [] if scope == targets.PAST else list(extract.targets(prov.text, prov.start, scope=scope))
     return doc
 
 

@@ -31,7 +31,7 @@ def decode(data: bytes, *, name: str = "input", max_bytes: int = MAX_BYTES_DEFAU
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _check_text(data.decode(encoding), name), encoding
+                return check_text(data.decode(encoding), name), encoding
             except UnicodeDecodeError as e:
                 raise EncodingError(
                     f"{name} starts with a {encoding} byte-order mark but is not valid {encoding}.",
@@ -42,27 +42,41 @@ def decode(data: bytes, *, name: str = "input", max_bytes: int = MAX_BYTES_DEFAU
             f"{name} looks binary (it contains NUL bytes), not a text file.",
             hint="Save the document as plain text (UTF-8, GB18030 or Big5).",
         )
+    encoding = sniff_encoding(data, name=name)
+    return check_text(data.decode(encoding), name), encoding
+
+
+def sniff_encoding(data: bytes, *, name: str = "input", complete: bool = True) -> str:
+    """The encoding of ``data`` (a whole file, or its first bytes when ``complete`` is false).
+
+    A sample may end inside a multi-byte character, which the incremental decoder holds back
+    instead of refusing. Tables are streamed with the encoding found in their first bytes.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
     decoded: dict[str, str] = {}
     for encoding in _CANDIDATES:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            decoded[encoding] = data.decode(encoding)
+            decoded[encoding] = decoder.decode(data, final=complete)
         except UnicodeDecodeError:
             continue
         if encoding == "utf-8":
-            return _check_text(decoded[encoding], name), encoding
+            return encoding
     if len(decoded) > 1:  # GB18030 accepts most Big5 byte strings too: ask a detector which reads better
         best = charset_normalizer.from_bytes(data, cp_isolation=list(decoded)).best()
         if best is not None and best.encoding in ("big5", "gb18030"):
-            return _check_text(decoded[best.encoding], name), best.encoding
-    for encoding, text in decoded.items():
-        return _check_text(text, name), encoding
+            return best.encoding
+    for encoding in decoded:
+        return encoding
     raise EncodingError(
         f"{name} is not valid UTF-8, GB18030 or Big5 text.",
         hint="Convert it to UTF-8 (e.g. iconv -f YOUR_ENCODING -t UTF-8).",
     )
 
 
-def _check_text(text: str, name: str) -> str:
+def check_text(text: str, name: str) -> str:
     """Refuse text that decoded but is mostly control characters (a binary file by luck).
 
     A NUL anywhere (not only in the sample) refuses the file: no text editor writes one.
@@ -83,7 +97,12 @@ def _check_text(text: str, name: str) -> str:
 
 
 def read_file(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, str]:
-    """Read and decode one file; the size check runs before the whole file is read."""
+    """Read and decode one text file; the size check runs before the whole file is read."""
+    return decode(read_bytes(path, max_bytes=max_bytes), name=str(path), max_bytes=max_bytes)
+
+
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> bytes:
+    """The bytes of one file of any format, refused with a clear message before reading when too large."""
     try:
         size = path.stat().st_size
     except FileNotFoundError as e:
@@ -98,7 +117,6 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> tuple[str, s
             hint="Split the document or raise the limit (POLICYKG_MAX_FILE_BYTES).",
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise InputError(f"Cannot read {path}: {e.strerror or e}.", hint="Check the path and its permissions.") from e
-    return decode(data, name=str(path), max_bytes=max_bytes)

@@ -99,7 +99,7 @@ def unify_punctuation(mt: MappedText) -> tuple[MappedText, list[Repair]]:
     for i, ch in enumerate(mt.text):
         prev = mt.text[i - 1] if i else ""
         nxt = mt.text[i + 1] if i + 1 < n else ""
-        if ch in ",:;?!" and (_is_cjk(prev) or _is_cjk(nxt) or prev in "）》”"):
+        if ch in ",:;?!" and (_is_cjk(prev) or _is_cjk(nxt) or text[i - 1 if i else 0] in "）》”"):  # ）as converted
             if ch == ":" and prev.isdigit() and nxt.isdigit():
                 continue  # a time of day, 10:30
             put(i, _HALF_TO_FULL[ch])

@@ -1,14 +1,19 @@
-"""The numbered hierarchy of a policy text: 第一部分 / 第一章 / 第一条 / 一、 / （一） / 1. / （1）.
+"""The numbered hierarchy of a policy text, in every numbering style real documents use.
 
-Which style nests in which is learned from the document itself (a style first seen inside
-another nests under it), because real texts differ: the Guangdong 解读 puts 第一部分 under 二、,
-a 办法 puts 第一条 under 第一章. Numbering garbled in a copy (``（□）``) or lost (a heading
-line with no numeral between 一、 and 三、) is inferred from its neighbours and flagged.
+GB/T 9704 (党政机关公文格式) prescribes 一、 > （一） > 1. > （1）; real texts add 第一部分,
+第一章 > 第一节 > 第一条, 附件1, decimal clauses (2.1, 2.4.1, as GB/T 1.1 standards number
+them), 1）, ①, ⑴, ⒈ and (a). Which style nests in which is learned from the document itself
+(a style first seen inside another nests under it), because real texts differ: the Guangdong
+解读 puts 第一部分 under 二、, a 办法 puts 第一条 under 第一章. Numbering garbled in a copy
+(``（□）``) or lost (a heading line with no numeral between 一、 and 三、) is inferred from its
+neighbours and flagged. Every style is a concept of ``pkgs:subdivision`` (ontology/schemes.ttl).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.model import Provision
@@ -17,16 +22,47 @@ CN_DIGITS = "零一二三四五六七八九"
 CN_NUM = "零〇一二三四五六七八九十百两"
 DAMAGED = "□"
 
-# One pattern per numbering style; group "n" is the numeral as written.
-_STYLES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("part", "部分", re.compile(rf"^第(?P<n>[{CN_NUM}]+)部分")),
-    ("chapter", "章", re.compile(rf"^第(?P<n>[{CN_NUM}]+)章")),
-    ("article", "条", re.compile(rf"^第(?P<n>[{CN_NUM}]+)条")),
-    ("item", "、", re.compile(rf"^(?P<n>[{CN_NUM}]+)、")),
-    ("subitem", "（）", re.compile(rf"^[（(]?(?P<n>[{CN_NUM}{DAMAGED}]{{1,3}})[）)]")),
-    ("point", ".", re.compile(r"^(?P<n>\d{1,3})(?:[.．、](?!\d)|\s)")),
-    ("subpoint", "（1）", re.compile(r"^[（(](?P<n>\d{1,3})[）)]")),
-]
+
+def _ordinal(ch: str) -> int:
+    """① -> 1, ⑴ -> 1, ⒈ -> 1 (Unicode knows their numeric value)."""
+    return int(unicodedata.numeric(ch))
+
+
+@dataclass(frozen=True)
+class Style:
+    """One numbering style: its kind (a ``pkgs:subdivision`` concept), pattern and label."""
+
+    kind: str
+    pattern: re.Pattern[str]  # group "n" is the numeral as written
+    label: str  # how the label reads, "{n}" standing for the numeral
+    value: Callable[[str], int | None]  # numeral -> its value; None when damaged
+
+
+# In nesting order of the usual document (a deeper style restarts its count under each new parent);
+# the first pattern that matches a line wins.
+STYLES: tuple[Style, ...] = (
+    Style("annex", re.compile(r"^附\s*件\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})?(?=\s*[：:]|\s|$)"),
+          "附件{n}", lambda n: int(n) if n.isdigit() else (cn_to_int(n) if n else 1)),
+    Style("part", re.compile(rf"^第(?P<n>[{CN_NUM}]+)部分"), "第{n}部分", lambda n: cn_to_int(n)),
+    Style("chapter", re.compile(rf"^第(?P<n>[{CN_NUM}]+)章"), "第{n}章", lambda n: cn_to_int(n)),
+    Style("section", re.compile(rf"^第(?P<n>[{CN_NUM}]+)节"), "第{n}节", lambda n: cn_to_int(n)),
+    Style("article", re.compile(rf"^第(?P<n>[{CN_NUM}]+)条"), "第{n}条", lambda n: cn_to_int(n)),
+    Style("item", re.compile(rf"^(?P<n>[{CN_NUM}]+)、"), "{n}、", lambda n: cn_to_int(n)),
+    Style("subitem", re.compile(rf"^[（(]?(?P<n>[{CN_NUM}{DAMAGED}]{{1,3}})[）)]"), "（{n}）", lambda n: cn_to_int(n)),
+    # 2.1 needs a space after it (2.5亿元 at a line start is a quantity); 2.4.1 does not
+    Style("clause", re.compile(r"^(?P<n>\d{1,2}(?:[.．]\d{1,3}(?=[\s\u3000])|(?:[.．]\d{1,3}){2,4}(?![\d.．%])))"),
+          "{n}", lambda n: int(re.split(r"[.．]", n)[-1])),
+    Style("point", re.compile(r"^(?P<n>\d{1,3})(?:[.．、](?!\d)|\s)"), "{n}.", int),
+    Style("point", re.compile(r"^(?P<n>[⒈-⒛])"), "{n}.", _ordinal),
+    Style("subpoint", re.compile(r"^[（(](?P<n>\d{1,3})[）)]"), "（{n}）", int),
+    Style("subpoint", re.compile(r"^(?P<n>[⑴-⒇])"), "（{n}）", _ordinal),
+    Style("listitem", re.compile(r"^(?P<n>\d{1,2})[）)](?![\d）)])"), "{n}）", int),
+    Style("circled", re.compile(r"^(?P<n>[①-⑳])"), "{n}", _ordinal),
+    Style("letter", re.compile(r"^[（(]?(?P<n>[a-zA-Z])[）)]"), "({n})", lambda n: ord(n.lower()) - ord("a") + 1),
+)
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(s.kind for s in STYLES))
+"""Every provision kind the parser produces, in nesting order."""
+_RANK = {kind: i for i, kind in enumerate(KINDS)}
 _SENTENCE_END = re.compile(r"[。；！？]")
 _HEADING_LINE_MAX = 40
 
@@ -61,16 +97,8 @@ def int_to_cn(value: int) -> str:
     return CN_DIGITS[value // 100] + "百" + (int_to_cn(value % 100) if value % 100 else "")
 
 
-def format_label(kind: str, numeral: str) -> str:
-    return {
-        "part": f"第{numeral}部分",
-        "chapter": f"第{numeral}章",
-        "article": f"第{numeral}条",
-        "item": f"{numeral}、",
-        "subitem": f"（{numeral}）",
-        "point": f"{numeral}.",
-        "subpoint": f"（{numeral}）",
-    }[kind]
+def format_label(style: Style, numeral: str) -> str:
+    return style.label.format(n=numeral)
 
 
 @dataclass
@@ -83,11 +111,17 @@ class _Line:
 @dataclass
 class _Numbered:
     line: _Line
-    kind: str
+    style: Style
     numeral: str  # as it should read (inferred when damaged)
     value: int | None
     label_end: int  # offset where the content after the label starts
     inferred: bool = False
+
+    @property
+    def slot(self) -> tuple[int, int]:
+        """Where the style sits in the nesting: decimal clauses nest by their depth (2.1 > 2.1.1)."""
+        depth = len(re.split(r"[.．]", self.numeral)) if self.style.kind == "clause" else 0
+        return _RANK[self.style.kind], depth
 
 
 def _lines(text: str, start: int, end: int) -> list[_Line]:
@@ -103,18 +137,17 @@ def _lines(text: str, start: int, end: int) -> list[_Line]:
 
 
 def _match(line: _Line) -> _Numbered | None:
-    for kind, _, pattern in _STYLES:
-        m = pattern.match(line.text)
+    for style in STYLES:
+        m = style.pattern.match(line.text)
         if not m:
             continue
-        numeral = m.group("n")
-        if kind in ("point", "subpoint"):
-            value: int | None = int(numeral)
-        else:
-            value = cn_to_int(numeral)
-        if kind == "point" and len(line.text) <= m.end():
+        numeral = m.group("n") or ""
+        if style.kind == "point" and len(line.text) <= m.end():
             return None  # a bare number on a line is not a point
-        return _Numbered(line, kind, numeral, value, line.start + m.end())
+        value = style.value(numeral)
+        if style.value is _ordinal and style.kind != "circled":
+            numeral = str(value)  # ⑴ reads （1）, ⒈ reads 1.
+        return _Numbered(line, style, numeral, value, line.start + m.end())
     return None
 
 
@@ -131,36 +164,35 @@ def _is_heading_line(line: _Line) -> bool:
 
 def _infer_numbering(found: list[_Numbered | None], lines: list[_Line]) -> list[_Numbered | None]:
     """Fill damaged numerals from the previous sibling; give lost 一、-level headings a numeral."""
-    last_value: dict[str, int] = {}
+    last_value: dict[tuple[int, int], int] = {}
     for num in found:
         if num is None:
             continue
         if num.value is None:  # damaged, e.g. （□）
-            guess = last_value.get(num.kind, 0) + 1
+            guess = last_value.get(num.slot, 0) + 1
             num.numeral, num.value, num.inferred = int_to_cn(guess), guess, True
-        last_value[num.kind] = num.value
-        # a deeper style restarts under each new parent
-        depth = [k for k, _, _ in _STYLES].index(num.kind)
-        for k, _, _ in _STYLES[depth + 1 :]:
-            last_value.pop(k, None)
-    items = [(i, n) for i, n in enumerate(found) if n is not None and n.kind == "item"]
+        last_value[num.slot] = num.value
+        for deeper in [slot for slot in last_value if slot > num.slot]:  # a deeper style restarts under each new parent
+            del last_value[deeper]
+    item = next(st for st in STYLES if st.kind == "item")
+    items = [(i, n) for i, n in enumerate(found) if n is not None and n.style.kind == "item"]
     unnumbered = [i for i, n in enumerate(found) if n is None and _is_heading_line(lines[i])]
     if not items:
         # e.g. a repost that lost every 一、二、三、: heading lines followed by numbered content
         heads = [i for i in unnumbered if i + 1 < len(lines) and (found[i + 1] is not None or not _is_heading_line(lines[i + 1]))]
         if len(heads) >= 2:
             for value, i in enumerate(heads, start=1):
-                found[i] = _Numbered(lines[i], "item", int_to_cn(value), value, lines[i].start, inferred=True)
+                found[i] = _Numbered(lines[i], item, int_to_cn(value), value, lines[i].start, inferred=True)
         return found
     # a heading line sitting where a numeral is missing from the 一、二、三、 sequence
     expected = 1
     values = {n.value for _, n in items}
     for i in range(len(found)):
         num = found[i]
-        if num is not None and num.kind == "item":
+        if num is not None and num.style.kind == "item":
             expected = (num.value or expected) + 1
         elif i in unnumbered and expected not in values and (expected + 1 in values):
-            found[i] = _Numbered(lines[i], "item", int_to_cn(expected), expected, lines[i].start, inferred=True)
+            found[i] = _Numbered(lines[i], item, int_to_cn(expected), expected, lines[i].start, inferred=True)
             values.add(expected)
             expected += 1
     return found
@@ -181,7 +213,7 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
     lines = _lines(text, start, end)
     found = _infer_numbering([_match(line) for line in lines], lines)
     provisions: list[Provision] = []
-    stack: list[tuple[str, Provision]] = []  # (style kind, provision)
+    stack: list[tuple[tuple[int, int], Provision]] = []  # (style slot, provision)
     current: Provision | None = None
     for line, num in zip(lines, found, strict=True):
         if num is None:
@@ -189,19 +221,20 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
                 current.end = line.end
                 current.text = text[current.start : current.end]
             continue
-        kinds_open = [k for k, _ in stack]
-        if num.kind in kinds_open:
-            del stack[kinds_open.index(num.kind) :]
-        label = format_label(num.kind, num.numeral)
-        path = [p.label.rstrip("、.") if p.kind in ("item", "point") else p.label for _, p in stack]
-        own = label.rstrip("、.") if num.kind in ("item", "point") else label
+        slots_open = [slot for slot, _ in stack]
+        if num.style.kind == "annex":  # an attachment is a document of its own: never inside the body's numbering
+            stack.clear()
+        elif num.slot in slots_open:
+            del stack[slots_open.index(num.slot) :]
+        label = format_label(num.style, num.numeral)
+        path = [_path_segment(p.kind, p.label) for _, p in stack]
         content_start = num.label_end
-        while content_start < line.end and text[content_start] in " \u3000":
+        while content_start < line.end and text[content_start] in " \u3000：:":
             content_start += 1
         current = Provision(
-            path=[*path, own],
+            path=[*path, _path_segment(num.style.kind, label)],
             label=label,
-            kind=num.kind,
+            kind=num.style.kind,
             heading=heading_of(text[content_start : line.end]),
             text=text[content_start : line.end],
             start=content_start,
@@ -209,5 +242,10 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
             numbering_inferred=num.inferred,
         )
         provisions.append(current)
-        stack.append((num.kind, current))
+        stack.append((num.slot, current))
     return provisions
+
+
+def _path_segment(kind: str, label: str) -> str:
+    """一、 -> 一 and 1. -> 1 in paths (二/（一）/1); other labels as they read."""
+    return label.rstrip("、.") if kind in ("item", "point") else label

@@ -58,6 +58,8 @@ class PKG(DefinedNamespace):
     quantity: URIRef
     unit: URIRef
     comparator: URIRef
+    quantityMax: URIRef
+    baseYear: URIRef
     targetSubject: URIRef
     quantityText: URIRef
     deadline: URIRef
@@ -80,6 +82,11 @@ class PKG(DefinedNamespace):
     model: URIRef
     evidence: URIRef
     correspondsTo: URIRef
+    # copies of one document
+    CopyGroup: URIRef
+    canonical: URIRef
+    member: URIRef
+    similarity: URIRef
     # store bookkeeping
     graphState: URIRef
     ontologyHash: URIRef
@@ -189,12 +196,19 @@ class SUBDIVISION(DefinedNamespace):
     _fail = True
     _NS = Namespace(SCHEME_IRI + "subdivision/")
 
+    annex: URIRef
     part: URIRef
     chapter: URIRef
+    section: URIRef
     article: URIRef
     item: URIRef
     subitem: URIRef
+    clause: URIRef
     point: URIRef
+    subpoint: URIRef
+    listitem: URIRef
+    circled: URIRef
+    letter: URIRef
 
 
 class METHOD(DefinedNamespace):
@@ -206,6 +220,8 @@ class METHOD(DefinedNamespace):
     lexical: URIRef
     hybrid: URIRef
     manual: URIRef
+    reranked: URIRef
+    document: URIRef
 
 
 SCHEME_NAMESPACES: tuple[type[DefinedNamespace], ...] = (

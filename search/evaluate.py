@@ -16,7 +16,7 @@ import numpy as np
 
 from common.errors import InputError
 from search.hybrid import Filters, HybridIndex, Mode, prepare_query
-from search.linking import query_text, retrievers_agree
+from search.linking import query_text
 
 KS = (1, 3, 5)
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -42,10 +42,16 @@ class Scores:
 
 
 def load_gold(gold_dir: Path, index: HybridIndex) -> list[Case]:
-    """Gold links and queries as cases; a part-level link's query is the local provision's text."""
+    """Gold links and queries as cases; a part-level link's query is the local provision's text.
+
+    Either layout: ``links.toml`` + ``queries.toml`` (bundled) or ``provision_links.toml`` (real
+    corpus; its negatives have no answer to rank and are left to ``search.link_eval``)."""
+    real = gold_dir / "provision_links.toml"
     try:
-        links = tomllib.loads((gold_dir / "links.toml").read_text(encoding="utf-8"))["link"]
-        queries = tomllib.loads((gold_dir / "queries.toml").read_text(encoding="utf-8"))["query"]
+        links = tomllib.loads((real if real.is_file() else gold_dir / "links.toml").read_text(encoding="utf-8"))["link"]
+        links = [link for link in links if link["national"]]
+        queries_path = gold_dir / "queries.toml"
+        queries = tomllib.loads(queries_path.read_text(encoding="utf-8"))["query"] if not real.is_file() else []
     except (FileNotFoundError, KeyError, tomllib.TOMLDecodeError) as e:
         raise InputError(f"Cannot read the gold set in {gold_dir}: {e}.") from e
     by_key = {(u.doc_id, tuple(u.path)): u for u in index.units if u.kind == "provision"}
@@ -97,26 +103,6 @@ def evaluate(index: HybridIndex, cases: Sequence[Case], *, modes: Sequence[Mode]
             n = len(group)
             out.append(Scores(task, mode, n, {k: v / n for k, v in recall.items()}, rr / n, misses))
     return out
-
-
-def asserted_precision(index: HybridIndex, cases: Sequence[Case]) -> tuple[float, float, float]:
-    """For the link cases: (precision of every rank-1 candidate, precision of the asserted ones,
-    share asserted) under the linking rule ``retrievers_agree``."""
-    filters = Filters(level="national", kind="provision")
-    links = [c for c in cases if c.task.startswith("link")]
-    vectors = _query_vectors(index, links)
-    rank1, asserted = [], []
-    for case in links:
-        hits = index.search(case.query, k=1, filters=filters, vector=vectors.get(case.query))
-        if not hits:
-            continue
-        ok = (hits[0].unit.doc_id, tuple(hits[0].unit.path)) in set(case.relevant)
-        rank1.append(ok)
-        if retrievers_agree(hits[0]):
-            asserted.append(ok)
-    if not rank1:
-        return 0.0, 0.0, 0.0
-    return sum(rank1) / len(rank1), sum(asserted) / max(1, len(asserted)), len(asserted) / len(rank1)
 
 
 def _query_vectors(index: HybridIndex, cases: Sequence[Case]) -> dict[str, np.ndarray]:

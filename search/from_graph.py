@@ -1,4 +1,4 @@
-"""The graph as search sees it: retrieval units and citation hints, read with SPARQL.
+"""The graph as search sees it: retrieval units, read with SPARQL.
 
 The index is derived from the graph, so it records a hash of exactly what it was built from
 (the units); a change to any provision, action or document field that search uses makes the
@@ -50,13 +50,3 @@ def units_hash(units: list[Unit]) -> str:
     for unit in units:
         h.update(json.dumps(unit.to_dict(), ensure_ascii=False, sort_keys=True).encode())
     return f"units-{len(units)}-{h.hexdigest()[:16]}"
-
-
-def cited_documents(store: GraphStore) -> dict[str, set[str]]:
-    """Provision IRI, or citing document id for preamble citations -> ids of the cited documents."""
-    out: dict[str, set[str]] = {}
-    for row in store.query(internal_query("cited-documents")):
-        source = str(row.source)
-        key = str(row.citingId) if source.rstrip("/").endswith(str(row.citingId)) else source
-        out.setdefault(key, set()).add(str(row.citedId))
-    return out

@@ -1,38 +1,60 @@
-"""National <-> local linking: which national provisions each local provision implements.
+"""National <-> local linking, at two levels: documents and provisions.
 
-For every local (provincial, municipal) unit, the hybrid index is asked for the best national
-provisions, using the unit's own text as the query. Explicit citations found by ingest outrank
-similarity: provisions of a cited national document are ranked first and the citation itself
-becomes a link with method ``citation``. A second, separately named relation, ``resembles``,
-links local provisions of different provinces to each other.
+1. Every local provision (provincial, municipal; one copy of a duplicated document) is asked
+   for its best candidates one level up (``search.doclinks.probe``: national ones, and for a
+   city also its own province's, so chains municipal -> provincial -> national form).
+2. **Documents**: the probes, the citations re-resolved against the whole store
+   (``search.citations``), titles and dates are aggregated per (local document, candidate) and
+   scored by the document model; ``eli:implements`` between documents only above its calibrated
+   cut, so a document whose parent is not stored gets none.
+3. **Provisions**: the second stage (``search.rerank``) rescores each probe's candidates;
+   ``eli:implements`` for the best one above the provision model's cut, and only inside a
+   document asserted in step 2.
 
-e5 cosines sit in a narrow band, so the decision to assert ``eli:implements`` uses ranks, not
-a fixed cosine cut-off; the rule is chosen from the gold-set evaluation (``search/evaluate.py``).
+Both models are fitted with cross-validation on the gold (``scripts/fit_linking.py``) and ship
+as ``search/linking_models.json``. A second, separately named relation, ``resembles``, links
+local provisions of different provinces to each other. Copies of one document
+(``search.duplicates``) are linked once, through the copy kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from rdflib import URIRef
 from tqdm import tqdm
 
-from graph.build import alignment_triples
+from graph.build import Triple, alignment_triples
 from graph.iris import Iris
+from graph.store import GraphStore
 from ontology.namespaces import METHOD, PKG
+from search.citations import Resolutions, StoredDocument, citation_triples, resolve_store, stored_documents
+from search.doclinks import (
+    DOC_FEATURES,
+    DocInfo,
+    DocPair,
+    Query,
+    doc_pairs,
+    is_asserted,
+    parents,
+    probe,
+    province_of,
+    score_pairs,
+)
+from search.duplicates import Duplicates, Text, duplicate_triples, find_duplicates
 from search.hybrid import Filters, Hit, HybridIndex
-from search.units import SearchError, Unit
+from search.model import Model, load_model
+from search.rerank import PROVISION_FEATURES, rerank
+from search.units import SearchError, Skipped, Unit, unsearchable
 
 Relation = Literal["implements", "resembles"]
 LOCAL_LEVELS = ("provincial", "municipal")
 
-# Chosen from `policykg eval` on the gold set (README, "Linking quality"): the dense cosine of
-# the top candidate does not separate right from wrong ones (precision is flat at ~0.65 for any
-# cut-off between 0.80 and 0.90), agreement of the two retrievers does a little better; so the
-# hybrid rank-1 candidate is asserted as eli:implements when both retrievers have it in their top 2.
-AGREEMENT_RANK = 2
+# The model reads 512 tokens and BM25 gains nothing from more: an enormous unit (a whole annex
+# pasted into one item) is asked with its beginning, not with 100k characters.
+MAX_QUERY_CHARS = 2000
 
 
 @dataclass
@@ -44,91 +66,138 @@ class Link:
     relation: Relation
     score: float
     rank: int
-    method: str  # citation | hybrid
+    method: str  # citation | reranked | document | hybrid
     model: str | None
-    evidence: str  # matched words or the citation text
+    evidence: str  # matched words, the citation, the document evidence
     dense_score: float | None = None
     lexical_score: float | None = None
-    asserted: bool = False  # above the threshold: also an eli:implements triple
+    asserted: bool = False  # above the calibrated cut: also an eli:implements triple
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def province_of(region: str) -> str:
-    """广东省广州市 -> 广东省; 全国 -> 全国."""
-    for suffix in ("省", "自治区", "市"):
-        pos = region.find(suffix)
-        if pos >= 0:
-            return region[: pos + len(suffix)]
-    return region
+@dataclass
+class LinkContext:
+    """What linking knows about the stored documents besides the index: their metadata, the
+    citations resolved against all of them, and which texts are copies of one another."""
+
+    stored: list[StoredDocument]
+    docs: dict[str, DocInfo]
+    resolutions: Resolutions
+    duplicates: Duplicates
+
+    @property
+    def canonical(self) -> dict[str, str]:
+        return self.duplicates.canonical()
+
+    @property
+    def cites(self) -> dict[str, dict[str, str]]:
+        """Citing document -> cited documents (a copy of the citing document itself left out)."""
+        canon = self.canonical
+        return {citing: {d: w for d, w in cited.items() if canon.get(d, d) != canon.get(citing, citing)}
+                for citing, cited in self.resolutions.document_citations().items()}
 
 
-def link_units(
-    index: HybridIndex,
-    *,
-    cited_docs: Mapping[str, Iterable[str]] | None = None,
-    top: int = 3,
-    horizontal_top: int = 2,
-    progress: bool = False,
-) -> list[Link]:
-    """Links for every local provision in ``index``.
+def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
+    """Read documents and citations from the store; find copies from the indexed provision texts."""
+    stored = stored_documents(store)
+    texts: dict[str, list[str]] = {}
+    for u in index.units:
+        if u.kind == "provision":
+            texts.setdefault(u.doc_id, []).append(u.text)
+    docs = {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date) for d in stored}
+    dups = find_duplicates(Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored)
+    return LinkContext(stored, docs, resolve_store(store, stored), dups)
 
-    ``cited_docs`` maps a local unit IRI, or a document id (for citations in its preamble), to
-    the ids of the documents it cites.
-    """
-    cited_docs = cited_docs or {}
-    local = [u for u in index.units if u.level in LOCAL_LEVELS and u.kind == "provision"]
-    national_filter = Filters(level="national", kind="provision")
-    links: list[Link] = []
-    queries = [query_text(u) for u in local]
+
+@dataclass
+class Linking:
+    """The links of one run, the document pairs they were decided from, and the local provisions
+    it could not ask about."""
+
+    links: list[Link]
+    pairs: list[DocPair] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal_top: int = 2,
+               doc_model: Model | None = None, provision_model: Model | None = None,
+               progress: bool = False) -> Linking:
+    """Document and provision links for every local document in ``index``."""
     if index.embedder is None:
         raise SearchError("Linking needs the embedding model; load the index with an embedder.")
-    vectors = index.embedder.embed_queries(queries) if queries else []
-    for unit, query, vector in tqdm(
-        zip(local, queries, vectors, strict=True), total=len(local), desc="linking", unit="provision", disable=not progress
-    ):
-        hits = index.search(query, k=max(top, 10), filters=national_filter, vector=vector)
-        cited = set(cited_docs.get(unit.iri, ())) | set(cited_docs.get(unit.doc_id, ()))
-        links.extend(_implements(unit, hits, cited, top=top, model=index.model))
-        others = index.search(
-            query, k=horizontal_top + 20, filters=Filters(level=LOCAL_LEVELS, kind="provision"), vector=vector
-        )
-        province = province_of(unit.region)
+    doc_model = doc_model or load_model("document", DOC_FEATURES)
+    provision_model = provision_model or load_model("provision", PROVISION_FEATURES)
+    canonical = ctx.canonical
+    local: list[Unit] = []
+    skipped: list[Skipped] = []
+    for u in index.units:
+        if u.level in LOCAL_LEVELS and u.kind == "provision" and canonical.get(u.doc_id, u.doc_id) == u.doc_id:
+            reason = unsearchable(query_text(u))
+            if reason is None:
+                local.append(u)
+            else:
+                skipped.append(Skipped(u.iri, reason))
+    probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
+                   canonical=canonical, progress=progress)
+    pairs = score_pairs(doc_pairs(probes, ctx.docs, ctx.cites, canonical=canonical), doc_model)
+    asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
+    iri_of = {d.id: d.iri for d in ctx.stored}
+    links = _document_links(pairs, iri_of, doc_model, top=top)
+    for unit, scored in zip(local, rerank(probes, pairs, provision_model), strict=True):
+        for rank, s in enumerate(scored[:top], start=1):
+            link = _from_hit(unit, s.hit, "implements", rank, index.model)
+            link.score = s.prob
+            cited = s.hit.unit.doc_id in ctx.cites.get(unit.doc_id, {})
+            link.method = "citation" if cited else "reranked"
+            if cited:
+                link.evidence = f"cites {s.hit.unit.doc_number or s.hit.unit.doc_title}; " + link.evidence
+            link.asserted = (rank == 1 and s.prob >= provision_model.cut
+                             and s.hit.unit.doc_id in asserted.get(unit.doc_id, set()))
+            links.append(link)
+    links.extend(_resembles(index, local, horizontal_top=horizontal_top, progress=progress))
+    return Linking(links, pairs, skipped)
+
+
+def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Model, *, top: int) -> list[Link]:
+    out: list[Link] = []
+    rank: dict[str, int] = {}
+    for pair in pairs:  # best first within each local document
+        rank[pair.local] = rank.get(pair.local, 0) + 1
+        if rank[pair.local] > top:
+            continue
+        method = "citation" if pair.features["cites"] else "document"
+        out.append(Link(iri_of[pair.local], iri_of[pair.parent], "implements", pair.prob, rank[pair.local], method,
+                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model)))
+    return out
+
+
+def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, progress: bool) -> list[Link]:
+    """The best matches among other provinces' local provisions (not implementation)."""
+    if not local or horizontal_top <= 0 or index.embedder is None:
+        return []
+    queries = [query_text(u) for u in local]
+    vectors = index.embedder.embed_queries(queries)
+    out = []
+    filters = Filters(level=LOCAL_LEVELS, kind="provision")
+    for unit, query, vector in tqdm(zip(local, queries, vectors, strict=True), total=len(local), desc="resembles",
+                                    unit="provision", disable=not progress):
         rank = 0
-        for hit in others:
-            if province_of(hit.unit.region) == province:
+        for hit in index.search(query, k=horizontal_top + 20, filters=filters, vector=vector):
+            if province_of(hit.unit.region) == province_of(unit.region) or unsearchable(query_text(hit.unit)):
                 continue
             rank += 1
-            links.append(_from_hit(unit, hit, "resembles", rank, index.model))
+            out.append(_from_hit(unit, hit, "resembles", rank, index.model))
             if rank == horizontal_top:
                 break
-    return links
+    return out
 
 
 def query_text(unit: Unit) -> str:
     """What a local provision asks for: its heading and text (headings alone are too short)."""
-    if unit.heading and not unit.text.startswith(unit.heading):
-        return f"{unit.heading}。{unit.text}"
-    return unit.text
-
-
-def _implements(unit: Unit, hits: list[Hit], cited: set[str], *, top: int, model: str) -> list[Link]:
-    ordered = sorted(hits, key=lambda h: (h.unit.doc_id not in cited, h.rank))[:top]
-    out = []
-    for rank, hit in enumerate(ordered, start=1):
-        link = _from_hit(unit, hit, "implements", rank, model)
-        if hit.unit.doc_id in cited:
-            link.method = "citation"
-            link.evidence = f"cites {hit.unit.doc_number or hit.unit.doc_title}; " + link.evidence
-        link.asserted = rank == 1 and (link.method == "citation" or retrievers_agree(hit))
-        out.append(link)
-    return out
-
-
-def retrievers_agree(hit: Hit) -> bool:
-    """Both the dense and the lexical retriever rank ``hit`` near the top."""
-    return max(hit.dense_rank or 10**6, hit.lexical_rank or 10**6) <= AGREEMENT_RANK
+    text = f"{unit.heading}。{unit.text}" if unit.heading and not unit.text.startswith(unit.heading) else unit.text
+    return text[:MAX_QUERY_CHARS]
 
 
 def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -> Link:
@@ -154,30 +223,55 @@ class LinkSummary:
     implements: int = 0
     asserted: int = 0
     resembles: int = 0
+    documents_linked: int = 0  # local documents with an asserted parent document
     by_method: dict[str, int] = field(default_factory=dict)
+    citations: int = 0
+    citations_resolved: int = 0
+    copy_groups: int = 0
+    edition_series: int = 0
     write_state: str = ""  # the store's write counter once the links graph was replaced
+    skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def link_triples(links: Iterable[Link], *, generated: str, iris: Iris) -> tuple[list[Any], LinkSummary]:
-    """The links graph for ``links``: a qualified alignment node per ``implements`` candidate (plus
-    ``eli:implements`` when asserted) and ``pkg:correspondsTo`` for each best cross-region match."""
-    links = list(links)
-    triples: list[Any] = []
-    summary = LinkSummary(local_units=len({link.local for link in links}))
-    for link in links:
+_METHODS = {"citation": METHOD.citation, "reranked": METHOD.reranked, "document": METHOD.document,
+            "hybrid": METHOD.hybrid}
+
+
+def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[list[Triple], LinkSummary]:
+    """The links graph: a qualified alignment node per ``implements`` candidate (plus
+    ``eli:implements`` when asserted), ``pkg:correspondsTo`` for each best cross-region match, the
+    citations resolved at link time, and the copy groups and edition series."""
+    triples: list[Triple] = []
+    summary = LinkSummary()
+    doc_iris = {d.iri for d in ctx.stored}
+    for link in linking.links:
         if link.relation == "implements":
-            method = METHOD.citation if link.method == "citation" else METHOD.hybrid
             triples.extend(alignment_triples(
-                URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=method,
+                URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=_METHODS[link.method],
                 generated=generated, model=link.model, evidence=link.evidence or None,
                 implements=link.asserted, iris=iris))
             summary.by_method[link.method] = summary.by_method.get(link.method, 0) + 1
             summary.implements += 1
             summary.asserted += link.asserted
+            summary.documents_linked += link.asserted and link.local in doc_iris
         elif link.rank == 1:  # horizontal: the best match in another province
             triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
             summary.resembles += 1
+    summary.local_units = len({link.local for link in linking.links if link.local not in doc_iris})
+    summary.skipped = linking.skipped
+    triples.extend(citation_triples(ctx.resolutions, ctx.canonical))
+    triples.extend(duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris))
+    counts = ctx.resolutions.summary()
+    summary.citations, summary.citations_resolved = counts["citations"], counts["resolved"]
+    summary.copy_groups, summary.edition_series = len(ctx.duplicates.copies()), len(ctx.duplicates.editions())
     return triples, summary
+
+
+def build_links(store: GraphStore, index: HybridIndex, *, generated: str, progress: bool = False
+                ) -> tuple[list[Triple], LinkSummary]:
+    """Everything ``policykg link`` writes: context, links, triples."""
+    ctx = link_context(store, index)
+    return link_triples(link_units(index, ctx, progress=progress), ctx, generated=generated, iris=store.iris)

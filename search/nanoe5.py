@@ -395,3 +395,23 @@ def ensure_model(data_dir: Path, name_or_path: str = DEFAULT_MODEL) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def load_sentence_transformer(path_or_name: str, **kwargs: Any) -> Any:
+    """A ``SentenceTransformer`` without the "Loading weights" bar on every start; a failure is a
+    ``ModelError`` that says what to give instead."""
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(path_or_name, **kwargs)
+    except Exception as e:
+        raise ModelError(
+            f"Could not load embedding model {path_or_name!r}: {e}. Give a local folder path or "
+            f"{DEFAULT_MODEL!r}; hub names need network access or a filled cache."
+        ) from e
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()

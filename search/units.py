@@ -6,6 +6,7 @@ search layer only sees these, so it never touches the store. A unit is keyed by 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -51,6 +52,43 @@ class Unit:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
         return cls(**{**data, "path": list(data.get("path") or [])})
+
+
+_WORD = re.compile(r"[^\W\d_]")  # a letter of any script (CJK included); not digits, punctuation or □
+
+
+def unsearchable(text: str) -> str | None:
+    """Why ``text`` cannot stand as a query (``None`` when it can).
+
+    Real documents hold units like these: a heading directly followed by the next heading
+    (empty text), a numeral garbled to ``□``, a line of digits or dashes. Searching with them
+    fails or matches noise, so corpus-wide commands skip them and say so.
+    """
+    if not text.strip():
+        return "empty text"
+    if not _WORD.search(text):
+        return "no words (only digits, punctuation or □)"
+    return None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A unit a corpus-wide command left out, and why (for the report at the end)."""
+
+    iri: str
+    reason: str
+
+
+def skip_report(skipped: Iterable[Skipped], *, examples: int = 3) -> str:
+    """``skipped 2: 1 empty text, 1 no words (…)`` with a few IRIs, or '' when nothing was skipped."""
+    items = list(skipped)
+    if not items:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for s in items:
+        by_reason.setdefault(s.reason, []).append(s.iri)
+    parts = [f"{len(iris)} {reason} (e.g. {', '.join(iris[:examples])})" for reason, iris in by_reason.items()]
+    return f"skipped {len(items)}: " + "; ".join(parts)
 
 
 def check_units(units: Iterable[Unit]) -> list[Unit]:

@@ -28,10 +28,10 @@ class LinkModel(BaseModel):
     generated: str | None
     asserted: bool | None = Field(description="Whether the plain eli:implements triple is stated.")
     localDoc: str
-    localPath: str
+    localPath: str | None = Field(description="None for a document-level link.")
     localHeading: str | None
     targetDoc: str
-    targetPath: str
+    targetPath: str | None = Field(description="None for a document-level link.")
     targetHeading: str | None
     local_label: str
     target_label: str

@@ -6,7 +6,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import ORG, PROV, RDF, SKOS, XSD
 
-from graph.build import BuildError, Catalog, build_document, normalize_doc_number, normalize_title
+from graph.build import BuildError, build_document
+from graph.citations import Catalog, normalize_doc_number, normalize_title
 from graph.iris import Iris
 from ontology.namespaces import COMPARATOR, DOCTYPE, ELI, INSTRUMENT, LEVEL, PKG, REGION, ROLE
 
@@ -137,3 +138,46 @@ def test_span_outside_the_text_is_a_build_error() -> None:
     doc.provisions[2].actions[0].end = len(doc.text) + 5
     with pytest.raises(BuildError, match="outside the text"):
         build_document(doc)
+
+
+SHANDONG_PLAN = """山东省某产业行动计划
+为加快某产业发展，制定本行动计划。
+一、主要目标
+到2027年，争创1—2个国家级重大创新平台，万元工业增加值用水量较2023年下降13%左右。
+二、重点任务
+（一）建设平台。（牵头单位：省发展改革委，责任单位：省委网信办、济南市政府）
+"""
+
+
+def _regional(doc_id: str, region: str):
+    from ingest.manifest import Entry
+    from ingest.pipeline import parse_text
+
+    return parse_text(SHANDONG_PLAN, path=f"{doc_id}.txt", meta=Entry(file=f"{doc_id}.txt", region=region, level="provincial"))
+
+
+def test_agencies_are_one_organisation_per_region_shared_across_documents() -> None:
+    one, two, other = (build_document(_regional(i, r)) for i, r in [("sd-1", "山东省"), ("sd-2", "山东省"), ("gd-1", "广东省")])
+    def lead(built):
+        g = built.to_graph()
+        for triple in built.shared:
+            g.add(triple)
+        (org,) = set(g.objects(None, PKG.leadAgency))
+        return g, org
+    (g1, org1), (_, org2), (g3, org3) = lead(one), lead(two), lead(other)
+    assert org1 == org2 != org3
+    assert g1.value(org1, SKOS.prefLabel) == Literal("山东省发展和改革委员会")
+    assert g1.value(org1, SKOS.altLabel) == Literal("省发展改革委")
+    assert g3.value(org3, SKOS.prefLabel) == Literal("广东省发展和改革委员会")
+    names = {str(g1.value(o, SKOS.prefLabel)) for o in g1.objects(None, PKG.responsibleAgency)}
+    assert names == {"中共山东省委网络安全和信息化委员会办公室", "济南市人民政府"}
+
+
+def test_range_and_base_year_of_a_target() -> None:
+    g = build_document(_regional("sd-1", "山东省")).to_graph()
+    by_text = {str(g.value(t, PKG.quantityText)): t for t in g.subjects(RDF.type, PKG.Target)}
+    assert g.value(by_text["1—2个"], PKG.quantityMax) == Literal(Decimal(2), datatype=XSD.decimal)
+    assert g.value(by_text["13%左右"], PKG.baseYear) == Literal("2023", datatype=XSD.gYear)
+    from graph.validate import validate_graph
+
+    assert validate_graph(g).conforms

@@ -13,6 +13,7 @@ from .conftest import guangdong_jiedu, national_87, sample_documents
 @pytest.mark.parametrize(("segment", "slug"), [
     ("二", "2"), ("（一）", "1"), ("（十一）", "11"), ("1.", "1"), ("（12）", "12"), ("二十三", "23"),
     ("第一部分", "part1"), ("第三章", "ch3"), ("第十二条", "art12"), ("附件2", "annex2"), ("附件", "annex"),
+    ("2.4.1", "2.4.1"), ("③", "3"), ("(b)", "b"), ("1）", "1"), ("第二节", "sec2"),
 ])
 def test_numbering_segments_become_numerals(segment: str, slug: str) -> None:
     assert segment_slug(segment) == slug

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.structure import cn_to_int, heading_of, int_to_cn, parse_provisions
+from ingest.structure import KINDS, cn_to_int, heading_of, int_to_cn, parse_provisions
 
 
 def test_chinese_numerals_round_trip() -> None:
@@ -52,3 +52,46 @@ def test_articles_nest_under_chapters_and_offsets_point_into_text() -> None:
 def test_heading_is_the_first_sentence_only_when_short() -> None:
     assert heading_of("加强组织协调。中国纺织工业联合会按照计划安排。") == "加强组织协调"
     assert heading_of("为深入实施创新驱动发展战略，加快形成创意设计推动纺织服装产业转型发展新动能，切实推进纺织强国建设。") is None
+
+
+def test_gbt9704_four_levels_and_the_list_markers_below_them_nest() -> None:
+    text = ("一、重点任务\n（一）夯实基础。\n1.建设平台。\n（1）升级网络。\n1）部署5G基站。\n①城区覆盖。\n(a)重点园区。\n"
+            "（2）完善标准。\n2.培育主体。")
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.kind, "/".join(p.path)) for p in provisions] == [
+        ("item", "一"), ("subitem", "一/（一）"), ("point", "一/（一）/1"), ("subpoint", "一/（一）/1/（1）"),
+        ("listitem", "一/（一）/1/（1）/1）"), ("circled", "一/（一）/1/（1）/1）/①"),
+        ("letter", "一/（一）/1/（1）/1）/①/(a)"), ("subpoint", "一/（一）/1/（2）"), ("point", "一/（一）/2"),
+    ]
+
+
+def test_sections_decimal_clauses_and_annexes_are_provisions() -> None:
+    text = ("第一章 总则\n第一节 一般规定\n第一条 为规范管理，制定本办法。\n第二节 标识\n第二条 标识应清晰。\n"
+            "2.1 显式水印标识\n2.1.1\u3000文本水印\n2.2 隐式水印标识\n附件1：典型场景清单\n一、智能工厂\n附件2\n二、示范区")
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.kind, "/".join(p.path)) for p in provisions] == [
+        ("chapter", "第一章"), ("section", "第一章/第一节"), ("article", "第一章/第一节/第一条"),
+        ("section", "第一章/第二节"), ("article", "第一章/第二节/第二条"), ("clause", "第一章/第二节/第二条/2.1"),
+        ("clause", "第一章/第二节/第二条/2.1/2.1.1"), ("clause", "第一章/第二节/第二条/2.2"),
+        ("annex", "附件1"), ("item", "附件1/一"), ("annex", "附件2"), ("item", "附件2/二"),
+    ]
+    assert provisions[8].heading == "典型场景清单"
+    for p in provisions:
+        assert text[p.start : p.end] == p.text
+
+
+def test_quantities_and_bare_numbers_at_a_line_start_are_not_numbering() -> None:
+    text = "一、目标\n2.5亿元用于支持平台建设。\n2025\n（1）升级网络。"
+    assert _paths(text) == ["一", "一/（1）"]
+
+
+def test_a_heading_followed_by_the_next_heading_is_an_empty_provision() -> None:
+    text = "九、保障措施\n加强组织领导。\n十、\n十一、附则"
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.label, p.text) for p in provisions] == [("九、", "保障措施\n加强组织领导。"), ("十、", ""), ("十一、", "附则")]
+
+
+def test_every_provision_kind_is_a_concept_of_the_subdivision_scheme() -> None:
+    from ontology.namespaces import SUBDIVISION
+
+    assert set(KINDS) == set(SUBDIVISION.__annotations__)

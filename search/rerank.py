@@ -1,0 +1,112 @@
+"""Second stage for provision links: rescore the hybrid top-k with more than one signal.
+
+Rank fusion alone puts a shared 指导思想 or 保障措施 paragraph, or a topical neighbour from an
+unrelated national plan, at rank 1 for many local provisions. The second stage scores each
+(local provision, candidate) pair with a logistic model (``search.model``) over:
+
+- both retrievers' ranks and scores, and the fused rank;
+- the margin of the candidate's dense score over the best other candidate's;
+- how strongly the candidate's *document* is the local document's parent (share of its
+  provisions matching that document best, rank mass, an explicit citation of it);
+- the date order of the two documents;
+- a boilerplate penalty: headings such as 指导思想, 基本原则, 保障措施 that every opinion shares;
+- the query terms found in the candidate (shared agencies, targets, actions show up here).
+
+Linking then asserts ``eli:implements`` only for the best candidate above the model's cut, and
+only inside a document already asserted as a parent (``search.doclinks``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.doclinks import DocPair, Probe
+from search.hybrid import Hit
+from search.model import Model
+
+PROVISION_FEATURES = [
+    "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
+    "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
+    "boilerplate_both", "matched", "heading_overlap",
+]
+BOILERPLATE = re.compile(
+    r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
+    r"营造.{0,4}氛围|监督检查|考核评估|附则|实施时间|本.{0,4}自.{0,12}起施行"
+)
+
+
+@dataclass
+class Scored:
+    """One candidate of a probe, with its second-stage probability."""
+
+    hit: Hit
+    features: list[float]
+    prob: float = 0.0
+
+
+def is_boilerplate(heading: str | None, text: str) -> bool:
+    """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
+    national document a local one carries out."""
+    return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
+
+
+def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[list[float]]:
+    """The feature rows of a probe's candidates, in the probe's order."""
+    if not p.hits:
+        return []
+    q = p.query
+    best_lex = max((h.lexical_score or 0.0) for h in p.hits) or 1.0
+    dense = [h.dense_score or 0.0 for h in p.hits]
+    q_boiler = float(is_boilerplate(None, q.text))
+    shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
+              for h in p.hits if (q.doc_id, h.unit.doc_id) in pairs}
+    best_share = max(shares.values(), default=0.0)
+    rows = []
+    for i, h in enumerate(p.hits):
+        others = max((d for j, d in enumerate(dense) if j != i), default=dense[i])
+        pair = pairs.get((q.doc_id, h.unit.doc_id))
+        f = pair.features if pair else {}
+        rows.append([
+            1.0 / h.rank,
+            1.0 / h.dense_rank if h.dense_rank else 0.0,
+            1.0 / h.lexical_rank if h.lexical_rank else 0.0,
+            dense[i],
+            (h.lexical_score or 0.0) / best_lex,
+            dense[i] - others,
+            f.get("top1_share", 0.0),
+            f.get("rank_mass", 0.0),
+            f.get("cites", 0.0),
+            f.get("later", 0.0),
+            float(best_share > 0 and shares.get(h.unit.doc_id, 0.0) == best_share),
+            boiler := float(is_boilerplate(h.unit.heading, h.unit.text)),
+            q_boiler,
+            boiler * q_boiler,
+            min(len(h.matched), 30) / 30,
+            _overlap(h.unit.heading or h.unit.text[:40], q.text),
+        ])
+    return rows
+
+
+def _overlap(heading: str, text: str) -> float:
+    """Share of the candidate heading's character bigrams found in the query (品牌建设 ~ 培育品牌)."""
+    grams = {heading[i : i + 2] for i in range(len(heading) - 1)} - {"推动", "加快", "推进", "加强", "促进", "发展"}
+    return sum(g in text for g in grams) / len(grams) if grams else 0.0
+
+
+def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model) -> list[list[Scored]]:
+    """Every probe's candidates, best first by the second-stage probability."""
+    by_pair = {(pr.local, pr.parent): pr for pr in pairs}
+    out = []
+    for p in probes:
+        rows = candidate_rows(p, by_pair)
+        scored = [Scored(h, r, float(pb)) for h, r, pb in zip(p.hits, rows, model.prob(rows), strict=True)]
+        out.append(sorted(scored, key=lambda s: (-s.prob, s.hit.rank)))
+    return out
+
+
+def matrix(rows: Sequence[Sequence[float]]) -> np.ndarray:
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(PROVISION_FEATURES))
