@@ -70,7 +70,7 @@ def split_update(sparql: str, limit: int) -> tuple[list[str], str]:
     sizes: dict[int, int] = {}
     for i, op in enumerate(ops):
         m = _INSERT_DATA.fullmatch(op)
-        if m:
+        if m and "\n}" not in m.group(2):  # one graph's N-Triples lines (several graphs: sent as they are)
             sizes[i] = m.group(2).count("\n")
     total = sum(sizes.values())
     loads: list[str] = []

@@ -348,6 +348,8 @@ def test_a_large_request_is_staged_in_bounded_loads_then_swapped_in_one() -> Non
     assert swap.startswith("DROP SILENT GRAPH <http://x/g> ;\nADD SILENT GRAPH <urn:policykg:staging:")
     assert swap.endswith(ops[2]) and "值" not in swap
     assert split_update(" ;\n".join(ops[:1] + ops[2:]), 200) == ([], " ;\n".join(ops[:1] + ops[2:]))
+    two_graphs = f"INSERT DATA {{ GRAPH <http://x/a> {{\n{body}}} GRAPH <http://x/b> {{\n{body}}} }}"
+    assert split_update(two_graphs, 200) == ([], two_graphs)  # a bulk-load batch is bounded by its sender
 
 
 @pytest.mark.parametrize("source", ["bundled, batches of 30", "real, over 1,500 quads"])
