@@ -415,20 +415,33 @@ def link(ctx: typer.Context, data: DataOpt = None) -> None:
 def links(
     ctx: typer.Context,
     from_iri: Annotated[str | None, typer.Option("--from", help="Only links from (or to) this provision IRI.")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="Only links from this (local) document id.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Only links to this document id.")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Only links from this region's documents (山东省 or 370000).")] = None,
+    relation: Annotated[str | None, typer.Option("--relation", help="implements or correspondsTo.")] = None,
+    asserted: Annotated[bool | None, typer.Option("--asserted/--not-asserted", help="Only links whose eli:implements is (or is not) stated.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Links per page.")] = 100,
+    offset: Annotated[int, typer.Option("--offset", help="Links to skip (the next page starts where the last ended).")] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data: DataOpt = None,
 ) -> None:
-    """List the computed links, best first."""
+    """List one page of the computed links, by local document; the last line says how to get the next page."""
+    from graph.views import LinkFilter
+
     svc = _service(ctx, data, read_only=True)
-    rows = svc.links(from_iri=from_iri)
+    page = svc.links(LinkFilter(focus=from_iri, document=document, target_document=target, region=region,
+                                relation=relation, asserted=asserted), limit=limit, offset=offset)
     svc.close()
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps({"links": page.rows, "offset": page.offset, "limit": page.limit,
+                               "next_offset": page.next_offset}, ensure_ascii=False, indent=2, default=str))
         return
-    for r in rows:
+    for r in page.rows:
         mark = "*" if r["asserted"] else " "
         score = f"{r['score']:.4f}" if r["score"] is not None else "  -   "
         typer.echo(f"{mark} {r['relation']:<13} {score} #{r['rank']} {r['local_label']}  ->  {r['target_label']}")
+    if page.next_offset is not None:
+        typer.echo(f"(more: --offset {page.next_offset})", err=True)
 
 
 @app.command()

@@ -179,9 +179,9 @@ class Service:
             self._copies = (state, stored_copies(self.store))
         return self._copies[1]
 
-    def links(self, *, from_iri: str | None = None) -> list[dict[str, Any]]:
-        """Computed links, optionally only those touching one provision IRI (``graph.views.links``)."""
-        return views.links(self.store, from_iri=from_iri)
+    def links(self, where: views.LinkFilter | None = None, *, limit: int = 100, offset: int = 0) -> views.LinkPage:
+        """One page of computed links, filtered (``graph.views.links``)."""
+        return views.links(self.store, where, limit=limit, offset=offset)
 
     def entity(self, iri: str) -> dict[str, Any]:
         """One graph IRI as linked-entity JSON-LD (``graph.entities``); NotFoundError if unknown."""
@@ -195,9 +195,9 @@ class Service:
     def document_iri(self, doc_id: str) -> str:
         return views.document_iri(self.store, doc_id)
 
-    def coverage(self) -> dict[str, Any]:
-        """National tasks x regions (``graph.views.coverage``)."""
-        return views.coverage(self.store)
+    def coverage(self, *, every_task: bool = False) -> dict[str, Any]:
+        """National tasks x regions, only those with links unless ``every_task`` (``graph.views.coverage``)."""
+        return views.coverage(self.store, every_task=every_task)
 
     def overview(self) -> dict[str, Any]:
         """What is in the store, for the home page (``graph.views.overview``, cached by write counter)."""

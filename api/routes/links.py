@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
 from api.routes.base import errors_doc, respond
+from graph.views import MAX_PAGE, LinkFilter
 
 router = APIRouter(tags=["links"])
 
@@ -39,7 +40,21 @@ class LinkModel(BaseModel):
 @router.get("/links", response_model=list[LinkModel], responses=errors_doc(404, 422), summary="Computed links")
 def links(request: Request, service: ServiceDep,
           from_iri: Annotated[str | None, Query(alias="from", description="Only links touching this provision IRI.", pattern=r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$",
-                                                max_length=500)] = None) -> Response:
-    """Qualified alignments (score, rank, method, evidence) and horizontal correspondences, by local document."""
-    rows = jsonable_encoder(service.links(from_iri=from_iri))
-    return respond(request, "links.html", rows)
+                                                max_length=500)] = None,
+          document: Annotated[str | None, Query(description="Only links from this (local) document id.", max_length=200)] = None,
+          target: Annotated[str | None, Query(description="Only links to this document id.", max_length=200)] = None,
+          region: Annotated[str | None, Query(description="Only links from this region's documents: a name (山东省) or a GB/T 2260 code.", max_length=100)] = None,
+          relation: Annotated[Literal["implements", "correspondsTo"] | None, Query(description="Only this relation.")] = None,
+          asserted: Annotated[bool | None, Query(description="Only links whose eli:implements is (true) or is not (false) stated.")] = None,
+          limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Links per page.")] = 100,
+          offset: Annotated[int, Query(ge=0, description="Links to skip.")] = 0) -> Response:
+    """One page of qualified alignments (score, rank, method, evidence) and horizontal correspondences,
+    by local document; the next page is in the ``Link: <…>; rel="next"`` header (and linked on the HTML page)."""
+    where = LinkFilter(focus=from_iri, document=document, target_document=target, region=region, relation=relation,
+                       asserted=asserted)
+    page = service.links(where, limit=limit, offset=offset)
+    nxt = None if page.next_offset is None else str(request.url.include_query_params(offset=page.next_offset))
+    response = respond(request, "links.html", jsonable_encoder(page.rows), extra={"page": page, "next_url": nxt})
+    if nxt is not None:
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return response

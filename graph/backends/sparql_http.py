@@ -4,6 +4,11 @@ Reads are SPARQL 1.1 Protocol queries (POST, form-encoded) answered as SPARQL JS
 rdflib parses (``Result.parse(..., format="json")``); terms are then made canonical
 (``graph.terms.canonical``) so both backends give the same answers. Parameters go into the text as
 a ``VALUES`` block (``graph.sparql_text.with_values``). Writes are SPARQL 1.1 Update requests.
+A request carrying more than ``batch_triples`` triples (a large document, a big links graph) is
+split: its biggest ``INSERT DATA`` operations are first loaded into a staging graph per target
+graph, in requests of ``batch_triples`` triples, and the request is then sent with each of them
+replaced by ``ADD`` staging ``TO`` target plus ``DROP`` staging, so the swap is still one request.
+While the staging graphs load, readers of the union default graph see their triples too.
 Virtuoso runs one update request in one transaction; the SPARQL 1.1 Update spec only says a request
 *should* be atomic, so on other servers a write is as atomic as that server makes a request.
 
@@ -20,8 +25,10 @@ stay read-only. Elsewhere both go to the given endpoint with basic authenticatio
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +50,42 @@ EXPORT_PAGE = 10_000
 WRITE_TIMEOUT_S = 300.0
 """Updates and export pages may take longer than a query."""
 _JSON = "application/sparql-results+json"
+_SEPARATOR = " ;\n"
+"""How ``graph.layout`` joins the operations of one request (N-Triples lines never hold it)."""
+_INSERT_DATA = re.compile(r"INSERT DATA \{ GRAPH <([^<>\s]+)> \{\n(.*)\} \}", re.S)
+
+
+def staging_graph(graph: str) -> str:
+    """The staging graph of ``graph``: fixed per target, so a rerun after a failed load drops the leftover."""
+    return f"urn:policykg:staging:{hashlib.sha256(graph.encode()).hexdigest()[:24]}"
+
+
+def split_update(sparql: str, limit: int) -> tuple[list[str], str]:
+    """``sparql`` as the loads of staging graphs (requests of at most ``limit`` triples) and the
+    one request that swaps them in; no loads when it carries at most ``limit`` triples.
+
+    Each staged ``INSERT DATA { GRAPH <g> { T } }`` becomes ``ADD <staging> TO <g>`` followed by
+    ``DROP <staging>``: the same triples reach ``g`` at the same place in the request."""
+    ops = sparql.split(_SEPARATOR)
+    sizes: dict[int, int] = {}
+    for i, op in enumerate(ops):
+        m = _INSERT_DATA.fullmatch(op)
+        if m and "\n}" not in m.group(2):  # one graph's N-Triples lines (several graphs: sent as they are)
+            sizes[i] = m.group(2).count("\n")
+    total = sum(sizes.values())
+    loads: list[str] = []
+    for i in sorted(sizes, key=lambda i: -sizes[i]):
+        if total <= limit:
+            break
+        graph, body = _INSERT_DATA.fullmatch(ops[i]).group(1, 2)  # type: ignore[union-attr]
+        staging = staging_graph(graph)
+        lines = body.splitlines(keepends=True)
+        loads.append(f"DROP SILENT GRAPH <{staging}>")
+        loads += [f"INSERT DATA {{ GRAPH <{staging}> {{\n{''.join(lines[j:j + limit])}}} }}"
+                  for j in range(0, len(lines), limit)]
+        ops[i] = f"ADD SILENT GRAPH <{staging}> TO GRAPH <{graph}>{_SEPARATOR}DROP SILENT GRAPH <{staging}>"
+        total -= sizes[i]
+    return loads, _SEPARATOR.join(ops)
 
 
 class SparqlHttpBackend:
@@ -157,8 +200,15 @@ class SparqlHttpBackend:
         return out
 
     def update(self, sparql: str) -> None:
+        """Run one update request; a request over ``batch_triples`` triples is staged first (``split_update``)."""
         if self.read_only:
             raise ReadOnlyStoreError("The graph store was opened read-only; writes need the writing process.")
+        loads, swap = split_update(sparql, self.batch_triples) if self.batch_triples else ([], sparql)
+        for load in loads:
+            self._send_update(load)
+        self._send_update(swap)
+
+    def _send_update(self, sparql: str) -> None:
         try:
             r = self._client.post(self.update_endpoint, data={"update": sparql}, auth=self._update_auth,
                                   headers={"Accept": f"{_JSON}, */*;q=0.5"},

@@ -7,6 +7,8 @@ import re
 import pytest
 from rdflib import URIRef
 
+from common.errors import InputError
+from graph import views
 from graph.build import alignment_triples, build_document
 from graph.queries import (
     EXAMPLES,
@@ -203,3 +205,60 @@ def test_corpus_every_cookbook_example_answers(corpus_store: GraphStore, name: s
         assert bool(rows) == has_leads
         return
     assert rows, f"{name} with {example} found nothing on the corpus"
+
+
+# ---------------------------------------------------------------- the read models over the links
+
+
+def _link_keys(page: views.LinkPage) -> list[tuple[str, str, int, bool]]:
+    return [(r["localPath"], r["targetPath"], r["rank"], r["asserted"]) for r in page.rows]
+
+
+def test_links_page_in_order_and_every_page_joins_up(linked_store: GraphStore) -> None:
+    every = views.links(linked_store)
+    assert _link_keys(every) == [("第一部分", "二/（一）", 2, False), ("第一部分", "二/（三）", 1, True),
+                                 ("第二部分", "二/（一）", 1, True)]
+    assert every.next_offset is None
+    pages, offset = [], 0
+    while offset is not None:
+        page = views.links(linked_store, limit=2, offset=offset)
+        pages += _link_keys(page)
+        offset = page.next_offset
+    assert pages == _link_keys(every)
+    assert views.links(linked_store, offset=3).rows == []
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    (views.LinkFilter(asserted=False), [("第一部分", "二/（一）", 2, False)]),
+    (views.LinkFilter(asserted=True, relation="implements"), [("第一部分", "二/（三）", 1, True),
+                                                               ("第二部分", "二/（一）", 1, True)]),
+    (views.LinkFilter(relation="correspondsTo"), []),
+    (views.LinkFilter(region="广东省"), "all"),
+    (views.LinkFilter(region="440000", document=GD), "all"),
+    (views.LinkFilter(region="江苏省"), []),
+    (views.LinkFilter(document=NATIONAL), []),
+    (views.LinkFilter(target_document=NATIONAL), "all"),
+    (views.LinkFilter(focus="FOCUS"), [("第一部分", "二/（一）", 2, False), ("第二部分", "二/（一）", 1, True)]),
+])
+def test_links_filters(linked_store: GraphStore, where: views.LinkFilter, expected: object) -> None:
+    if where.focus == "FOCUS":
+        where = views.LinkFilter(focus=f"{build_document(national_87()).document}/2-1")
+    every = _link_keys(views.links(linked_store))
+    assert _link_keys(views.links(linked_store, where)) == (every if expected == "all" else expected)
+
+
+@pytest.mark.parametrize("where", [views.LinkFilter(region="火星"), views.LinkFilter(relation="cites")])
+def test_links_refuse_a_filter_nobody_could_mean(linked_store: GraphStore, where: views.LinkFilter) -> None:
+    with pytest.raises(InputError):
+        views.links(linked_store, where)
+
+
+def test_coverage_lists_only_linked_tasks_unless_every_task(linked_store: GraphStore) -> None:
+    linked = views.coverage(linked_store)
+    assert linked["regions"] == [{"code": "440000", "name": "广东省"}]
+    assert [(t["path"], t["regions"], t["total"]) for t in linked["tasks"]] == [
+        ("二/（一）", {"440000": {"links": 2, "implements": 1}}, 2),
+        ("二/（三）", {"440000": {"links": 1, "implements": 1}}, 1)]
+    every = views.coverage(linked_store, every_task=True)
+    assert [t["path"] for t in every["tasks"] if t["document"] == NATIONAL] == ["二/（一）", "二/（二）", "二/（三）", "三/（一）"]
+    assert [t for t in every["tasks"] if t["total"]] == linked["tasks"]

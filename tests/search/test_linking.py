@@ -8,6 +8,7 @@ import pytest
 
 from api.service import Service
 from common.settings import Settings
+from graph.views import MAX_PAGE, LinkFilter
 from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import parse_text
@@ -24,7 +25,9 @@ NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
 
 
 def test_every_local_provision_gets_ranked_candidates_one_level_up(linked_service: Service) -> None:
-    links = [r for r in linked_service.links() if r["relation"] == "implements" and r["localPath"] is not None]
+    page = linked_service.links(LinkFilter(relation="implements"), limit=MAX_PAGE)
+    assert page.next_offset is None
+    links = [r for r in page.rows if r["localPath"] is not None]
     units = linked_service.index().units
     local_units = [u for u in units if u.kind == "provision" and u.level != "national" and u.text.strip()]
     assert {r["local"] for r in links} == {u.iri for u in local_units}
@@ -38,7 +41,7 @@ def test_every_local_provision_gets_ranked_candidates_one_level_up(linked_servic
 
 
 def test_local_documents_get_their_national_parents(linked_service: Service) -> None:
-    docs = [r for r in linked_service.links() if r["relation"] == "implements" and r["localPath"] is None]
+    docs = [r for r in linked_service.links(LinkFilter(relation="implements"), limit=MAX_PAGE).rows if r["localPath"] is None]
     asserted = {(r["localDoc"], r["targetDoc"]) for r in docs if r["asserted"]}
     # every bundled provincial text carries out the 2023 campaign notice (tests/data/gold/links.toml)
     assert ("jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022", NOTICE) in {
@@ -57,7 +60,7 @@ def test_copy_groups_are_readable_for_search(linked_service: Service) -> None:
 
 def test_correspondences_cross_provinces(linked_service: Service) -> None:
     units = {u.iri: u for u in linked_service.index().units}
-    horizontal = [r for r in linked_service.links() if r["relation"] == "correspondsTo"]
+    horizontal = linked_service.links(LinkFilter(relation="correspondsTo"), limit=MAX_PAGE).rows
     assert horizontal
     for r in horizontal:
         assert province_of(units[r["local"]].region) != province_of(units[r["target"]].region)
@@ -121,7 +124,7 @@ def test_explicit_citation_outranks_similarity(tmp_path: Path, model_path: Path,
     service = _small_service(tmp_path, model_path, [*others, local])
     try:
         service.link()
-        mine = [r for r in service.links() if r["localDoc"] == local.id and r["relation"] == "implements"]
+        mine = service.links(LinkFilter(document=local.id, relation="implements")).rows
         document = [r for r in mine if r["localPath"] is None]
         assert document[0]["rank"] == 1 and document[0]["method"] == "citation" and document[0]["asserted"]
         assert document[0]["targetDoc"] == NOTICE
