@@ -1,0 +1,107 @@
+"""What every ``policykg`` command shares: the app, its global options, settings and service from
+the command line, one-line errors and progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from common.errors import PolicyKGError
+
+if TYPE_CHECKING:
+    from api.service import Service
+    from common.settings import Settings
+    from ingest.pipeline import Progress
+
+app = typer.Typer(
+    name="policykg",
+    help=(
+        "Knowledge graph and semantic search over Chinese policy documents.\n\n"
+        "Typical run: `policykg ingest` (bundled corpus -> graph), `policykg link`, `policykg serve`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn the project's errors into one line on stderr and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PolicyKGError as e:
+            typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+FileArg = Annotated[Path, typer.Argument(help="A policy text file (UTF-8, GB18030/GBK, Big5 or UTF-16 with BOM).")]
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help=(
+                "Where the graph lives: oxigraph (embedded, in the data directory; the default), "
+                "oxigraph:PATH, or sparql+http://HOST:PORT/sparql for any SPARQL 1.1 store (e.g. "
+                "Virtuoso). Credentials come only from POLICYKG_STORE_USER / POLICYKG_STORE_PASSWORD."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Knowledge graph and semantic search over Chinese policy documents."""
+    ctx.obj = {"store": store} if store else {}
+
+
+@contextmanager
+def progress_bars() -> Iterator[Progress]:
+    """A ``progress(stage, done, total)`` callback drawing one transient bar per stage."""
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
+
+    with Bars(transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Data directory (graph store, model, index). Default: $POLICYKG_DATA or ./data."),
+]
+
+
+def settings_for(ctx: typer.Context, data: Path | None) -> Settings:
+    """The settings from ``POLICYKG_*``, overridden by the global ``--store`` and the command's ``--data``."""
+    from common.settings import Settings
+
+    overrides: dict[str, Any] = dict(ctx.find_root().obj or {})
+    if data is not None:
+        overrides["data"] = data
+    return Settings(**overrides)
+
+
+def service_for(ctx: typer.Context, data: Path | None, *, read_only: bool = False) -> Service:
+    from api.service import Service
+
+    return Service(settings_for(ctx, data), read_only=read_only)
