@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import ServerThread, free_port
-from tests.browser.test_web import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser.test_web import ARTIFACTS, CHROMIUM, chromium_page
 from tests.conftest import BASE_IRI, _cached_index
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "realcorpus"
@@ -74,17 +74,7 @@ def real_server(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> I
 
 @pytest.fixture(scope="module")
 def page(real_server: str):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        pg = context.new_page()
-        pg.set_default_timeout(20_000)
-        yield pg
-        context.close()
-        browser.close()
+    yield from chromium_page()
 
 
 def timed_goto(page, url: str) -> float:

@@ -20,8 +20,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page(server: str):
+def chromium_page():
+    """One page of Debian's Chromium, as a person's browser (1280x900, zh-CN); closed after use."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -33,6 +33,11 @@ def page(server: str):
         yield pg
         context.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    yield from chromium_page()
 
 
 def test_search_open_provision_and_follow_link_to_national(page, server: str) -> None:
