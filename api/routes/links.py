@@ -37,7 +37,7 @@ class LinkModel(BaseModel):
     target_label: str
 
 
-@router.get("/links", response_model=list[LinkModel], responses=errors_doc(404, 422), summary="Computed links")
+@router.get("/links", response_model=list[LinkModel], responses=errors_doc(400, 404, 422), summary="Computed links")
 def links(request: Request, service: ServiceDep,
           from_iri: Annotated[str | None, Query(alias="from", description="Only links touching this provision IRI.", pattern=r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$",
                                                 max_length=500)] = None,
