@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
 from api.render import csv_rows
-from api.routes.base import respond
+from api.routes.base import errors_doc, respond
 from ontology.regions import divisions
 
 router = APIRouter(tags=["links"])
@@ -87,7 +87,7 @@ def _csv(data: dict[str, Any]) -> str:
                                 "alignments", "asserted_implements"], rows)
 
 
-@router.get("/coverage/{doc_id}/{region}", summary="The local provisions behind one coverage cell")
+@router.get("/coverage/{doc_id}/{region}", responses=errors_doc(404), summary="The local provisions behind one coverage cell")
 def cell(request: Request, service: ServiceDep, doc_id: str, region: str) -> Response:
     """The provisions of one region's documents aligned to the tasks of one national document."""
     links = service.document_links(service.document_iri(doc_id))

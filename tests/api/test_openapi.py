@@ -34,9 +34,10 @@ def test_api_conforms_to_its_openapi(server: str) -> None:
         @settings(max_examples=4, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case) -> None:
-            # any string fits the schema of `query`, few are SPARQL: a 400 there is the protocol's answer
-            sparql = case.operation.path == "/sparql"
-            case.call_and_validate(excluded_checks=[positive_data_acceptance] if sparql else None)
+            # any string fits the schema of `query`, few are SPARQL, and of `region`, few name a region
+            # of China: a 400 with a message there is the answer (a schema cannot list 3,400 names)
+            free_text = case.operation.path in ("/sparql", "/links")
+            case.call_and_validate(excluded_checks=[positive_data_acceptance] if free_text else None)
 
         check()
         tested += 1
