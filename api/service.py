@@ -47,7 +47,6 @@ class Service:
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
         self.indexes = IndexStore(self.data_dir / "index", embedder=lambda: self.embedder, lock=self._lock)
-        self._copies: tuple[str, dict[str, str]] | None = None  # (store write state, doc id -> kept copy)
 
     # ------------------------------------------------------------------ resources
 
@@ -174,10 +173,7 @@ class Service:
 
     def copy_groups(self) -> dict[str, str]:
         """Document id -> the copy kept, from the links graph; re-read only after a write."""
-        state = self.store.write_state()
-        if self._copies is None or self._copies[0] != state:
-            self._copies = (state, stored_copies(self.store))
-        return self._copies[1]
+        return self.store.kept("copy-groups", lambda: stored_copies(self.store))
 
     def links(self, where: views.LinkFilter | None = None, *, limit: int = 100, offset: int = 0) -> views.LinkPage:
         """One page of computed links, filtered (``graph.views.links``)."""

@@ -194,7 +194,6 @@ def coverage(store: GraphStore, *, every_task: bool = False) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the staff web page's read models
 
-_OVERVIEW_CACHE: dict[int, tuple[str, dict[str, Any]]] = {}
 LEVELS = ("national", "provincial", "municipal")
 
 
@@ -220,10 +219,10 @@ def overview(store: GraphStore) -> dict[str, Any]:
     """What is in the store, for the home page: documents by level, province -> city and year, the
     latest documents, the top issuers, link counts and the search filters' options. One aggregate
     query; the answer is kept until the store's write counter moves."""
-    state = store.write_state()
-    cached = _OVERVIEW_CACHE.get(id(store))
-    if cached is not None and cached[0] == state:
-        return cached[1]
+    return store.kept("overview", lambda: _overview(store))
+
+
+def _overview(store: GraphStore) -> dict[str, Any]:
     docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "documents": 0, "correspondsTo": 0}
     for row in store.query(internal_query("overview")):
         if str(row.kind) == "document":
@@ -244,9 +243,8 @@ def overview(store: GraphStore) -> dict[str, Any]:
         "latest": sorted((d for d in docs if d["date"]), key=lambda d: d["date"], reverse=True)[:8],
         "issuers": sorted(issuers, key=lambda i: (-i["documents"], i["name"]))[:10],
         "links": link_counts,
-        "state": state,
+        "state": store.write_state(),
     }
-    _OVERVIEW_CACHE[id(store)] = (state, data)
     return data
 
 
@@ -329,7 +327,7 @@ def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[s
     """National documents x regions: per national document, how many of its tasks each region's
     provisions are aligned to; rows and columns without any link are left out unless ``all_rows``.
     ``provinces`` counts, per province, the national tasks taken up there (for the map)."""
-    cov = coverage(store, every_task=True)  # every task: a row counts its tasks, linked or not
+    cov = store.kept("coverage-every-task", lambda: coverage(store, every_task=True))  # every task: a row counts its tasks, linked or not
     docs: dict[str, dict[str, Any]] = {}
     per_province: dict[str, set[str]] = {}
     for task in cov["tasks"]:
