@@ -1,4 +1,4 @@
-"""SHACL validation of the graph against ``ontology/shapes.ttl`` (pyshacl).
+"""SHACL validation of the graph against ``ontology/shapes.ttl``.
 
 The data graph is the union of the document graphs and the links graph; the ontology and
 schemes are mixed in so that concept membership (``skos:inScheme``) can be checked. Warnings
@@ -7,26 +7,38 @@ schemes are mixed in so that concept membership (``skos:inScheme``) can be check
 ``check_document`` validates one document's graph alone, before it is written: a violation
 there is a builder bug for that text and keeps the document out of the store; a warning is a
 defect of the source text (no title, a heading with no text) and is reported with its name.
-It costs about 0.5 ms a triple (pyshacl), so roughly 0.7 s for a typical document.
+
+The engine is pyshacl-turbo: pySHACL's API and reports (it passes pySHACL's own test suite),
+SHACL evaluated in Rust. Why: pySHACL took 0.3-0.7 s per real document, 1-2 minutes of a
+197-document ingest, in its rdflib triple lookups; the shapes are compiled once per process here
+and the data goes to the engine as an in-memory Oxigraph store, never as an rdflib graph
+(``tests/graph/test_validate.py`` checks both engines report the same).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from common.errors import InputError
 from graph.build import build_document
 from graph.iris import Iris
-from graph.layout import GraphStore
+from graph.terms import Triple, ox_triples
 from ingest.model import Document
 from ontology.loader import shapes_graph, vocabulary_graph
 from ontology.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from pyshacl_turbo import CompiledShapes
+
+    from graph.layout import GraphStore
 
 
 @dataclass
@@ -97,15 +109,27 @@ def _path_text(report: Graph, node: object) -> str | None:
     return "/".join(_short(str(i)) for i in items) if items else str(node)
 
 
-def validate_graph(data: Graph) -> ValidationReport:
-    """Validate ``data`` (instance triples) against the shapes, with the vocabulary mixed in."""
-    mixed = vocabulary_graph()  # pyshacl mixes ont_graph in only when inferencing; do it here
-    for t in data:
-        mixed.add(t)
-    conforms, report, _ = shacl_validate(
-        mixed, shacl_graph=shapes_graph(), inference="none",
-        allow_warnings=True, advanced=False, abort_on_first=False,
-    )
+@cache
+def _shapes() -> CompiledShapes:
+    from pyshacl_turbo import compile_shapes
+
+    return compile_shapes(shapes_graph())
+
+
+@cache
+def _vocabulary() -> tuple[ox.Quad, ...]:
+    """The vocabulary mixed into every data graph (pySHACL mixes ``ont_graph`` in only when inferencing)."""
+    return tuple(ox.Quad(t.subject, t.predicate, t.object) for t in ox_triples(vocabulary_graph()))
+
+
+def _validate(data: ox.Store) -> ValidationReport:
+    data.extend(_vocabulary())
+    conforms, report, _ = _shapes().validate(data, allow_warnings=True, abort_on_first=False)
+    return read_report(conforms, report)
+
+
+def read_report(conforms: bool, report: Graph) -> ValidationReport:
+    """A SHACL validation report graph (pySHACL's form) as a ``ValidationReport``."""
     results: list[ValidationResult] = []
     for res in report.subjects(SH.resultSeverity, None):
         severity = str(report.value(res, SH.resultSeverity)).rsplit("#", 1)[-1]
@@ -125,6 +149,18 @@ def validate_graph(data: Graph) -> ValidationReport:
                             warnings=sum(r.severity == "Warning" for r in results), results=results)
 
 
+def validate_triples(triples: Iterable[Triple]) -> ValidationReport:
+    """Validate instance ``triples`` (rdflib terms) against the shapes, with the vocabulary mixed in."""
+    data = ox.Store()
+    data.extend(ox.Quad(t.subject, t.predicate, t.object) for t in ox_triples(triples))
+    return _validate(data)
+
+
+def validate_graph(data: Graph) -> ValidationReport:
+    """Validate ``data`` (instance triples) against the shapes, with the vocabulary mixed in."""
+    return validate_triples(data)
+
+
 class ShapeViolationError(InputError):
     """A document's graph violates the shapes; it was not written."""
 
@@ -138,15 +174,20 @@ def check_document(doc: Document, *, iris: Iris) -> ValidationReport:
     Built without a citation catalog: which other documents it cites is checked by
     ``validate_store`` over the whole store, not here.
     """
-    return validate_graph(build_document(doc, iris=iris).to_graph())
+    built = build_document(doc, iris=iris)
+    return validate_triples([*built.triples, *built.shared])
+
+
+def _store_triples(store: GraphStore, graph: str | None, with_agencies: bool) -> list[ox.Triple]:
+    quads = store.export_quads(graph)
+    if graph is not None and with_agencies:  # a document's agencies are described in the agencies graph
+        quads += store.export_quads("agencies")
+    return list(dict.fromkeys(q.triple for q in quads))
 
 
 def store_graph(store: GraphStore, *, graph: str | None = None, with_agencies: bool = True) -> Graph:
     """The data graphs of ``store`` (or one of them, plus the agencies it refers to) as one rdflib graph."""
-    quads = store.export_quads(graph)
-    if graph is not None and with_agencies:  # a document's agencies are described in the agencies graph
-        quads += store.export_quads("agencies")
-    triples = list(dict.fromkeys(q.triple for q in quads))
+    triples = _store_triples(store, graph, with_agencies)
     data = Graph()
     # rdflib's own N-Triples parser keeps plain literals plain (the ox parser would make them xsd:string)
     data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
@@ -155,4 +196,6 @@ def store_graph(store: GraphStore, *, graph: str | None = None, with_agencies: b
 
 def validate_store(store: GraphStore, *, graph: str | None = None) -> ValidationReport:
     """Validate all data graphs of ``store`` (or one document's graph) against the shapes."""
-    return validate_graph(store_graph(store, graph=graph))
+    data = ox.Store()
+    data.extend(ox.Quad(t.subject, t.predicate, t.object) for t in _store_triples(store, graph, True))
+    return _validate(data)
