@@ -4,6 +4,9 @@ Orchestration only: it owns the long-lived pieces (the store, the embedding mode
 index store) and runs the steps that span them in order (ingest, then re-index; link, then write
 the links graph; an upload all or nothing). What the reads return is built on the graph side
 (``graph.views``, ``graph.entities``); when the index is stale is decided by ``search.index_store``.
+
+What only some commands need (parsing, SHACL, linking, MinHash, the graph views) is imported by
+the method that needs it: a cold ``policykg search`` imports only the search path.
 """
 
 from __future__ import annotations
@@ -12,23 +15,24 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import InputError, PolicyKGError
 from common.settings import Settings, get_settings
-from graph import entities, views
 from graph.store import GraphStore, IngestSummary, open_store
-from graph.validate import ShapeViolationError, ValidationReport, check_document
-from ingest.formats.importer import Import
-from ingest.manifest import Entry
-from ingest.model import Document
-from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.documents import DocumentHit, DocumentIndex, collapse_copies
-from search.duplicates import stored_copies
 from search.embedder import Embedder
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
-from search.linking import LinkSummary, build_links
+
+if TYPE_CHECKING:
+    from graph import views
+    from graph.validate import ValidationReport
+    from ingest.formats.importer import Import
+    from ingest.manifest import Entry
+    from ingest.model import Document
+    from ingest.pipeline import Progress
+    from search.linking import LinkSummary
 
 
 class ConflictError(PolicyKGError):
@@ -80,10 +84,14 @@ class Service:
     # ------------------------------------------------------------------ writes
 
     def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
+        from ingest.pipeline import load_corpus
+
         return load_corpus(corpus or self.settings.corpus, progress=progress)
 
     def import_paths(self, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None) -> Import:
         """Files, folders and tables to parse; see ``ingest.formats.importer`` (problems are collected)."""
+        from ingest.formats.importer import Import
+
         return Import(paths, columns=columns, max_bytes=self.settings.max_file_bytes)
 
     def parse_paths(self, paths: Sequence[Path]) -> list[Document]:
@@ -103,6 +111,8 @@ class Service:
         not written (a warning is a defect of the source text and does not stop it); when nobody
         listens, ``ShapeViolationError`` is raised instead, before anything is written.
         """
+        from graph.validate import ShapeViolationError, check_document
+
         passed = []
         for doc in docs:
             report = check_document(doc, iris=self.store.iris)
@@ -123,6 +133,8 @@ class Service:
         """Parse, ingest, index and link one uploaded text, all or nothing: the text is parsed before anything is
         written, a document id already in the store is refused, and when indexing or linking fails
         the new document is removed and the previous index put back."""
+        from ingest.pipeline import parse_bytes
+
         doc = parse_bytes(data, name=filename, meta=meta, max_bytes=self.settings.max_file_bytes)
         with self._lock:
             if doc.id in self.store.documents():
@@ -148,6 +160,8 @@ class Service:
     def link(self, *, progress: bool = False) -> LinkSummary:
         """Recompute every link (documents, provisions, citations resolved now, copies and editions)
         and replace the links graph in one transaction."""
+        from search.linking import build_links
+
         with self._lock:
             index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -173,38 +187,56 @@ class Service:
 
     def copy_groups(self) -> dict[str, str]:
         """Document id -> the copy kept, from the links graph; re-read only after a write."""
+        from search.duplicates import stored_copies
+
         return self.store.kept("copy-groups", lambda: stored_copies(self.store))
 
     def links(self, where: views.LinkFilter | None = None, *, limit: int = 100, offset: int = 0) -> views.LinkPage:
         """One page of computed links, filtered (``graph.views.links``)."""
+        from graph import views
+
         return views.links(self.store, where, limit=limit, offset=offset)
 
     def entity(self, iri: str) -> dict[str, Any]:
         """One graph IRI as linked-entity JSON-LD (``graph.entities``); NotFoundError if unknown."""
+        from graph import entities
+
         return entities.entity(self.store, iri)
 
     def documents(self, *, level: str | None = None, region: str | None = None, year: str | None = None,
                   doc_type: str | None = None) -> list[dict[str, Any]]:
         """The stored documents with their metadata (``graph.views.documents``)."""
+        from graph import views
+
         return views.documents(self.store, level=level, region=region, year=year, doc_type=doc_type)
 
     def document_iri(self, doc_id: str) -> str:
+        from graph import views
+
         return views.document_iri(self.store, doc_id)
 
     def coverage(self, *, every_task: bool = False) -> dict[str, Any]:
         """National tasks x regions, only those with links unless ``every_task`` (``graph.views.coverage``)."""
+        from graph import views
+
         return views.coverage(self.store, every_task=every_task)
 
     def overview(self) -> dict[str, Any]:
         """What is in the store, for the home page (``graph.views.overview``, cached by write counter)."""
+        from graph import views
+
         return views.overview(self.store)
 
     def document_links(self, doc_iri: str) -> dict[str, Any]:
         """The documents one document implements and is implemented by (``graph.views.document_links``)."""
+        from graph import views
+
         return views.document_links(self.store, doc_iri)
 
     def coverage_by_document(self, *, all_rows: bool = False) -> dict[str, Any]:
         """National documents x regions, and national tasks taken up per province (``graph.views``)."""
+        from graph import views
+
         return views.coverage_by_document(self.store, all_rows=all_rows)
 
 

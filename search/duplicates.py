@@ -23,8 +23,8 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
@@ -33,6 +33,9 @@ from graph.iris import Iris
 from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import PKG
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -86,13 +89,18 @@ def _shingles(text: str) -> set[str]:
 
 
 def _minhash(shingles: set[str]) -> MinHash:
+    from datasketch import MinHash
+
     m = MinHash(num_perm=NUM_PERM, seed=1)
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
 
 
 def find_duplicates(texts: Iterable[Text]) -> Duplicates:
-    """Copy groups and edition series among ``texts``."""
+    """Copy groups and edition series among ``texts`` (datasketch is imported here: a search, which
+    only reads the stored groups, never loads it)."""
+    from datasketch import MinHashLSH
+
     items = [t for t in texts if t.text.strip()]
     sets = {t.doc_id: _shingles(t.text) for t in items}
     hashes = {d: _minhash(s) for d, s in sets.items()}
