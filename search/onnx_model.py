@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -147,11 +149,13 @@ class OnnxEncoder:
 
     ``threads`` bounds the intra-op threads one forward pass uses (default: all cores). Threads
     sleep instead of spinning between passes: on a shared 2-core machine spinning only steals
-    time from the web server and faiss.
+    time from the web server and faiss. The session is created on a background thread (ONNX
+    Runtime releases the GIL while it loads and optimizes the graph), so a cold command loads
+    its indexes meanwhile; the first encode waits for it.
     """
 
     def __init__(self, folder: Path, *, threads: int | None = None) -> None:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401  (imported here, not on the loading thread: imports stay on one thread)
         from tokenizers import Tokenizer
 
         config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -159,19 +163,19 @@ class OnnxEncoder:
         self.max_seq_length: int = config["max_seq_length"]
         self.prompts: dict[str, str] = config["prompts"]
         self._pad_id: int = config["pad_id"]
+        self._folder = folder
+        self._loading = _Background(lambda: _open_session(folder, threads))
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+
+    @property
+    def _session(self) -> Any:
         try:
-            self._session = ort.InferenceSession(str(folder / "model.onnx"), options,
-                                                 providers=["CPUExecutionProvider"])
+            return self._loading.result()
         except Exception as e:
-            raise ModelError(f"ONNX Runtime cannot load {folder}: {e}. Delete the folder to export it again.") from e
+            raise ModelError(f"ONNX Runtime cannot load {self._folder}: {e}. Delete the folder to export it "
+                             "again.") from e
 
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
@@ -188,3 +192,36 @@ class OnnxEncoder:
             mask[row, : len(e.ids)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _open_session(folder: Path, threads: int | None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+
+class _Background:
+    """``make()`` run on a daemon thread; ``result()`` waits for it and re-raises what it raised."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(make,), daemon=True, name="onnx-session")
+        self._thread.start()
+
+    def _run(self, make: Callable[[], Any]) -> None:
+        try:
+            self._value = make()
+        except BaseException as e:  # handed to the caller of result()
+            self._error = e
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
