@@ -11,10 +11,16 @@ replicated under new ids, and the exponent of each cost fitted on log-log (1.0 =
 copies have the same texts, so their vectors and tokens come from the unit cache: the growth run
 measures everything but embedding new text; the x1 run measures embedding.
 
+Phases (``--phases``): where one ``ingest`` of the corpus spends its time, in one process, step by
+step as ``policykg ingest`` runs them: parse, SHACL check, graph writes, the unit index (of which
+embedding) and the document index. ``--cache DIR`` starts from a copy of a data directory's
+``index-cache`` (vectors kept by text hash), so the run measures everything but embedding.
+
 The machine is shared with other workers: the output prints the load average with the figures.
 
     .venv/bin/python bench/scale_bench.py                       # real corpus x1, x3
     .venv/bin/python bench/scale_bench.py --quick                   # a 20-document slice, x1 and x3
+    .venv/bin/python bench/scale_bench.py --phases              # ingest of the real corpus, phase by phase
 """
 
 from __future__ import annotations
@@ -117,12 +123,61 @@ def run(corpus: Path, extra: Path | None, work: Path) -> dict[str, float]:
     return out
 
 
+def phases(corpus: Path, work: Path, cache: Path | None) -> None:
+    """Time each step of one ingest of ``corpus`` in this process (see the module docstring)."""
+    sys.path.insert(0, str(ROOT))
+    from api.service import Service
+    from common.settings import Settings
+    from graph.validate import check_document
+
+    data = work / "data"
+    data.mkdir(parents=True)
+    if cache is not None:
+        shutil.copytree(cache / "index-cache", data / "index-cache")
+    svc = Service(Settings(data=data, model_cache=Path(os.environ["POLICYKG_MODEL_CACHE"])))
+    out: dict[str, float] = {}
+
+    def step(name: str, run):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        value = run()
+        out[name] = time.perf_counter() - start
+        print(f"  {name:<16} {out[name]:7.1f} s   (load {os.getloadavg()[0]:.1f})", flush=True)
+        return value
+
+    embedder = step("model load", lambda: svc.embedder)
+    embedding = {"s": 0.0, "texts": 0}
+    real = embedder.embed_passages
+
+    def timed(texts, *, progress=False):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        vectors = real(texts, progress=progress)
+        embedding["s"] += time.perf_counter() - start
+        embedding["texts"] += len(texts)
+        return vectors
+
+    embedder.embed_passages = timed  # type: ignore[method-assign]
+    docs = step("parse", lambda: svc.parse_corpus(corpus))
+    step("shacl check", lambda: [check_document(d, iris=svc.store.iris) for d in docs])
+    step("graph writes", lambda: svc.store.ingest(docs))
+    index = step("unit index", svc.index)
+    units_embedding = dict(embedding)
+    step("document index", lambda: svc.document_index(index))
+    svc.close()
+    print(f"  of the unit index: embedding {units_embedding['s']:.1f} s for {units_embedding['texts']} new texts; "
+          f"of the document index: {embedding['s'] - units_embedding['s']:.1f} s for "
+          f"{embedding['texts'] - units_embedding['texts']} profiles")
+    print(f"  total {sum(out.values()):.1f} s for {len(docs)} documents, {len(index)} units")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=REAL)
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents of the corpus")
     ap.add_argument("--scales", default="1,3", help="growth factors, e.g. 1,3,10")
     ap.add_argument("--quick", action="store_true", help="a 20-document slice (same as --limit 20)")
+    ap.add_argument("--phases", action="store_true", help="one ingest of --corpus, timed step by step")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="with --phases: a data directory whose index-cache (unit vectors) to start from")
     args = ap.parse_args()
     if args.quick and args.limit is None:
         args.limit = 20
@@ -130,6 +185,10 @@ def main() -> None:
         raise SystemExit("Set POLICYKG_MODEL_CACHE to the folder holding the prebuilt model (models/).")
     scales = [int(s) for s in args.scales.split(",")]
     print(f"load average at start: {os.getloadavg()} on {os.cpu_count()} cores (shared machine)")
+    if args.phases:
+        with tempfile.TemporaryDirectory(prefix="ingest-phases-") as tmp:
+            phases(args.corpus, Path(tmp), args.cache)
+        return
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
         base = run(ROOT / "corpus", None, Path(tmp) / "bundled")
         print(f"bundled corpus (baseline): {_fmt(base)}")
