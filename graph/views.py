@@ -326,7 +326,20 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
         return (-bool(decision.get("asserted")), -decision.get("probability", 0.0), -g["citation"], -g["asserted"],
                 -g["best"])
 
+    for g in named.values():
+        g["confidence"] = _confidence(g)
     return {side: sorted(groups.values(), key=order) for side, groups in sides.items()}
+
+
+def _confidence(group: dict[str, Any]) -> str:
+    """high: asserted by the document model; medium: probability ≥ 0.5, a citation or an asserted
+    provision pair; low: only topical neighbours (shown folded on the page)."""
+    decision = group["decision"]
+    if decision and decision["asserted"]:
+        return "high"
+    if (decision and decision["probability"] >= 0.5) or group["citation"] or group["asserted"]:
+        return "medium"
+    return "low"
 
 
 def _for_iris(store: GraphStore, query: str, var: str, iris: list[URIRef]) -> list[Any]:
