@@ -36,6 +36,7 @@ from search.doclinks import (
     DocInfo,
     DocPair,
     Query,
+    doc_infos,
     doc_pairs,
     is_asserted,
     parents,
@@ -106,9 +107,10 @@ def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
     for u in index.units:
         if u.kind == "provision":
             texts.setdefault(u.doc_id, []).append(u.text)
-    docs = {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date) for d in stored}
+    docs = doc_infos(stored, index.units)
     dups = find_duplicates(Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored)
-    return LinkContext(stored, docs, resolve_store(store, stored), dups)
+    resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
+    return LinkContext(stored, docs, resolutions, dups)
 
 
 @dataclass

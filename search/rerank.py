@@ -18,13 +18,12 @@ only inside a document already asserted as a parent (``search.doclinks``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.doclinks import DocPair, Probe
+from search.doclinks import DocPair, Probe, is_boilerplate
 from search.hybrid import Hit
 from search.model import Model
 
@@ -33,10 +32,6 @@ PROVISION_FEATURES = [
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
     "boilerplate_both", "matched", "heading_overlap",
 ]
-BOILERPLATE = re.compile(
-    r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
-    r"营造.{0,4}氛围|监督检查|考核评估|附则|实施时间|本.{0,4}自.{0,12}起施行"
-)
 
 
 @dataclass
@@ -46,12 +41,6 @@ class Scored:
     hit: Hit
     features: list[float]
     prob: float = 0.0
-
-
-def is_boilerplate(heading: str | None, text: str) -> bool:
-    """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
-    national document a local one carries out."""
-    return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
 
 
 def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[list[float]]:
