@@ -192,6 +192,32 @@ def coverage(store: GraphStore, *, every_task: bool = False) -> dict[str, Any]:
             "tasks": list(tasks.values())}
 
 
+def coverage_chains(store: GraphStore, national_doc: str | None = None) -> dict[str, Any]:
+    """Which cities have taken up each national task, directly (a provision of the city's own
+    document is aligned to it) or through their province (the city's document implements a
+    provincial document that takes the task up): per task, per city, each route with its
+    alignments, asserted eli:implements, the city documents and, for the province route, the
+    provincial documents in between. ``national_doc``: one national document's tasks only."""
+    bindings = {"taskDoc": Literal(national_doc)} if national_doc else None
+    tasks: dict[str, dict[str, Any]] = {}
+    for row in store.query(internal_query("coverage-chains"), bindings=bindings):
+        task = tasks.setdefault(str(row.task), {
+            "task": str(row.task), "document": str(row.taskDoc),
+            "documentTitle": None if row.taskDocTitle is None else str(row.taskDocTitle),
+            "path": str(row.taskPath), "title": None if row.taskTitle is None else str(row.taskTitle), "cities": {}})
+        city = task["cities"].setdefault(str(row.cityCode), {
+            "code": str(row.cityCode), "name": None if row.cityName is None else str(row.cityName), "routes": {}})
+        route = city["routes"].setdefault(str(row.route), {"links": 0, "implements": 0, "documents": [], "via": []})
+        route["links"] += int(row.links.toPython())
+        route["implements"] += int(row.implements.toPython() or 0)
+        for key, value in (("documents", row.localDoc), ("via", row.viaDoc)):
+            if value is not None and str(value) not in route[key]:
+                route[key].append(str(value))
+    for task in tasks.values():
+        task["cities"] = list(task["cities"].values())
+    return {"tasks": list(tasks.values())}
+
+
 # ---------------------------------------------------------------- the staff web page's read models
 
 LEVELS = ("national", "provincial", "municipal")
