@@ -154,13 +154,15 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
 def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
                       parents: Mapping[str, set[str]] | None = None) -> dict[str, float]:
     """Provision level over the gold cases with a counterpart: R@1/3/5 and MRR of the candidates
-    ordered by ``prob`` (``None``: the hybrid order), and precision/recall of the asserted links
-    (the best candidate at or above ``cut``, inside an asserted parent document when ``parents``)."""
+    ordered by ``prob`` (``None``: the hybrid order; given ``parents``, those inside an asserted
+    parent document first, as ``search.rerank.rerank`` orders them), and precision/recall of the
+    asserted links (the best candidate at or above ``cut``, inside an asserted parent when ``parents``)."""
     flat = iter(prob if prob is not None else [])
     ranks, asserted, correct = [], 0, 0
     for case, p, labels in zip(data.gold.cases, data.probes, data.labels, strict=True):
         scores = [next(flat) for _ in labels] if prob is not None else [-h.rank for h in p.hits]
-        order = sorted(range(len(labels)), key=lambda i: -scores[i])
+        mine = (parents or {}).get(case.doc_id, set()) if prob is not None else set()
+        order = sorted(range(len(labels)), key=lambda i: (p.hits[i].unit.doc_id not in mine, -scores[i]))
         if case.relevant:
             ranks.append(next((r for r, i in enumerate(order, start=1) if labels[i]), None))
         if order and prob is not None and scores[order[0]] >= cut:

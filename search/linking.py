@@ -147,7 +147,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
     iri_of = {d.id: d.iri for d in ctx.stored}
     links = _document_links(pairs, iri_of, doc_model, top=top)
-    for unit, scored in zip(local, rerank(probes, pairs, provision_model), strict=True):
+    for unit, scored in zip(local, rerank(probes, pairs, provision_model, asserted), strict=True):
         for rank, s in enumerate(scored[:top], start=1):
             link = _from_hit(unit, s.hit, "implements", rank, index.model)
             link.score = s.prob

@@ -12,8 +12,9 @@ unrelated national plan, at rank 1 for many local provisions. The second stage s
 - a boilerplate penalty: headings such as 指导思想, 基本原则, 保障措施 that every opinion shares;
 - the query terms found in the candidate (shared agencies, targets, actions show up here).
 
-Linking then asserts ``eli:implements`` only for the best candidate above the model's cut, and
-only inside a document already asserted as a parent (``search.doclinks``).
+Candidates inside a document already asserted as the local document's parent (``search.doclinks``)
+rank first; linking asserts ``eli:implements`` only for the best candidate above the model's cut,
+and only inside such a parent.
 """
 
 from __future__ import annotations
@@ -86,14 +87,18 @@ def _overlap(heading: str, text: str) -> float:
     return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
-def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model) -> list[list[Scored]]:
-    """Every probe's candidates, best first by the second-stage probability."""
+def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model,
+           parents: Mapping[str, set[str]] | None = None) -> list[list[Scored]]:
+    """Every probe's candidates, best first: those inside a document its local document is
+    asserted to implement (``parents``: local document id -> parent ids), then by the
+    second-stage probability."""
     by_pair = {(pr.local, pr.parent): pr for pr in pairs}
     out = []
     for p in probes:
         rows = candidate_rows(p, by_pair)
         scored = [Scored(h, r, float(pb)) for h, r, pb in zip(p.hits, rows, model.prob(rows), strict=True)]
-        out.append(sorted(scored, key=lambda s: (-s.prob, s.hit.rank)))
+        mine = (parents or {}).get(p.query.doc_id, set())
+        out.append(sorted(scored, key=lambda s: (s.hit.unit.doc_id not in mine, -s.prob, s.hit.rank)))
     return out
 
 

@@ -19,7 +19,7 @@ from search.doclinks import (
 )
 from search.hybrid import Hit
 from search.model import NOTHING, Model, choose_cut, cross_validated, fit, group_weights
-from search.rerank import PROVISION_FEATURES, candidate_rows, is_boilerplate
+from search.rerank import PROVISION_FEATURES, candidate_rows, is_boilerplate, rerank
 from search.units import Unit
 
 DOCS = {
@@ -148,3 +148,15 @@ def test_per_document_weights_let_each_local_document_count_once() -> None:
     w = group_weights(y, ["a", "a", "a", "a", "b", "b", "b", "b"])
     assert np.isclose(w[0], 3 * w[1])  # a's one positive weighs as much as its three negatives
     assert np.isclose(w[:4].sum(), w[4:].sum())
+
+
+def test_candidates_inside_an_asserted_parent_rank_first() -> None:
+    probes = [_probe("sd-bigdata", 1, [_hit("coal", "1", 1, dense=0.95), _hit("miit-bigdata", "1", 2, dense=0.8)])]
+    pairs = doc_pairs(probes, DOCS, {})
+    model = Model(PROVISION_FEATURES, [0.0] * len(PROVISION_FEATURES), [1.0] * len(PROVISION_FEATURES),
+                  [1.0 if f == "inv_rank" else 0.0 for f in PROVISION_FEATURES], 0.0)
+    (free,) = rerank(probes, pairs, model)
+    assert [s.hit.unit.doc_id for s in free] == ["coal", "miit-bigdata"]  # by probability alone
+    (bound,) = rerank(probes, pairs, model, {"sd-bigdata": {"miit-bigdata"}})
+    assert [s.hit.unit.doc_id for s in bound] == ["miit-bigdata", "coal"]
+    assert bound[0].prob < bound[1].prob
