@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal, URIRef
 
-from graph import views
+from graph import coverage
 from graph.build import alignment_triples
 from graph.store import GraphStore
 from ingest.model import Document
@@ -54,7 +54,7 @@ def _cities(cov: dict) -> dict[str, dict]:
 
 
 def test_a_city_takes_up_a_national_task_through_the_provincial_plan_it_implements(chain_store: GraphStore) -> None:
-    cities = _cities(views.coverage_chains(chain_store))
+    cities = _cities(coverage.coverage_chains(chain_store))
     guangzhou = cities["440100"]
     assert guangzhou["name"] == "广州市" and set(guangzhou["routes"]) == {"province"}
     route = guangzhou["routes"]["province"]
@@ -62,10 +62,10 @@ def test_a_city_takes_up_a_national_task_through_the_provincial_plan_it_implemen
 
 
 def test_a_city_aligned_directly_is_direct_and_a_parent_not_asserted_is_no_route(chain_store: GraphStore) -> None:
-    shenzhen = _cities(views.coverage_chains(chain_store))["440300"]
+    shenzhen = _cities(coverage.coverage_chains(chain_store))["440300"]
     assert shenzhen["routes"] == {"direct": {"links": 1, "implements": 0, "documents": [SHENZHEN], "via": []}}
 
 
 def test_coverage_chains_for_one_national_document(chain_store: GraphStore) -> None:
-    assert views.coverage_chains(chain_store, NATIONAL)["tasks"][0]["document"] == NATIONAL
-    assert views.coverage_chains(chain_store, OTHER) == {"tasks": []}
+    assert coverage.coverage_chains(chain_store, NATIONAL)["tasks"][0]["document"] == NATIONAL
+    assert coverage.coverage_chains(chain_store, OTHER) == {"tasks": []}
