@@ -232,10 +232,16 @@ class Service:
         return views.document_iri(self.store, doc_id)
 
     def coverage(self, *, every_task: bool = False) -> dict[str, Any]:
-        """National tasks x regions, only those with links unless ``every_task`` (``graph.views.coverage``)."""
-        from graph import views
+        """National tasks x regions, only those with links unless ``every_task`` (``graph.coverage``)."""
+        from graph import coverage
 
-        return views.coverage(self.store, every_task=every_task)
+        return coverage.coverage(self.store, every_task=every_task)
+
+    def coverage_chains(self, national_doc: str | None = None) -> dict[str, Any]:
+        """Cities that took up each national task, directly or through their province (``graph.coverage``)."""
+        from graph import coverage
+
+        return coverage.coverage_chains(self.store, national_doc)
 
     def overview(self) -> dict[str, Any]:
         """What is in the store, for the home page (``graph.views.overview``, cached by write counter)."""
@@ -250,10 +256,10 @@ class Service:
         return views.document_links(self.store, doc_iri)
 
     def coverage_by_document(self, *, all_rows: bool = False) -> dict[str, Any]:
-        """National documents x regions, and national tasks taken up per province (``graph.views``)."""
-        from graph import views
+        """National documents x regions, and national tasks taken up per province (``graph.coverage``)."""
+        from graph import coverage
 
-        return views.coverage_by_document(self.store, all_rows=all_rows)
+        return coverage.coverage_by_document(self.store, all_rows=all_rows)
 
 
 def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
