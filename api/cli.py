@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -147,10 +146,8 @@ def ingest(
         else:
             docs = svc.parse_corpus(progress=progress)
             ingested = count(1)
-            ahead = svc.embed_ahead(docs)
             s = svc.ingest(docs, on_document=lambda _doc: progress("ingesting", next(ingested), len(docs)),
                            on_check=checked).to_dict()
-            _wait(ahead, progress)
     for line in summarize(problems):
         typer.secho(line, fg=typer.colors.YELLOW if line.startswith("skipped") else None, err=True)
     for title, lines in ((f"skipped {len(refused)} document(s) whose graph violates the shapes (a bug; please report):",
@@ -189,10 +186,8 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, p
     total, done = job.estimate(), count(1)
 
     def flush() -> None:
-        ahead = svc.embed_ahead(batch)
         for key, value in svc.ingest(batch, on_check=on_check).to_dict().items():
             totals[key] = value if isinstance(value, str) else totals.get(key, 0) + value
-        _wait(ahead, progress)
         batch.clear()
 
     for doc in job.documents(on_record=lambda: progress("importing", next(done), total)):
@@ -205,14 +200,6 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, p
         others = ", ".join(f"{n} {suffix}" for suffix, n in sorted(job.other_files.items()))
         typer.echo(f"not documents, left alone: {others}", err=True)
     return totals, job.problems
-
-
-def _wait(ahead: threading.Thread, progress: Progress) -> None:
-    """Wait for the embedding started next to a write (``Service.embed_ahead``), with a bar meanwhile."""
-    if ahead.is_alive():
-        progress("embedding", 0, 1)
-        ahead.join()
-        progress("embedding", 1, 1)
 
 
 @app.command()

@@ -129,22 +129,6 @@ class Service:
             self.indexes.invalidate()
             return summary
 
-    def embed_ahead(self, docs: Sequence[Document]) -> threading.Thread:
-        """Start embedding the unit texts of ``docs`` on a background thread, to run while they are
-        checked and written (ONNX Runtime releases the GIL, so both cores work); the index update
-        that follows finds their vectors cached. Join the thread before that update. A failure here
-        is left to that update, which embeds what is missing itself and reports it."""
-
-        def run() -> None:
-            try:
-                self.indexes.prefetch(docs)
-            except Exception:  # the index update embeds these texts itself and raises properly
-                return
-
-        thread = threading.Thread(target=run, name="embed-ahead", daemon=True)
-        thread.start()
-        return thread
-
     def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
         """Parse, ingest, index and link one uploaded text, all or nothing: the text is parsed before anything is
         written, a document id already in the store is refused, and when indexing or linking fails

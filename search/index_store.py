@@ -14,13 +14,12 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from graph.store import GraphStore
-from ingest.model import Document
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
 from search.documents import DocumentIndex
 from search.embedder import Embedder
@@ -153,13 +152,6 @@ class IndexStore:
         self.last_update = {"documents_read": read, "embedded": cache.embedded, "tokenized": cache.tokenized,
                             "units": len(units)}
 
-    def prefetch(self, docs: Sequence[Document]) -> int:
-        """Embed the unit texts of ``docs`` into the vector cache ahead of the index update that will
-        read them from the store (nothing else changes); returns how many texts were new."""
-        embedder = self._embedder()
-        cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
-        return cache.fill([t for doc in docs for t in unit_texts(doc)], embedder.embed_passages)
-
     def for_linking(self, index: HybridIndex) -> HybridIndex:
         """``index`` whose query embeddings go through the unit cache: linking embeds every local
         provision as a query, and on a re-link only the provisions not seen before are embedded."""
@@ -192,12 +184,6 @@ class IndexStore:
             self._save(index, versions)
         else:
             self._index, self._versions = None, {}
-
-
-def unit_texts(doc: Document) -> list[str]:
-    """The texts the index embeds for ``doc``: each provision's text and each action's label (verb +
-    object), as ``graph.build`` writes them and ``search.from_graph`` reads them back."""
-    return [p.text for p in doc.provisions] + [a.verb + a.object for p in doc.provisions for a in p.actions]
 
 
 class _CachedVectors:

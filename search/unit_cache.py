@@ -81,24 +81,9 @@ class UnitCache:
         """One vector per text: from the cache, or from ``embed`` (each distinct text once, longest
         texts together so batches pad little), saved chunk by chunk as they are made."""
         keys = [text_key(t) for t in texts]
-        known = self._fill(self._read_vectors(), texts, embed, progress=progress)
-        if not keys:
-            return np.zeros((0, dim), np.float32)
-        self._compact(known, set(keys))
-        return np.stack([known[k] for k in keys])
-
-    def fill(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], *, progress: bool = False) -> int:
-        """Embed and save the texts not in the cache yet, so a later ``vectors`` finds them (nothing is
-        compacted away: ``texts`` may be only part of what will be indexed). Returns how many were new."""
-        before = self.embedded
-        self._fill(self._read_vectors(), texts, embed, progress=progress)
-        return self.embedded - before
-
-    def _fill(self, known: dict[str, np.ndarray], texts: Sequence[str], embed: Callable[[list[str]], np.ndarray],
-              *, progress: bool) -> dict[str, np.ndarray]:
+        known = self._read_vectors()
         missing: dict[str, str] = {}
-        for text in texts:
-            key = text_key(text)
+        for key, text in zip(keys, texts, strict=True):
             if key not in known:
                 missing.setdefault(key, text)
         todo = sorted(missing, key=lambda k: -len(missing[k]))
@@ -110,7 +95,10 @@ class UnitCache:
                 known.update(zip(chunk, vectors, strict=True))
                 self.embedded += len(chunk)
                 bar.update(len(chunk))
-        return known
+        if not keys:
+            return np.zeros((0, dim), np.float32)
+        self._compact(known, set(keys))
+        return np.stack([known[k] for k in keys])
 
     def _compact(self, known: dict[str, np.ndarray], live: set[str]) -> None:
         """Rewrite the cache as one chunk when most of it belongs to texts no longer indexed or it

@@ -101,19 +101,6 @@ def test_a_changed_document_is_the_only_document_profile_embedded_again(
     assert again.graph_state != first.graph_state
 
 
-def test_texts_embedded_ahead_of_the_write_are_all_the_update_needs(
-        tmp_path: Path, embedder: Embedder, docs: list[Document]) -> None:
-    counting = CountingEmbedder(embedder)
-    indexes = IndexStore(tmp_path / "index", embedder=lambda: counting)  # type: ignore[arg-type,return-value]
-    assert indexes.prefetch(docs) > 0  # as `policykg ingest` does while it checks and writes them
-    store = GraphStore(tmp_path / "graph")
-    store.ingest(docs)
-    counting.passages.clear()
-    index = indexes.current(store)
-    assert counting.passages == []  # every unit text read back from the store was embedded ahead
-    assert len(index) == sum(len(d.provisions) + sum(len(p.actions) for p in d.provisions) for d in docs)
-
-
 def test_writing_the_links_graph_keeps_the_index(tmp_path: Path, embedder: Embedder, docs: list[Document],
                                                  reads: list[str]) -> None:
     store = GraphStore(tmp_path / "graph")
