@@ -55,7 +55,7 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # a near-identical plan of another place (issue 16), so they are as large as the sets allow.
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.5}
 BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8}
-DOC_FORMAT = 2  # bump when what goes into a view changes: a saved index of another format is rebuilt
+DOC_FORMAT = 3  # bump when what goes into a view changes: a saved index of another format is rebuilt
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
 PROVISIONS_PER_DOC = 3
 _BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
@@ -73,6 +73,8 @@ class DocumentInfo:
     date: str | None
     doc_type: str | None
     issuers: tuple[str, ...] = ()
+    title_inferred: bool = False  # the title is read from the text, which states none (推断标题)
+    preamble: str = ""  # the opening before the first provision
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "issuers": list(self.issuers)}
@@ -103,7 +105,7 @@ class DocumentHit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "doc": self.doc.to_dict(), "score": self.score, "relevance": round(self.relevance, 4),
+            "doc": {k: v for k, v in self.doc.to_dict().items() if k != "preamble"}, "score": self.score, "relevance": round(self.relevance, 4),
             "rank": self.rank, "matched": self.matched, "views": self.views, "copies": self.copies,
             "provisions": [h.to_dict() for h in self.provisions],
         }
@@ -119,9 +121,9 @@ def documents_of(units: Sequence[Unit]) -> list[DocumentInfo]:
 
 
 def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[tuple[DocumentInfo, str, str]]:
-    """(info, body, profile) per document; the body is the title and the provisions' text, as a
-    reader sees the whole document. A document without units (its text has no numbered
-    provisions) keeps an empty body and a title-only profile: found by its head, not lost."""
+    """(info, body, profile) per document; the body is the title, the preamble and the provisions'
+    text (paragraphs too, for text no numbering covers), as a reader sees the whole document; the
+    profile opens with the preamble, where a document says what it is for."""
     grouped: dict[str, list[Unit]] = {}
     for unit in units:
         grouped.setdefault(unit.doc_id, []).append(unit)
@@ -131,8 +133,9 @@ def document_texts(docs: Sequence[DocumentInfo], units: Sequence[Unit]) -> list[
         provisions = [u for u in members if u.kind == "provision"] or members
         text = "\n".join(u.text for u in provisions)
         headings = "；".join(u.heading for u in provisions if u.heading)
-        profile = "。".join(p for p in (info.title, "、".join(info.issuers), text[:160], headings) if p)
-        out.append((info, f"{info.title}\n{text}", profile[:PROFILE_CHARS]))
+        opening = (info.preamble or text)[:160]
+        profile = "。".join(p for p in (info.title, "、".join(info.issuers), opening, headings) if p)
+        out.append((info, "\n".join(p for p in (info.title, info.preamble, text) if p), profile[:PROFILE_CHARS]))
     return out
 
 

@@ -95,3 +95,22 @@ def test_every_provision_kind_is_a_concept_of_the_subdivision_scheme() -> None:
     from ontology.namespaces import SUBDIVISION
 
     assert set(KINDS) == set(SUBDIVISION.__annotations__)
+
+
+def test_text_no_numbering_covers_becomes_paragraphs_after_the_preamble() -> None:
+    # a news item (real text, no numbered provisions): the first paragraph is the preamble
+    text = ("8月30日，2019世界人工智能大会全球工业智能峰会在上海举办。\n"
+            "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。\n"
+            "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表\n超过2000人参加大会。")
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.kind, p.label) for p in provisions] == [("paragraph", "第二段"), ("paragraph", "第三段")]
+    assert provisions[0].text == "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。"
+    assert provisions[1].text.endswith("超过2000人参加大会。")  # a hard-wrapped line stays in its paragraph
+    assert all(text[p.start:p.end] == p.text for p in provisions)
+
+
+def test_a_short_preamble_before_the_numbering_stays_the_preamble() -> None:
+    text = "为加快推进智能汽车创新发展，制定本战略。\n一、发展态势\n智能汽车是指搭载先进传感器的汽车。"
+    assert [p.kind for p in parse_provisions(text, 0, len(text))] == ["item"]
+    long_lead = "第一段。\n第二段。\n第三段。\n" + text
+    assert [p.kind for p in parse_provisions(long_lead, 0, len(long_lead))] == ["paragraph"] * 3 + ["item"]
