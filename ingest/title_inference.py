@@ -4,7 +4,8 @@ Most real texts are copies of the body only: 168 of 197 in one real corpus start
 preamble (为贯彻落实《…》，…，特制定本行动计划。), so search results and pages had no name to
 show. A Chinese policy text names itself in its opening all the same, in a few fixed phrases:
 
-- *issuing*: 现将《中小企业数字化转型指南》印发给你们 — the title of the text it issues;
+- *issuing*: 现将《中小企业数字化转型指南》印发给你们, or (opening a report) 近日印发了《…》 — the
+  title of the text it issues;
 - *kind + purpose*: 为加快推进智能汽车创新发展，制定本战略 / 现提出以下意见 / 现就有关事项通知如下 —
   the kind from the phrase and the subject from the purpose clause (为…) or the decision (决定…),
   written as 关于{subject}的{kind}, the form of most 意见 and 通知 titles;
@@ -32,6 +33,7 @@ _NAMED_KIND = [
     re.compile(r"(?P<kind>通知|公告|通告)如下"),
 ]
 _ISSUING = re.compile(r"(?:^|现将|现印发|印发|发布|制定了)《(?P<title>[^《》]{4,60})》(?:[^。；]{0,24})?(?:印发|发布|予以公布|公布|给你们)")
+_ISSUED = re.compile(r"(?:近日|日前)?(?:印发|发布)了《(?P<title>[^《》]{4,60})》")  # a report of the text issued
 _OWN_KIND = re.compile(rf"本(?P<kind>{_KIND})")  # 本通知 anywhere in the opening: the kind, when no sentence names it
 _REPLY = re.compile(r"[《“\"](?P<title>关于[^《》“”\"]{4,60})[》”“\"][^。]{0,40}收悉")
 _NEWS_DATE = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日?(?:[-－—至]\d{1,2}日)?(?:上午|下午|晚上?)?[，,]")
@@ -90,8 +92,8 @@ def _trim(subject: str) -> str | None:
 def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     """A title for ``text[start:end]`` (the body) from the sentences of its opening, or None."""
     sentences = _sentences(text, start, min(end, start + LOOK_CHARS))
-    for s, e, sentence in sentences:
-        if m := _ISSUING.search(sentence):
+    for n, (s, e, sentence) in enumerate(sentences):
+        if (m := _ISSUING.search(sentence)) or (n < 2 and (m := _ISSUED.search(sentence))):
             return InferredTitle(m.group("title"), s, e, "issuing")
     for s, e, sentence in sentences:
         for pattern in _NAMED_KIND:
