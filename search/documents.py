@@ -323,13 +323,15 @@ def _same_number(number: str | None, wanted: str) -> bool:
 
 def collapse_copies(hits: list[DocumentHit], groups: dict[str, str] | None = None) -> list[DocumentHit]:
     """One hit per document: copies (same group in ``groups``: doc id -> group key, or else the same
-    title and 文号) fold into the best-ranked one; ranks and relevance are renumbered."""
+    stated title and 文号; two texts may get the same inferred title) fold into the best-ranked one;
+    ranks and relevance are renumbered."""
     out: list[DocumentHit] = []
     seen: dict[str, DocumentHit] = {}
     for hit in hits:
-        key = (groups or {}).get(hit.doc.doc_id) or f"{hit.doc.title}|{hit.doc.number or ''}"
+        title = "" if hit.doc.title_inferred else hit.doc.title
+        key = (groups or {}).get(hit.doc.doc_id) or f"{title}|{hit.doc.number or ''}"
         kept = seen.get(key)
-        if kept is not None and ((groups and hit.doc.doc_id in groups) or hit.doc.title):
+        if kept is not None and ((groups and hit.doc.doc_id in groups) or title):
             kept.copies.append(hit.doc.doc_id)
             continue
         seen[key] = hit

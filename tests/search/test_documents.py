@@ -79,6 +79,8 @@ def test_copies_with_the_same_title_and_number_fold_into_one(indexes: tuple[Hybr
     folded = collapse_copies([hits[0], copy, *hits[1:]])
     assert [h.doc.doc_id for h in folded] == [h.doc.doc_id for h in hits]
     assert folded[0].copies == ["a-copy"] and [h.rank for h in folded] == list(range(1, len(hits) + 1))
+    inferred = [replace(h, doc=replace(h.doc, title_inferred=True), copies=[]) for h in (hits[0], copy)]
+    assert len(collapse_copies(inferred)) == 2  # an inferred title alone does not make two texts copies
 
 
 def test_saved_index_is_checked_against_the_graph_state(indexes: tuple[HybridIndex, DocumentIndex],
