@@ -72,6 +72,7 @@ KINDS: tuple[str, ...] = (*_RANK, "paragraph")
 """Every provision kind the parser produces: the numbering styles in nesting order, then paragraphs."""
 _SENTENCE_END = re.compile(r"[。；！？]")
 _HEADING_LINE_MAX = 40
+_CLAUSE_PUNCT = re.compile(r"[。；！？，：]")
 _PARAGRAPH_END = re.compile(r"[。！？；：…”」）)]$")
 PARAGRAPH_MAX = 600  # characters: a run of lines without sentence ends (a table) is cut into units of this size
 PREAMBLE_PARAGRAPHS = 2  # paragraphs before the first numbered provision that are still the preamble
@@ -237,8 +238,12 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _paragraph_provisions(text: str, spans: list[tuple[int, int]]) -> list[Provision]:
+    """Paragraphs as provisions, numbered in document order; a short run of lines with no sentence
+    in it (a 落款 left between a notice and the text it issues: 国务院 / 2024年3月7日) is left out."""
     out = []
     for n, (s, e) in enumerate(spans, start=1):
+        if e - s <= _HEADING_LINE_MAX and not _CLAUSE_PUNCT.search(text, s, e):
+            continue
         label = f"第{int_to_cn(n)}段"
         out.append(Provision(path=[label], label=label, kind="paragraph", heading=None, text=text[s:e], start=s, end=e))
     return out

@@ -114,3 +114,14 @@ def test_a_short_preamble_before_the_numbering_stays_the_preamble() -> None:
     assert [p.kind for p in parse_provisions(text, 0, len(text))] == ["item"]
     long_lead = "第一段。\n第二段。\n第三段。\n" + text
     assert [p.kind for p in parse_provisions(long_lead, 0, len(long_lead))] == ["paragraph"] * 3 + ["item"]
+
+
+def test_a_signature_between_a_notice_and_the_text_it_issues_is_no_paragraph() -> None:
+    # the State Council's 印发 notice (bundled corpus): its 落款, then the plan's own title and opening
+    text = ("现将《推动大规模设备更新和消费品以旧换新行动方案》印发给你们，请认真贯彻执行。\n"
+            "国务院\n2024年3月7日\n（此件公开发布）\n推动大规模设备更新和消费品以旧换新行动方案\n"
+            "推动大规模设备更新和消费品以旧换新是加快构建新发展格局、推动高质量发展的重要举措。\n"
+            "一、总体要求\n以习近平新时代中国特色社会主义思想为指导。")
+    paragraphs = [p for p in parse_provisions(text, 0, len(text)) if p.kind == "paragraph"]
+    assert [p.text.split("\n")[0] for p in paragraphs] == ["推动大规模设备更新和消费品以旧换新行动方案"]
+    assert paragraphs[0].label == "第三段"  # numbered as the text runs, the signature counted
