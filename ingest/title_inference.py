@@ -81,7 +81,7 @@ def _subject(sentence: str, kind_at: int) -> str | None:
 
 
 def _trim(subject: str) -> str | None:
-    subject = re.sub(r"（以下简称[^）]*）", "", subject.strip())
+    subject = re.sub(r"（以下(?:简称|统称)[^）]*）", "", subject.strip())
     subject = re.sub(r"(?:的要求|工作|有关事项|等工作)$", "", subject)
     subject = re.sub(r"^(?:在全行业|在全省|在全国|组织|开展了?)(?=[\u4e00-\u9fff]{4})", "", subject)
     subject = subject.rstrip("。！？：；")
