@@ -281,6 +281,8 @@ def _numbered_provisions(text: str, start: int, end: int) -> list[Provision]:
         slots_open = [slot for slot, _ in stack]
         if num.style.kind == "annex":  # an attachment is a document of its own: never inside the body's numbering
             stack.clear()
+        elif (cut := _legal_cut(stack, num.style.kind)) is not None:
+            del stack[cut:]
         elif num.slot in slots_open:
             del stack[slots_open.index(num.slot) :]
         label = format_label(num.style, num.numeral)
@@ -301,6 +303,20 @@ def _numbered_provisions(text: str, start: int, end: int) -> list[Provision]:
         provisions.append(current)
         stack.append((num.slot, current))
     return provisions
+
+
+_LEGAL = ("part", "chapter", "section", "article")
+"""第…部分 > 第…章 > 第…节 > 第…条: fixed by drafting practice, whatever a copy shows first (a text
+cut before its 第一章 opens with 第一条; its 第二章 still does not nest in 第四条)."""
+
+
+def _legal_cut(stack: list[tuple[tuple[int, int], Provision]], kind: str) -> int | None:
+    """Where a legal-level heading closes the open provisions: at the first one of the same or a
+    lower legal level; None when ``kind`` is not a legal level or none is open."""
+    if kind not in _LEGAL:
+        return None
+    rank = _LEGAL.index(kind)
+    return next((i for i, (_, p) in enumerate(stack) if p.kind in _LEGAL and _LEGAL.index(p.kind) >= rank), None)
 
 
 def _path_segment(kind: str, label: str) -> str:

@@ -21,7 +21,8 @@ router = APIRouter(tags=["documents"])
 class DocumentSummary(BaseModel):
     doc: str = Field(description="The document's IRI (it dereferences on this server).")
     id: str = Field(examples=["2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"])
-    title: str | None
+    title: str | None = Field(description="The stated title, else one read from the text (titleInferred).")
+    titleInferred: bool = Field(False, description="The text states no title; this one is inferred from it (推断标题).")
     number: str | None = Field(description="文号", examples=["工信厅联消费函〔2023〕87号"])
     date: str | None = Field(examples=["2023-04-14"])
     level: str | None = Field(examples=["national"])

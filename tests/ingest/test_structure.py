@@ -49,6 +49,14 @@ def test_articles_nest_under_chapters_and_offsets_point_into_text() -> None:
         assert text[p.start : p.end] == p.text
 
 
+def test_a_chapter_never_nests_in_an_article_of_a_text_cut_before_its_first_chapter() -> None:
+    # the real pro-037 copy opens at 第一条 (its 第一章 总则 line is lost) and then reads 第二章
+    text = ("第一条 为深入贯彻落实规划，制定本办法。\n第二条 本办法所指的智能制造场景。\n（一）在省内注册。\n"
+            "第二章 认定条件\n第三条 申报单位需具备以下条件：\n（一）具有独立法人资格。\n第三章 认定程序\n第四条 按程序认定。")
+    assert _paths(text) == ["第一条", "第二条", "第二条/（一）", "第二章", "第二章/第三条", "第二章/第三条/（一）",
+                            "第三章", "第三章/第四条"]
+
+
 def test_heading_is_the_first_sentence_only_when_short() -> None:
     assert heading_of("加强组织协调。中国纺织工业联合会按照计划安排。") == "加强组织协调"
     assert heading_of("为深入实施创新驱动发展战略，加快形成创意设计推动纺织服装产业转型发展新动能，切实推进纺织强国建设。") is None
