@@ -118,6 +118,7 @@ def reads(store: GraphStore, runs: int, *, baseline: bool) -> list[tuple[str, st
     cases: list[tuple[str, str, Callable[[], object]]] = [
         ("links", "first page", lambda: views.links(store, limit=100).rows),
         ("links", "page 10", lambda: views.links(store, limit=100, offset=900).rows),
+        ("links", "page of 1000", lambda: views.links(store, limit=1000).rows),
         ("links", f"region={region}", lambda: views.links(store, views.LinkFilter(region=region)).rows),
         ("links", "document", lambda: views.links(store, views.LinkFilter(document=local_doc)).rows),
         ("links", "focus provision", lambda: views.links(store, views.LinkFilter(focus=focus)).rows),
