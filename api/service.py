@@ -116,7 +116,7 @@ class Service:
                                           "text with the message, it is a bug in ingest.")
         with self._lock:
             summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
-            self.indexes.invalidate()
+            self._refresh()
             return summary
 
     def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
@@ -142,8 +142,17 @@ class Service:
     def remove(self, doc_id: str) -> str:
         with self._lock:
             state = self.store.remove_document(doc_id)
-            self.indexes.invalidate()
+            self._refresh()
             return state
+
+    def _refresh(self) -> None:
+        """After a write, lock held: bring the indexes a server holds up to date before the write
+        returns, so the next search sees the new state at once. Otherwise the first reader after
+        the write would update them and every reader meanwhile would get the state before it.
+        A process that never searched (a CLI ingest) holds no index and loads none."""
+        self.indexes.invalidate()
+        if self.indexes.held()[0] is not None:
+            self.document_index(self.index())
 
     def link(self, *, progress: bool = False) -> LinkSummary:
         """Recompute every link (documents, provisions, citations resolved now, copies and editions)
@@ -153,6 +162,7 @@ class Service:
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
+            self._refresh()
             return summary
 
     # ------------------------------------------------------------------ reads
