@@ -121,7 +121,7 @@ class Soak:
                     for change in changes:
                         for _ in range(cycles):
                             self._cycle(http, change, start_present=start_present)
-            except Exception as e:  # noqa: BLE001 - any failure of the writer is a finding of the soak
+            except Exception as e:  # any failure of the writer is a finding of the soak
                 self.problems.append(f"writer stopped: {type(e).__name__}: {e}")
             finally:
                 done.set()

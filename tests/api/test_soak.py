@@ -73,7 +73,7 @@ def test_searches_complete_while_a_write_is_held_inside(served: tuple[Service, s
     already in the store): twenty searches at once all answer while it waits."""
     import api.service
 
-    svc, url = served
+    _, url = served
     inside, release = threading.Event(), threading.Event()
     build_links = api.service.build_links
 
