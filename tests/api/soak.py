@@ -53,15 +53,16 @@ class Change:
     original: bytes
     old: str
     new: str
+    form: dict[str, str] = field(default_factory=dict)  # metadata sent with the upload (level, region, ...)
 
     @classmethod
-    def of(cls, path: Path, other: Path, *, doc_id: str | None = None) -> Change:
+    def of(cls, path: Path, other: Path, *, doc_id: str | None = None, form: dict[str, str] | None = None) -> Change:
         text = path.read_text(encoding="utf-8")
         mine = [c for c in clauses(text[len(text) // 2:]) if text.count(c) == 1 and _plain(c)]
         theirs = [c for c in clauses(other.read_text(encoding="utf-8")) if c not in text and _plain(c)]
         if not mine or not theirs:
             raise ValueError(f"no clause of {path.name} to change, or none of {other.name} to change it to")
-        return cls(doc_id or path.stem, path.name, text.encode("utf-8"), mine[0], theirs[0])
+        return cls(doc_id or path.stem, path.name, text.encode("utf-8"), mine[0], theirs[0], dict(form or {}))
 
     @property
     def changed(self) -> bytes:
@@ -153,7 +154,7 @@ class Soak:
             r = http.delete(f"/documents/{c.doc_id}")
             ok = r.status_code == 200
         else:
-            r = http.post("/documents", files={"file": (c.filename, body, "text/plain")})
+            r = http.post("/documents", files={"file": (c.filename, body, "text/plain")}, data=c.form)
             ok = r.status_code == 201 and r.json()["document"] == c.doc_id
         self.writes.append((f"{what} {c.doc_id}", time.perf_counter() - t0))
         if not ok:
