@@ -13,6 +13,8 @@ same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
+``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
+PSS, which counts pages the processes share once) is printed after the warm-up.
 """
 
 from __future__ import annotations
@@ -33,6 +35,23 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_bench import ROOT, Bench, Result, load_avg, prepare_data, summarize, wait_ready
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS in MB of a process and its children (uvicorn's workers), from /proc."""
+    pids, rss, pss = [pid], 0.0, 0.0
+    while pids:
+        p = pids.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    kb = int(value.split()[0]) / 1024
+                    rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
+            pids += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return rss, pss
 
 
 def distinct_queries(corpus: Path, n: int) -> list[str]:
@@ -83,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", default="1,5,20", help="concurrency levels (default 1,5,20)")
     ap.add_argument("--requests", type=int, default=20, help="requests per client, level and grouping (default 20)")
     ap.add_argument("--groups", default="document,provision", help="groupings to measure (default document,provision)")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn workers of the after servers (default 1)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
     args = ap.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
@@ -100,11 +120,16 @@ def main(argv: list[str] | None = None) -> int:
         for name, root, extra in runs:
             data = prepare_data(args.data, tmp / name.replace(" ", "-"))
             env = {**os.environ, "POLICYKG_DATA": str(data), **extra}
-            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root)
+            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root,
+                                        workers=1 if name == "before" else args.workers)
         for server in servers.values():
             wait_ready(server, "/health", 900)
         for server in servers.values():  # warm: first request loads lazily held pieces
-            httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
+            for _ in range(4):  # a few, so that every worker has loaded its pieces
+                httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
+        for name, server in servers.items():
+            rss, pss = memory_mb(server.proc.pid)
+            print(f"  memory {name}: RSS {rss:.0f} MB, PSS {pss:.0f} MB", flush=True)
         rows: list[tuple[str, int, dict[str, Result]]] = []
         start = 0
         for group in groups:
