@@ -98,3 +98,16 @@ def test_searches_complete_while_a_write_is_held_inside(served: tuple[Service, s
         assert upload.result().status_code == 201
     assert statuses == [200] * 20 and still_writing, f"searches took {waited:.1f} s"
     assert httpx.delete(f"{url}/documents/{change.doc_id}", headers={"X-API-Key": KEY}, timeout=120).status_code == 200
+
+
+def test_a_write_returns_with_the_indexes_it_changed_already_held(served: tuple[Service, str]) -> None:
+    """No reader has to update (or wait for) the indexes after a write: the write did it."""
+    svc, url = served
+    change = Change.of(WRITTEN, CORPUS / SEED[2])
+    r = httpx.post(f"{url}/documents", headers={"X-API-Key": KEY}, timeout=120,
+                   files={"file": (change.filename, change.original, "text/plain")})
+    assert r.status_code == 201
+    svc.remove(change.doc_id)
+    units, _ = svc.indexes.held()
+    assert units is not None and change.doc_id not in {u.doc_id for u in units.units}
+    assert change.doc_id not in {d.doc_id for d in svc.indexes._documents.docs}
