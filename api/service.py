@@ -149,7 +149,8 @@ class Service:
         """After a write, lock held: bring the indexes a server holds up to date before the write
         returns, so the next search sees the new state at once. Otherwise the first reader after
         the write would update them and every reader meanwhile would get the state before it.
-        A process that never searched (a CLI ingest) holds no index and loads none."""
+        A process that never searched (a CLI ingest) holds no index and loads none. Linking needs
+        none: it changes no unit and no document, so the next reader's check finds both up to date."""
         self.indexes.invalidate()
         if self.indexes.held()[0] is not None:
             self.document_index(self.index())
@@ -162,7 +163,6 @@ class Service:
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             triples, summary = build_links(self.store, index, generated=generated, progress=progress)
             summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
-            self._refresh()
             return summary
 
     # ------------------------------------------------------------------ reads
