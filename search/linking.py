@@ -36,6 +36,7 @@ from search.doclinks import (
     DocInfo,
     DocPair,
     Query,
+    doc_infos,
     doc_pairs,
     is_asserted,
     parents,
@@ -106,9 +107,10 @@ def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
     for u in index.units:
         if u.kind == "provision":
             texts.setdefault(u.doc_id, []).append(u.text)
-    docs = {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date) for d in stored}
+    docs = doc_infos(stored, index.units)
     dups = find_duplicates(Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored)
-    return LinkContext(stored, docs, resolve_store(store, stored), dups)
+    resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
+    return LinkContext(stored, docs, resolutions, dups)
 
 
 @dataclass
@@ -145,7 +147,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
     iri_of = {d.id: d.iri for d in ctx.stored}
     links = _document_links(pairs, iri_of, doc_model, top=top)
-    for unit, scored in zip(local, rerank(probes, pairs, provision_model), strict=True):
+    for unit, scored in zip(local, rerank(probes, pairs, provision_model, asserted), strict=True):
         for rank, s in enumerate(scored[:top], start=1):
             link = _from_hit(unit, s.hit, "implements", rank, index.model)
             link.score = s.prob
