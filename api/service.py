@@ -117,7 +117,7 @@ class Service:
                                           "text with the message, it is a bug in ingest.")
         with self._lock:
             summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
-            self.indexes.invalidate()
+            self._refresh()
             return summary
 
     def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
@@ -143,8 +143,18 @@ class Service:
     def remove(self, doc_id: str) -> str:
         with self._lock:
             state = self.store.remove_document(doc_id)
-            self.indexes.invalidate()
+            self._refresh()
             return state
+
+    def _refresh(self) -> None:
+        """After a write, lock held: bring the indexes a server holds up to date before the write
+        returns, so the next search sees the new state at once. Otherwise the first reader after
+        the write would update them and every reader meanwhile would get the state before it.
+        A process that never searched (a CLI ingest) holds no index and loads none. Linking needs
+        none: it changes no unit and no document, so the next reader's check finds both up to date."""
+        self.indexes.invalidate()
+        if self.indexes.held()[0] is not None:
+            self.document_index(self.index())
 
     def link(self, *, progress: bool = False) -> LinkSummary:
         """Recompute every link (documents, provisions, citations resolved now, copies and editions)

@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -99,7 +99,10 @@ def _as_tuple(value: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...
 
 @dataclass
 class Hit:
-    """One result: where it came from (IRI, which retrievers, their ranks and scores) and a snippet."""
+    """One result: where it came from (IRI, which retrievers, their ranks and scores) and a snippet.
+
+    The snippet and the matches are made from ``terms`` (the query's tokens) when first asked for:
+    a document search reads a hundred unit hits and shows a few of them."""
 
     iri: str
     score: float  # fused RRF score (or the single retriever's score in dense/lexical mode)
@@ -109,24 +112,51 @@ class Hit:
     dense_score: float | None = None
     lexical_rank: int | None = None
     lexical_score: float | None = None
-    snippet: str = ""  # HTML-escaped, matched query tokens in <mark>…</mark>
-    snippet_text: str = ""  # the same window as plain text
-    spans: list[tuple[int, int]] = field(default_factory=list)  # matched spans in unit.text
-    matched: list[str] = field(default_factory=list)  # query tokens found in unit.text
+    terms: tuple[str, ...] = ()  # the query tokens the snippet marks
+    _marks: tuple[str, str, list[tuple[int, int]], list[str]] | None = field(default=None, init=False, repr=False,
+                                                                               compare=False)
+
+    def _marked(self) -> tuple[str, str, list[tuple[int, int]], list[str]]:
+        if self._marks is None:
+            self._marks = highlight(self.unit.text, self.terms)
+        return self._marks
+
+    @property
+    def snippet(self) -> str:
+        """HTML-escaped window of the text, matched query tokens in <mark>…</mark>."""
+        return self._marked()[0]
+
+    @property
+    def snippet_text(self) -> str:
+        """The same window as plain text."""
+        return self._marked()[1]
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Matched spans in unit.text."""
+        return self._marked()[2]
+
+    @property
+    def matched(self) -> list[str]:
+        """Query tokens found in unit.text."""
+        return self._marked()[3]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["unit"] = self.unit.to_dict()
-        data["spans"] = [list(s) for s in self.spans]
-        data["retrievers"] = {
-            name: {"rank": rank, "score": score}
-            for name, rank, score in (
-                ("dense", self.dense_rank, self.dense_score),
-                ("lexical", self.lexical_rank, self.lexical_score),
-            )
-            if rank is not None
+        snippet, plain, spans, matched = self._marked()
+        return {
+            "iri": self.iri, "score": self.score, "rank": self.rank, "unit": self.unit.to_dict(),
+            "dense_rank": self.dense_rank, "dense_score": self.dense_score,
+            "lexical_rank": self.lexical_rank, "lexical_score": self.lexical_score,
+            "snippet": snippet, "snippet_text": plain, "spans": [list(s) for s in spans], "matched": list(matched),
+            "retrievers": {
+                name: {"rank": rank, "score": score}
+                for name, rank, score in (
+                    ("dense", self.dense_rank, self.dense_score),
+                    ("lexical", self.lexical_rank, self.lexical_score),
+                )
+                if rank is not None
+            },
         }
-        return data
 
 
 def highlight(text: str, terms: Sequence[str], *, width: int = 160) -> tuple[str, str, list[tuple[int, int]], list[str]]:
@@ -374,10 +404,9 @@ class HybridIndex:
             d_rank, d_score = e.get("dense", (None, None))
             l_rank, l_score = e.get("lexical", (None, None))
             score = e["rrf"] if mode == "hybrid" else (d_score if mode == "dense" else l_score)
-            snippet, plain, spans, found = highlight(unit.text, terms)
             out.append(Hit(
                 iri=unit.iri, score=float(score), rank=rank, unit=unit,
                 dense_rank=d_rank, dense_score=d_score, lexical_rank=l_rank, lexical_score=l_score,
-                snippet=snippet, snippet_text=plain, spans=spans, matched=found,
+                terms=tuple(terms),
             ))
         return out

@@ -100,7 +100,11 @@ class IndexStore:
                 try:
                     held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
                 except (IndexNotFoundError, IndexMismatchError):
-                    held = DocumentIndex.build(documents_from_store(store), units.units, units.embedder,
+                    embedder = units.embedder
+                    if embedder is not None:  # profiles of unchanged documents are not embedded again
+                        cache = UnitCache(self.cache_dir, model=units.model, tokenizer=TOKENIZER).for_documents()
+                        embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
+                    held = DocumentIndex.build(documents_from_store(store), units.units, embedder,
                                                graph_state=content)
                     held.save(self.documents_directory)  # derived data: saved even when the store is read-only
             self._documents, self._documents_checked_at = held, state
@@ -155,7 +159,7 @@ class IndexStore:
             return index
         cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER).for_queries()
         linking = copy.copy(index)
-        linking.embedder = _CachedQueries(index.embedder, cache)  # type: ignore[assignment]
+        linking.embedder = _CachedEmbedder(index.embedder, cache, passages=False)  # type: ignore[assignment]
         return linking
 
     def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:
@@ -182,15 +186,20 @@ class IndexStore:
             self._index, self._versions = None, {}
 
 
-class _CachedQueries:
-    """An embedder whose query vectors come from (and go to) a ``UnitCache``."""
+class _CachedEmbedder:
+    """An embedder whose query vectors (``passages=False``) or passage vectors come from (and go
+    to) a ``UnitCache``; the other kind is embedded as usual."""
 
-    def __init__(self, embedder: Embedder, cache: UnitCache) -> None:
-        self._embedder, self._cache = embedder, cache
+    def __init__(self, embedder: Embedder, cache: UnitCache, *, passages: bool) -> None:
+        self._embedder, self._cache, self._passages = embedder, cache, passages
         self.model_name, self.dim = embedder.model_name, embedder.dim
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self._passages:
+            return self._embedder.embed_queries(texts)
         return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim)
 
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        return self._embedder.embed_passages(texts, progress=progress)
+        if not self._passages:
+            return self._embedder.embed_passages(texts, progress=progress)
+        return self._cache.vectors(texts, self._embedder.embed_passages, dim=self.dim, progress=progress)
