@@ -89,6 +89,7 @@ class PKG(DefinedNamespace):
     similarity: URIRef
     # store bookkeeping
     graphState: URIRef
+    linkState: URIRef
     ontologyHash: URIRef
 
 

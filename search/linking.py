@@ -72,6 +72,7 @@ class Link:
     dense_score: float | None = None
     lexical_score: float | None = None
     asserted: bool = False  # above the calibrated cut: also an eli:implements triple
+    local_doc: str = ""  # the local document's id: the links graph the link is stored in
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -169,7 +170,7 @@ def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Mod
             continue
         method = "citation" if pair.features["cites"] else "document"
         out.append(Link(iri_of[pair.local], iri_of[pair.parent], "implements", pair.prob, rank[pair.local], method,
-                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model)))
+                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model), local_doc=pair.local))
     return out
 
 
@@ -177,14 +178,17 @@ def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, pr
     """The best matches among other provinces' local provisions (not implementation)."""
     if not local or horizontal_top <= 0 or index.embedder is None:
         return []
+    if len({province_of(u.region) for u in index.units if u.level in LOCAL_LEVELS}) < 2:
+        return []  # one province: nothing to resemble (a real corpus of one province's texts spent half its link here)
     queries = [query_text(u) for u in local]
-    vectors = index.embedder.embed_queries(queries)
-    out = []
     filters = Filters(level=LOCAL_LEVELS, kind="provision")
-    for unit, query, vector in tqdm(zip(local, queries, vectors, strict=True), total=len(local), desc="resembles",
-                                    unit="provision", disable=not progress):
+    found = index.search_many(queries, k=horizontal_top + 20, filters=[filters] * len(queries),
+                              vectors=index.embedder.embed_queries(queries))
+    out = []
+    for unit, hits in tqdm(zip(local, found, strict=True), total=len(local), desc="resembles", unit="provision",
+                           disable=not progress):
         rank = 0
-        for hit in index.search(query, k=horizontal_top + 20, filters=filters, vector=vector):
+        for hit in hits:
             if province_of(hit.unit.region) == province_of(unit.region) or unsearchable(query_text(hit.unit)):
                 continue
             rank += 1
@@ -212,6 +216,7 @@ def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -
         evidence="、".join(hit.matched[:12]),
         dense_score=hit.dense_score,
         lexical_score=hit.lexical_score,
+        local_doc=unit.doc_id,
     )
 
 
@@ -229,8 +234,11 @@ class LinkSummary:
     citations_resolved: int = 0
     copy_groups: int = 0
     edition_series: int = 0
-    write_state: str = ""  # the store's write counter once the links graph was replaced
+    write_state: str = ""  # the store's write counter once the links graphs were written
     skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
+    mode: str = "full"  # full | incremental | unchanged (nothing written: the store has not changed since)
+    graphs_written: int = 0  # links graphs replaced (one per local document whose links changed, and the shared one)
+    graphs_dropped: int = 0  # links graphs of documents no longer linked (removed, or now a copy)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -240,14 +248,20 @@ _METHODS = {"citation": METHOD.citation, "reranked": METHOD.reranked, "document"
             "hybrid": METHOD.hybrid}
 
 
-def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[list[Triple], LinkSummary]:
-    """The links graph: a qualified alignment node per ``implements`` candidate (plus
-    ``eli:implements`` when asserted), ``pkg:correspondsTo`` for each best cross-region match, the
-    citations resolved at link time, and the copy groups and edition series."""
-    triples: list[Triple] = []
+LinkGraphs = dict[str, list[Triple]]
+"""Links graph IRI -> its triples: one graph per linked local document, and the shared one."""
+
+
+def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[LinkGraphs, LinkSummary]:
+    """The links graphs. Each local document's graph (``Iris.document_links_graph``) holds a
+    qualified alignment node per ``implements`` candidate of the document and its provisions (plus
+    ``eli:implements`` when asserted) and ``pkg:correspondsTo`` for each best cross-region match;
+    the shared graph holds the citations resolved at link time and the copy groups and edition series."""
+    graphs: LinkGraphs = {}
     summary = LinkSummary()
     doc_iris = {d.iri for d in ctx.stored}
     for link in linking.links:
+        triples = graphs.setdefault(str(iris.document_links_graph(link.local_doc)), [])
         if link.relation == "implements":
             triples.extend(alignment_triples(
                 URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=_METHODS[link.method],
@@ -262,16 +276,16 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
             summary.resembles += 1
     summary.local_units = len({link.local for link in linking.links if link.local not in doc_iris})
     summary.skipped = linking.skipped
-    triples.extend(citation_triples(ctx.resolutions, ctx.canonical))
-    triples.extend(duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris))
+    graphs[str(iris.links_graph)] = [*citation_triples(ctx.resolutions, ctx.canonical),
+                                     *duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris)]
     counts = ctx.resolutions.summary()
     summary.citations, summary.citations_resolved = counts["citations"], counts["resolved"]
     summary.copy_groups, summary.edition_series = len(ctx.duplicates.copies()), len(ctx.duplicates.editions())
-    return triples, summary
+    return graphs, summary
 
 
 def build_links(store: GraphStore, index: HybridIndex, *, generated: str, progress: bool = False
-                ) -> tuple[list[Triple], LinkSummary]:
-    """Everything ``policykg link`` writes: context, links, triples."""
+                ) -> tuple[LinkGraphs, LinkSummary]:
+    """Every links graph ``policykg link`` computes: context, links, triples."""
     ctx = link_context(store, index)
     return link_triples(link_units(index, ctx, progress=progress), ctx, generated=generated, iris=store.iris)
