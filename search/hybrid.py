@@ -153,7 +153,10 @@ def mark(text: str, uniq: Sequence[str]) -> tuple[bytearray, list[tuple[int, int
     covered = bytearray(len(text))
     spans: list[tuple[int, int]] = []
     found: list[str] = []
+    chars = set(text)
     for term in uniq:
+        if term[0] not in chars:
+            continue
         at = text.find(term)
         while at >= 0:
             end = at + len(term)
