@@ -24,7 +24,7 @@ from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.documents import DocumentHit, DocumentIndex, collapse_copies
-from search.duplicates import stored_copies
+from search.duplicates import SIGNATURES, stored_copies
 from search.embedder import Embedder
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
@@ -157,7 +157,8 @@ class Service:
                 return LinkSummary(mode="unchanged", write_state=self.store.write_state())
             index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            graphs, summary = build_links(self.store, index, generated=generated, progress=progress)
+            graphs, summary = build_links(self.store, index, generated=generated, progress=progress,
+                                          signatures=self.indexes.cache_dir / SIGNATURES)
             write, drop = changes(self.store, graphs, full=full)
             summary.write_state = self.store.replace_links(write, drop=drop, state=state)
             summary.mode = "full" if full else "incremental"

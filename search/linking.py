@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from rdflib import URIRef
@@ -43,10 +44,18 @@ from search.doclinks import (
     province_of,
     score_pairs,
 )
-from search.duplicates import Duplicates, Text, duplicate_triples, find_duplicates
+from search.duplicates import (
+    Duplicates,
+    Text,
+    duplicate_triples,
+    find_duplicates,
+    load_signatures,
+    save_signatures,
+)
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
 from search.rerank import PROVISION_FEATURES, rerank
+from search.unit_cache import text_key
 from search.units import SearchError, Skipped, Unit, unsearchable
 
 Relation = Literal["implements", "resembles"]
@@ -100,15 +109,21 @@ class LinkContext:
                 for citing, cited in self.resolutions.document_citations().items()}
 
 
-def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
-    """Read documents and citations from the store; find copies from the indexed provision texts."""
+def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | None = None) -> LinkContext:
+    """Read documents and citations from the store; find copies from the indexed provision texts
+    (their MinHash signatures kept in the file ``signatures``, when given, for the next link)."""
     stored = stored_documents(store)
     texts: dict[str, list[str]] = {}
     for u in index.units:
         if u.kind == "provision":
             texts.setdefault(u.doc_id, []).append(u.text)
     docs = {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date) for d in stored}
-    dups = find_duplicates(Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored)
+    kept = load_signatures(signatures) if signatures is not None else {}
+    items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
+    dups = find_duplicates(items, signatures=kept)
+    if signatures is not None:
+        live = {text_key(t.text) for t in items}
+        save_signatures(signatures, {k: v for k, v in kept.items() if k in live})
     return LinkContext(stored, docs, resolve_store(store, stored), dups)
 
 
@@ -284,8 +299,8 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
     return graphs, summary
 
 
-def build_links(store: GraphStore, index: HybridIndex, *, generated: str, progress: bool = False
-                ) -> tuple[LinkGraphs, LinkSummary]:
+def build_links(store: GraphStore, index: HybridIndex, *, generated: str, signatures: Path | None = None,
+                progress: bool = False) -> tuple[LinkGraphs, LinkSummary]:
     """Every links graph ``policykg link`` computes: context, links, triples."""
-    ctx = link_context(store, index)
+    ctx = link_context(store, index, signatures=signatures)
     return link_triples(link_units(index, ctx, progress=progress), ctx, generated=generated, iris=store.iris)
