@@ -42,11 +42,10 @@ def _plain(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 def documents(store: GraphStore, *, level: str | None = None, region: str | None = None, year: str | None = None,
               doc_type: str | None = None) -> list[dict[str, Any]]:
     """The stored documents with their metadata; ``region`` matches the name (广东省) or the
-    GB/T 2260 code (440000), ``year`` the start of the date of issue."""
+    GB/T 2260 code (440000), ``year`` the start of the date of issue. The whole list is read once
+    per store write and filtered in memory."""
     out = []
-    for row in store.query(internal_query("documents")):
-        item = _plain(row, DOCUMENT_FIELDS)
-        item["date"] = None if row.date is None else str(row.date)
+    for item in store.kept("documents", lambda: _all_documents(store)):
         if level and item["level"] != level:
             continue
         if region and region not in (item["region"], item["regionCode"]):
@@ -59,11 +58,19 @@ def documents(store: GraphStore, *, level: str | None = None, region: str | None
     return out
 
 
+def _all_documents(store: GraphStore) -> list[dict[str, Any]]:
+    out = []
+    for row in store.query(internal_query("documents")):
+        item = _plain(row, DOCUMENT_FIELDS)
+        item["date"] = None if row.date is None else str(row.date)
+        out.append(item)
+    return out
+
+
 def document_iri(store: GraphStore, doc_id: str) -> str:
-    """The IRI of a stored document by its id; NotFoundError when there is none."""
-    for item in documents(store):
-        if item["id"] == doc_id:
-            return str(item["doc"])
+    """The IRI of a stored document by its id (one indexed lookup); NotFoundError when there is none."""
+    for row in store.query(internal_query("document-by-id"), bindings={"id": Literal(doc_id)}):
+        return str(row.doc)
     raise NotFoundError(f"No document '{doc_id}' in the store.",
                         hint="See /documents for the ids, or ingest it first.")
 
@@ -282,12 +289,10 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
     require_iri(doc_iri, hint="Pass a document IRI, e.g. from /documents.")
     focus = {"focusDoc": URIRef(doc_iri)}
     sides: dict[str, dict[str, dict[str, Any]]] = {"implements": {}, "implementedBy": {}}
-    meta = {str(d["doc"]): d for d in documents(store)}
 
     def group(outgoing: bool, other: str) -> dict[str, Any]:
-        d = meta.get(other, {})
         return sides["implements" if outgoing else "implementedBy"].setdefault(other, {
-            "document": other, "id": d.get("id"), "title": d.get("title"), "regionCode": d.get("regionCode"),
+            "document": other, "id": None, "title": None, "regionCode": None,
             "decision": None, "best": 0.0, "asserted": 0, "citation": False, "pairs": []})
 
     for row in store.query(internal_query("document-parents"), bindings=focus):
@@ -297,30 +302,66 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
                          "evidence": None if row.evidence is None else str(row.evidence),
                          "asserted": bool(row.asserted.toPython())}
         g["citation"] = g["citation"] or str(row.method) == "citation"
-    for row in store.query(internal_query("document-links"), bindings=focus):
-        outgoing = str(row.localDoc) == doc_iri
-        g = group(outgoing, str(row.targetDoc if outgoing else row.localDoc))
+    keys = [row.al for row in store.query(internal_query("document-links"), bindings=focus)]
+    rows = sorted(_for_iris(store, "alignment-details", "al", keys), key=lambda r: (-r.score.toPython(), str(r.local), str(r.target)))
+    details = _provisions(store, {str(r[end]) for r in rows for end in ("local", "target")})
+    for row in rows:
+        outgoing = details[str(row.local)]["docIri"] == doc_iri
+        g = group(outgoing, details[str(row.target if outgoing else row.local)]["docIri"])
         pair = {"score": float(row.score.toPython()), "rank": int(row.rank.toPython()), "method": str(row.method),
                 "evidence": None if row.evidence is None else str(row.evidence),
                 "asserted": bool(row.asserted.toPython()),
-                "local": _side(row, "local"), "national": _side(row, "target")}
+                "local": details[str(row.local)]["side"], "national": details[str(row.target)]["side"]}
         g["pairs"].append(pair)
         g["best"] = max(g["best"], pair["score"])
         g["asserted"] += pair["asserted"]
         g["citation"] = g["citation"] or pair["method"] == "citation"
+    named = {g["document"]: g for groups in sides.values() for g in groups.values()}
+    for row in _for_iris(store, "document-labels", "doc", [URIRef(d) for d in sorted(named)]):
+        named[str(row.doc)].update(id=str(row.id), title=None if row.title is None else str(row.title),
+                                   regionCode=None if row.regionCode is None else str(row.regionCode))
 
     def order(g: dict[str, Any]) -> tuple[Any, ...]:
         decision = g["decision"] or {}
         return (-bool(decision.get("asserted")), -decision.get("probability", 0.0), -g["citation"], -g["asserted"],
                 -g["best"])
 
+    for g in named.values():
+        g["confidence"] = _confidence(g)
     return {side: sorted(groups.values(), key=order) for side, groups in sides.items()}
 
 
-def _side(row: Any, prefix: str) -> dict[str, Any]:
-    return {"iri": str(row[prefix]), "doc": str(row[f"{prefix}DocId"]), "path": str(row[f"{prefix}Path"]),
-            "heading": None if row[f"{prefix}Heading"] is None else str(row[f"{prefix}Heading"]),
-            "text": None if row[f"{prefix}Text"] is None else str(row[f"{prefix}Text"])}
+def _confidence(group: dict[str, Any]) -> str:
+    """high: asserted by the document model; medium: probability ≥ 0.5, a citation or an asserted
+    provision pair; low: only topical neighbours (shown folded on the page)."""
+    decision = group["decision"]
+    if decision and decision["asserted"]:
+        return "high"
+    if (decision and decision["probability"] >= 0.5) or group["citation"] or group["asserted"]:
+        return "medium"
+    return "low"
+
+
+def _for_iris(store: GraphStore, query: str, var: str, iris: list[URIRef]) -> list[Any]:
+    """Rows of internal ``query`` for the listed IRIs, put in its empty ``VALUES ?var { }`` block:
+    a lookup per IRI, where a join with the rest of the page's query made the engine scan."""
+    if not iris:
+        return []
+    empty = f"VALUES ?{var} {{ }}"
+    sparql = internal_query(query)
+    assert empty in sparql, f"{query}.rq has no '{empty}' block"
+    return list(store.query(sparql.replace(empty, f"VALUES ?{var} {{ {' '.join(i.n3() for i in iris)} }}", 1)))
+
+
+def _provisions(store: GraphStore, iris: set[str]) -> dict[str, dict[str, Any]]:
+    """Provision IRI -> its document's IRI and the side-by-side fields, in one indexed lookup."""
+    out = {}
+    for row in _for_iris(store, "provision-details", "p", [URIRef(i) for i in sorted(iris)]):
+        out[str(row.p)] = {"docIri": str(row.doc), "side": {
+            "iri": str(row.p), "doc": str(row.docId), "path": str(row.path),
+            "heading": None if row.heading is None else str(row.heading),
+            "text": None if row.text is None else str(row.text)}}
+    return out
 
 
 def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[str, Any]:

@@ -139,6 +139,8 @@ def test_document_links_by_document(client: httpx.Client) -> None:
     parent = next(g for g in up["implements"] if g["id"] == NATIONAL_DOC)
     assert parent["pairs"] and parent["best"] == max(p["score"] for p in parent["pairs"])
     assert all(p["national"]["doc"] == NATIONAL_DOC and p["local"]["doc"] == GUANGDONG_JIEDU for p in parent["pairs"])
+    # a band per candidate: high exactly when the document model asserted it
+    assert all((g["confidence"] == "high") == bool(g["decision"] and g["decision"]["asserted"]) for g in up["implements"])
     page = client.get(f"/documents/{GUANGDONG_JIEDU}", headers={"Accept": "text/html"}).text
     assert 'id="implements"' in page and f'href="/documents/{NATIONAL_DOC}"' in page
 
