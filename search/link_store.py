@@ -14,8 +14,8 @@ What is incremental is everything around that pass:
   a link added, dropped, re-ranked, (un)asserted or with other evidence, or a score moved by more
   than ``SCORE_TOLERANCE``. Graphs of documents no longer linked (removed, or now a copy of
   another) are dropped. Measured on the real corpus: re-adding one provincial document (a
-  candidate of no one) changed the links of 9 of 29 local documents, two of them in their
-  candidates (a BM25 rank flip), the others in one score each by 0.005-0.05; 20 kept theirs.
+  candidate of no one) changed the links of 9 of the 28 other local documents, 4 of them in
+  their candidates or ranks (BM25 rank flips), 5 in one score each by 0.005-0.04; 19 kept theirs.
 
 So the stored links equal those of a full link (``--full``) except for scores that moved by less
 than ``SCORE_TOLERANCE`` and the ``prov:generatedAtTime`` of links that did not change.

@@ -157,7 +157,8 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
                 skipped.append(Skipped(u.iri, reason))
     probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
                    canonical=canonical, progress=progress)
-    pairs = score_pairs(doc_pairs(probes, ctx.docs, ctx.cites, canonical=canonical), doc_model)
+    cites = ctx.cites  # a property computed on each read: once here, not per candidate
+    pairs = score_pairs(doc_pairs(probes, ctx.docs, cites, canonical=canonical), doc_model)
     asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
     iri_of = {d.id: d.iri for d in ctx.stored}
     links = _document_links(pairs, iri_of, doc_model, top=top)
@@ -165,7 +166,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
         for rank, s in enumerate(scored[:top], start=1):
             link = _from_hit(unit, s.hit, "implements", rank, index.model)
             link.score = s.prob
-            cited = s.hit.unit.doc_id in ctx.cites.get(unit.doc_id, {})
+            cited = s.hit.unit.doc_id in cites.get(unit.doc_id, {})
             link.method = "citation" if cited else "reranked"
             if cited:
                 link.evidence = f"cites {s.hit.unit.doc_number or s.hit.unit.doc_title}; " + link.evidence
