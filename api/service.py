@@ -16,6 +16,7 @@ from typing import Any
 
 from common.errors import InputError, PolicyKGError
 from common.settings import Settings, get_settings
+from graph import coverage as coverage_views
 from graph import entities, views
 from graph.store import GraphStore, IngestSummary, open_store
 from graph.validate import ShapeViolationError, ValidationReport, check_document
@@ -202,8 +203,12 @@ class Service:
         return views.document_iri(self.store, doc_id)
 
     def coverage(self, *, every_task: bool = False) -> dict[str, Any]:
-        """National tasks x regions, only those with links unless ``every_task`` (``graph.views.coverage``)."""
-        return views.coverage(self.store, every_task=every_task)
+        """National tasks x regions, only those with links unless ``every_task`` (``graph.coverage``)."""
+        return coverage_views.coverage(self.store, every_task=every_task)
+
+    def coverage_chains(self, national_doc: str | None = None) -> dict[str, Any]:
+        """Cities that took up each national task, directly or through their province (``graph.coverage``)."""
+        return coverage_views.coverage_chains(self.store, national_doc)
 
     def overview(self) -> dict[str, Any]:
         """What is in the store, for the home page (``graph.views.overview``, cached by write counter)."""
@@ -214,8 +219,8 @@ class Service:
         return views.document_links(self.store, doc_iri)
 
     def coverage_by_document(self, *, all_rows: bool = False) -> dict[str, Any]:
-        """National documents x regions, and national tasks taken up per province (``graph.views``)."""
-        return views.coverage_by_document(self.store, all_rows=all_rows)
+        """National documents x regions, and national tasks taken up per province (``graph.coverage``)."""
+        return coverage_views.coverage_by_document(self.store, all_rows=all_rows)
 
 
 def _search_filters(query: str, k: int, **fields: str | None) -> Filters:

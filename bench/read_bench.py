@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from rdflib import URIRef  # noqa: E402
 
-from graph import entities, views  # noqa: E402
+from graph import coverage, entities, views  # noqa: E402
 from graph.backends.sparql_http import SparqlHttpBackend  # noqa: E402
 from graph.build import alignment_triples  # noqa: E402
 from graph.layout import GraphStore  # noqa: E402
@@ -122,8 +122,8 @@ def reads(store: GraphStore, runs: int, *, baseline: bool) -> list[tuple[str, st
         ("links", "document", lambda: views.links(store, views.LinkFilter(document=local_doc)).rows),
         ("links", "focus provision", lambda: views.links(store, views.LinkFilter(focus=focus)).rows),
         ("links", "not asserted", lambda: views.links(store, views.LinkFilter(asserted=False)).rows),
-        ("coverage", "linked tasks", lambda: views.coverage(store)["tasks"]),
-        ("coverage", "all=1", lambda: views.coverage(store, every_task=True)["tasks"]),
+        ("coverage", "linked tasks", lambda: coverage.coverage(store)["tasks"]),
+        ("coverage", "all=1", lambda: coverage.coverage(store, every_task=True)["tasks"]),
         ("entity", "national provision", lambda: [entities.entity(store, focus)]),
         ("entity", "document", lambda: [entities.entity(store, views.document_iri(store, local_doc))]),
     ]

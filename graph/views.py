@@ -171,53 +171,12 @@ def _link_rows(store: GraphStore, bindings: dict[str, Node], *, limit: int, offs
     return out
 
 
-def coverage(store: GraphStore, *, every_task: bool = False) -> dict[str, Any]:
-    """National tasks x regions: which regions' provisions are aligned to which national task,
-    with the number of alignments and of asserted eli:implements links. Only the tasks and
-    regions that have links, unless ``every_task`` (then every national task, in document order)."""
-    tasks: dict[str, dict[str, Any]] = {}
-    regions: dict[str, str] = {}
-
-    def task_of(row: Any) -> dict[str, Any]:
-        return tasks.setdefault(str(row.task), {
-            "task": str(row.task), "document": str(row.taskDoc),
-            "documentTitle": None if row.taskDocTitle is None else str(row.taskDocTitle),
-            "path": str(row.taskPath), "title": None if row.taskTitle is None else str(row.taskTitle),
-            "regions": {}, "total": 0})
-
-    if every_task:
-        for row in store.query(internal_query("national-tasks")):
-            task_of(row)
-    for row in store.query(internal_query("coverage")):
-        task = task_of(row)
-        code = str(row.regionCode)
-        regions[code] = str(row.region)
-        count, implements = int(row.links.toPython()), int(row.implements.toPython() or 0)
-        task["regions"][code] = {"links": count, "implements": implements}
-        task["total"] += count
-    return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
-            "tasks": list(tasks.values())}
-
-
 # ---------------------------------------------------------------- the staff web page's read models
 
 LEVELS = ("national", "provincial", "municipal")
 
 
-def _province_of(code: str | None) -> Any:
-    """The province (``ontology.regions.Region``) a region code lies in; None for the country or unknown."""
-    from ontology.regions import divisions
-
-    d = divisions()
-    region = d.by_code.get(code or "")
-    while region is not None and region.tier not in ("province", "national"):
-        region = d.by_code.get(region.parent or "")
-    return region if region is not None and region.tier == "province" else None
-
-
 def _region_name(code: str | None) -> str | None:
-    from ontology.regions import divisions
-
     region = divisions().by_code.get(code or "")
     return None if region is None else region.name
 
@@ -268,7 +227,7 @@ def _region_tree(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tree: dict[str, dict[str, Any]] = {}
     for d in docs:
         code = d["regionCode"]
-        province = _province_of(code)
+        province = divisions().province(code)
         top = province.code if province is not None else code
         if top is None:
             continue
@@ -362,31 +321,3 @@ def _provisions(store: GraphStore, iris: set[str]) -> dict[str, dict[str, Any]]:
             "heading": None if row.heading is None else str(row.heading),
             "text": None if row.text is None else str(row.text)}}
     return out
-
-
-def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[str, Any]:
-    """National documents x regions: per national document, how many of its tasks each region's
-    provisions are aligned to; rows and columns without any link are left out unless ``all_rows``.
-    ``provinces`` counts, per province, the national tasks taken up there (for the map)."""
-    cov = store.kept("coverage-every-task", lambda: coverage(store, every_task=True))  # every task: a row counts its tasks, linked or not
-    docs: dict[str, dict[str, Any]] = {}
-    per_province: dict[str, set[str]] = {}
-    for task in cov["tasks"]:
-        row = docs.setdefault(task["document"], {"document": task["document"], "title": task["documentTitle"],
-                                                 "tasks": 0, "regions": {}, "covered": 0})
-        row["tasks"] += 1
-        row["covered"] += bool(task["regions"])
-        for code, cell in task["regions"].items():
-            c = row["regions"].setdefault(code, {"tasks": 0, "links": 0, "implements": 0})
-            c["tasks"] += 1
-            c["links"] += cell["links"]
-            c["implements"] += cell["implements"]
-            province = _province_of(code)
-            if province is not None:
-                per_province.setdefault(province.name, set()).add(task["task"])
-    rows = [r for r in docs.values() if all_rows or r["regions"]]
-    used = {code for r in rows for code in r["regions"]}
-    regions = [r for r in cov["regions"] if all_rows or r["code"] in used]
-    return {"regions": regions, "documents": rows,
-            "tasks": [t for t in cov["tasks"] if all_rows or t["regions"]],
-            "provinces": [{"name": n, "tasks": len(t)} for n, t in sorted(per_province.items())]}

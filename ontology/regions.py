@@ -91,6 +91,12 @@ class Divisions:
             region = self.by_code.get(region.parent or "")
         return list(reversed(out))
 
+    def province(self, code: str | None) -> Region | None:
+        """The province-level division ``code`` lies in (itself for a province); None for the
+        country or an unknown code."""
+        chain = self.chain(code or "")
+        return chain[0] if chain and chain[0].tier == "province" else None
+
     def full_name(self, code: str) -> str:
         """山东省济南市 for 370100, 全国 for 100000."""
         return "".join(r.name for r in self.chain(code)) or self.by_code[code].name

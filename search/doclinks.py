@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -25,15 +26,32 @@ from tqdm import tqdm
 from graph.citations import normalize_title
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.model import Model
-from search.units import unsearchable
+from search.units import Unit, unsearchable
 
 LEVEL_RANK = {"national": 0, "provincial": 1, "municipal": 2}
 PROBE_K = 10
-DOC_FEATURES = ["cites", "top1_share", "rank_mass", "lead", "title_overlap", "earlier", "later"]
+DOC_FEATURES = ["cites", "top1_share", "lead", "title_overlap", "heading_overlap", "earlier", "later"]
+"""The document model's inputs. ``rank_mass`` (also computed, and read by the provision model)
+is left out: it rewards the national plan every topical provision brushes against (新一代人工智能
+发展规划 for any AI text) over the one whose tasks the local document repeats."""
 _GENERIC = re.compile(
     r"山东省|[\u4e00-\u9fff]{2,3}(?:省|市|自治区)|关于|印发|进一步|加快|推进|推动|促进|实施方案|实施意见|行动计划|行动方案|"
     r"指导意见|若干措施|工作方案|发展规划|规划|通知|意见|方案|计划|办法|的|年|\d+|[()（）\-—]"
 )
+
+BOILERPLATE = re.compile(
+    r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
+    r"营造.{0,4}氛围|监督检查|考核评估|附则|实施时间|本.{0,4}自.{0,12}起施行"
+)
+
+
+def is_boilerplate(heading: str | None, text: str) -> bool:
+    """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
+    national document a local one carries out."""
+    return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
+
+
+_WEAK_GRAMS = {"推动", "加快", "推进", "加强", "促进", "发展", "建设", "提升", "完善", "实施", "开展", "支持", "工作", "体系"}
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,17 @@ class DocInfo:
     region: str
     title: str | None
     date: str | None
+    headings: tuple[str, ...] = ()  # its provisions' own headings, boilerplate (指导思想, 保障措施…) left out
+
+
+def doc_infos(stored: Iterable[Any], units: Iterable[Unit]) -> dict[str, DocInfo]:
+    """``DocInfo`` per stored document (anything with id, level, region, title and date), with the
+    headings of its indexed provisions: what a document without a title in its text is about."""
+    headings: dict[str, list[str]] = {}
+    for u in units:
+        if u.kind == "provision" and u.heading and not is_boilerplate(u.heading, ""):
+            headings.setdefault(u.doc_id, []).append(u.heading)
+    return {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date, tuple(headings.get(d.id, ()))) for d in stored}
 
 
 def doc_pairs(probes: Iterable[Probe], docs: Mapping[str, DocInfo],
@@ -161,6 +190,7 @@ def doc_pairs(probes: Iterable[Probe], docs: Mapping[str, DocInfo],
                 "rank_mass": mass.get(parent, 0.0) / n,
                 "lead": share - others,
                 "title_overlap": _title_overlap(info.title if info else None, pinfo.title if pinfo else None),
+                "heading_overlap": _heading_overlap(info, pinfo),
                 "earlier": float(_before(pinfo, info)),
                 "later": float(_before(info, pinfo)),
             }
@@ -171,16 +201,28 @@ def doc_pairs(probes: Iterable[Probe], docs: Mapping[str, DocInfo],
 
 
 def score_pairs(pairs: list[DocPair], model: Model) -> list[DocPair]:
-    """Set each pair's probability; best first within each local document."""
+    """Set each pair's probability; best first within each local document (``order``)."""
     for pair, p in zip(pairs, model.prob([pr.row() for pr in pairs]), strict=True):
         pair.prob = float(p)
-    return sorted(pairs, key=lambda pr: (pr.local, -pr.prob, pr.parent))
+    return sorted(pairs, key=lambda pr: (pr.local, *order(pr.features, pr.prob), pr.parent))
+
+
+def order(features: Mapping[str, float], prob: float) -> tuple[float, float, float]:
+    """Sort key of a local document's candidate parents: a document it cites comes first (an
+    explicit citation is what the author says it implements), one issued after it last (it
+    cannot be what it carries out), then by probability."""
+    return -features["cites"], features["later"], -prob
 
 
 def is_asserted(pair: DocPair, model: Model) -> bool:
-    """``eli:implements`` between the documents: the local one cites the parent (resolved
-    citation, the strongest evidence), or the model's probability reaches its calibrated cut."""
-    return bool(pair.features["cites"]) or pair.prob >= model.cut
+    """``eli:implements`` between the documents (``asserts``)."""
+    return asserts(pair.features, pair.prob, model.cut)
+
+
+def asserts(features: Mapping[str, float], prob: float, cut: float) -> bool:
+    """The local document cites the parent (resolved citation, the strongest evidence), or the
+    model's probability reaches its calibrated cut and the parent is not dated after it."""
+    return bool(features["cites"]) or (prob >= cut and not features["later"])
 
 
 def parents(pairs: Iterable[DocPair], model: Model) -> dict[str, list[DocPair]]:
@@ -193,8 +235,12 @@ def parents(pairs: Iterable[DocPair], model: Model) -> dict[str, list[DocPair]]:
 
 
 def _before(a: DocInfo | None, b: DocInfo | None) -> bool:
-    """``a`` is dated strictly before ``b`` (both dates known)."""
-    return bool(a and b and a.date and b.date and a.date[:10] < b.date[:10])
+    """``a`` is dated strictly before ``b`` (both dates known), at the precision both have:
+    2023 is not before 2023-04-14."""
+    if not (a and b and a.date and b.date):
+        return False
+    n = min(len(a.date[:10]), len(b.date[:10]))
+    return a.date[:n] < b.date[:n]
 
 
 def _title_overlap(a: str | None, b: str | None) -> float:
@@ -204,6 +250,19 @@ def _title_overlap(a: str | None, b: str | None) -> float:
         return 0.0
     ga, gb = _bigrams(a), _bigrams(b)
     return len(ga & gb) / len(ga) if ga else 0.0
+
+
+def _heading_overlap(local: DocInfo | None, parent: DocInfo | None) -> float:
+    """Share of the local document's heading bigrams found in the candidate's headings: a
+    provincial plan that repeats a national opinion's task headings (推动工业数据全面采集) carries it out."""
+    if not local or not parent or not local.headings or not parent.headings:
+        return 0.0
+    ours, theirs = _heading_grams(local.headings), _heading_grams(parent.headings)
+    return len(ours & theirs) / len(ours) if ours else 0.0
+
+
+def _heading_grams(headings: Iterable[str]) -> set[str]:
+    return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - _WEAK_GRAMS
 
 
 def _bigrams(title: str) -> set[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputError
-from search.doclinks import DocInfo, DocPair, Probe, Query, doc_pairs, feature_matrix, probe
+from search.doclinks import DocInfo, DocPair, Probe, Query, asserts, doc_pairs, feature_matrix, order, probe
 from search.hybrid import HybridIndex, Mode
 from search.linking import query_text
 from search.model import Model
@@ -124,18 +124,18 @@ def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cit
 
 
 def _asserted(data: Dataset, prob: np.ndarray, cut: float) -> np.ndarray:
-    """The linking rule (``search.doclinks.is_asserted``): a cited parent, or a probability at the cut."""
-    return np.asarray([bool(p.features["cites"]) or pb >= cut for p, pb in zip(data.pairs, prob, strict=True)],
-                      dtype=bool)
+    """The linking rule (``search.doclinks.asserts``) for every pair."""
+    return np.asarray([asserts(p.features, float(pb), cut) for p, pb in zip(data.pairs, prob, strict=True)], dtype=bool)
 
 
 def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]:
     """Document level: R@1 over local documents with a stored parent; precision and recall of
     the asserted pairs (cited, or at or above ``cut``); share of negatives left with no parent."""
-    best: dict[str, tuple[float, bool]] = {}
+    best: dict[str, tuple[tuple[float, float, float], bool]] = {}
     for pair, p, y in zip(data.pairs, prob, data.doc_y, strict=True):
-        if pair.local not in best or p > best[pair.local][0]:
-            best[pair.local] = (float(p), bool(y))
+        key = order(pair.features, float(p))
+        if pair.local not in best or key < best[pair.local][0]:
+            best[pair.local] = (key, bool(y))
     positives = [d for d, par in data.gold.parents.items() if par]
     negatives = [d for d, par in data.gold.parents.items() if not par]
     asserted = _asserted(data, prob, cut)
@@ -143,7 +143,7 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
     flagged = {pair.local for pair, a in zip(data.pairs, asserted, strict=True) if a}
     return {
         "docs": len(data.gold.parents), "positives": len(positives),
-        "r1": sum(best.get(d, (0, False))[1] for d in positives) / max(1, len(positives)),
+        "r1": sum(best[d][1] for d in positives if d in best) / max(1, len(positives)),
         "asserted": int(asserted.sum()),
         "precision": float(data.doc_y[asserted].mean()) if asserted.any() else 1.0,
         "recall": float(data.doc_y[asserted].sum()) / max(1, gold_pairs),
@@ -154,13 +154,15 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
 def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
                       parents: Mapping[str, set[str]] | None = None) -> dict[str, float]:
     """Provision level over the gold cases with a counterpart: R@1/3/5 and MRR of the candidates
-    ordered by ``prob`` (``None``: the hybrid order), and precision/recall of the asserted links
-    (the best candidate at or above ``cut``, inside an asserted parent document when ``parents``)."""
+    ordered by ``prob`` (``None``: the hybrid order; given ``parents``, those inside an asserted
+    parent document first, as ``search.rerank.rerank`` orders them), and precision/recall of the
+    asserted links (the best candidate at or above ``cut``, inside an asserted parent when ``parents``)."""
     flat = iter(prob if prob is not None else [])
     ranks, asserted, correct = [], 0, 0
     for case, p, labels in zip(data.gold.cases, data.probes, data.labels, strict=True):
         scores = [next(flat) for _ in labels] if prob is not None else [-h.rank for h in p.hits]
-        order = sorted(range(len(labels)), key=lambda i: -scores[i])
+        mine = (parents or {}).get(case.doc_id, set()) if prob is not None else set()
+        order = sorted(range(len(labels)), key=lambda i: (p.hits[i].unit.doc_id not in mine, -scores[i]))
         if case.relevant:
             ranks.append(next((r for r, i in enumerate(order, start=1) if labels[i]), None))
         if order and prob is not None and scores[order[0]] >= cut:

@@ -37,6 +37,7 @@ from search.doclinks import (
     DocInfo,
     DocPair,
     Query,
+    doc_infos,
     doc_pairs,
     is_asserted,
     parents,
@@ -117,14 +118,15 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     for u in index.units:
         if u.kind == "provision":
             texts.setdefault(u.doc_id, []).append(u.text)
-    docs = {d.id: DocInfo(d.id, d.level, d.region, d.title, d.date) for d in stored}
+    docs = doc_infos(stored, index.units)
     kept = load_signatures(signatures) if signatures is not None else {}
     items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
     dups = find_duplicates(items, signatures=kept)
     if signatures is not None:
         live = {text_key(t.text) for t in items}
         save_signatures(signatures, {k: v for k, v in kept.items() if k in live})
-    return LinkContext(stored, docs, resolve_store(store, stored), dups)
+    resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
+    return LinkContext(stored, docs, resolutions, dups)
 
 
 @dataclass
@@ -162,7 +164,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
     iri_of = {d.id: d.iri for d in ctx.stored}
     links = _document_links(pairs, iri_of, doc_model, top=top)
-    for unit, scored in zip(local, rerank(probes, pairs, provision_model), strict=True):
+    for unit, scored in zip(local, rerank(probes, pairs, provision_model, asserted), strict=True):
         for rank, s in enumerate(scored[:top], start=1):
             link = _from_hit(unit, s.hit, "implements", rank, index.model)
             link.score = s.prob

@@ -45,19 +45,36 @@ class Model:
         return asdict(self)
 
 
-def fit(features: list[str], x: np.ndarray, y: np.ndarray, *, c: float = 1.0) -> Model:
-    """Fit on all of ``x``/``y`` (standardised, L2-regularised, classes balanced)."""
+def fit(features: list[str], x: np.ndarray, y: np.ndarray, *, c: float = 1.0,
+        weights: np.ndarray | None = None) -> Model:
+    """Fit on all of ``x``/``y`` (standardised, L2-regularised; classes balanced unless
+    ``weights`` are given, see ``group_weights``)."""
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=c, class_weight="balanced", max_iter=1000).fit((x - mean) / scale, y)
+    lr = LogisticRegression(C=c, class_weight=None if weights is not None else "balanced", max_iter=1000)
+    lr.fit((x - mean) / scale, y, sample_weight=weights)
     return Model(features, mean.tolist(), scale.tolist(), lr.coef_[0].tolist(), float(lr.intercept_[0]))
 
 
+def group_weights(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Each group (a local document) weighs the same, its positives half and its negatives half:
+    a document with eight gold parents must not teach the model that a parent is usually a
+    minor candidate, nor one with forty candidates outvote the rest."""
+    names = np.asarray(groups)
+    out = np.zeros(len(y))
+    for name in set(groups):
+        for cls in (0, 1):
+            chosen = (names == name) & (y == cls)
+            if chosen.any():
+                out[chosen] = 1.0 / chosen.sum()
+    return out * len(y) / out.sum()
+
+
 def cross_validated(features: list[str], x: np.ndarray, y: np.ndarray, groups: Sequence[str], *,
-                    folds: int = 5, c: float = 1.0) -> np.ndarray:
+                    folds: int = 5, c: float = 1.0, weights: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold probabilities: each group (a local document) is scored by a model fitted
     without it. A fold whose training part has one class only scores by that class's share."""
     from sklearn.model_selection import GroupKFold
@@ -69,7 +86,8 @@ def cross_validated(features: list[str], x: np.ndarray, y: np.ndarray, groups: S
         if len(set(y[train])) < 2:
             out[test] = float(y[train].mean())
             continue
-        out[test] = fit(features, x[train], y[train], c=c).prob(x[test])
+        w = None if weights is None else weights[train]
+        out[test] = fit(features, x[train], y[train], c=c, weights=w).prob(x[test])
     return out
 
 

@@ -12,19 +12,19 @@ unrelated national plan, at rank 1 for many local provisions. The second stage s
 - a boilerplate penalty: headings such as 指导思想, 基本原则, 保障措施 that every opinion shares;
 - the query terms found in the candidate (shared agencies, targets, actions show up here).
 
-Linking then asserts ``eli:implements`` only for the best candidate above the model's cut, and
-only inside a document already asserted as a parent (``search.doclinks``).
+Candidates inside a document already asserted as the local document's parent (``search.doclinks``)
+rank first; linking asserts ``eli:implements`` only for the best candidate above the model's cut,
+and only inside such a parent.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.doclinks import DocPair, Probe
+from search.doclinks import DocPair, Probe, is_boilerplate
 from search.hybrid import Hit
 from search.model import Model
 
@@ -33,10 +33,6 @@ PROVISION_FEATURES = [
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
     "boilerplate_both", "matched", "heading_overlap",
 ]
-BOILERPLATE = re.compile(
-    r"指导思想|基本原则|总体要求|保障措施|组织实施|组织领导|加强领导|工作要求|组织保障|资金保障|宣传引导|"
-    r"营造.{0,4}氛围|监督检查|考核评估|附则|实施时间|本.{0,4}自.{0,12}起施行"
-)
 
 
 @dataclass
@@ -46,12 +42,6 @@ class Scored:
     hit: Hit
     features: list[float]
     prob: float = 0.0
-
-
-def is_boilerplate(heading: str | None, text: str) -> bool:
-    """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
-    national document a local one carries out."""
-    return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
 
 
 def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[list[float]]:
@@ -97,14 +87,18 @@ def _overlap(heading: str, text: str) -> float:
     return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
-def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model) -> list[list[Scored]]:
-    """Every probe's candidates, best first by the second-stage probability."""
+def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model,
+           parents: Mapping[str, set[str]] | None = None) -> list[list[Scored]]:
+    """Every probe's candidates, best first: those inside a document its local document is
+    asserted to implement (``parents``: local document id -> parent ids), then by the
+    second-stage probability."""
     by_pair = {(pr.local, pr.parent): pr for pr in pairs}
     out = []
     for p in probes:
         rows = candidate_rows(p, by_pair)
         scored = [Scored(h, r, float(pb)) for h, r, pb in zip(p.hits, rows, model.prob(rows), strict=True)]
-        out.append(sorted(scored, key=lambda s: (-s.prob, s.hit.rank)))
+        mine = (parents or {}).get(p.query.doc_id, set())
+        out.append(sorted(scored, key=lambda s: (s.hit.unit.doc_id not in mine, -s.prob, s.hit.rank)))
     return out
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
 from api.render import csv_rows
-from api.routes.base import errors_doc, respond
+from api.routes.base import JSONUTF8Response, errors_doc, respond
 from ontology.regions import divisions
 
 router = APIRouter(tags=["links"])
@@ -85,6 +85,17 @@ def _csv(data: dict[str, Any]) -> str:
             for t in data["tasks"] for code, cell in t["regions"].items()]
     return "\ufeff" + csv_rows(["document", "document_title", "task_path", "task_title", "region_code", "region",
                                 "alignments", "asserted_implements"], rows)
+
+
+@router.get("/coverage/cities", summary="Cities that took up each national task, directly or through their province")
+def cities(service: ServiceDep,
+           document: Annotated[str | None, Query(description="Only this national document's tasks (its id).")] = None,
+           ) -> Response:
+    """Per national task, the cities that take it up and by which route: `direct` (a provision of
+    the city's own document is aligned to the task) or `province` (the city's document implements a
+    provincial document that takes the task up; `via` names it), with alignment counts and asserted
+    eli:implements. Only tasks some city takes up."""
+    return JSONUTF8Response(service.coverage_chains(document))
 
 
 @router.get("/coverage/{doc_id}/{region}", responses=errors_doc(404), summary="The local provisions behind one coverage cell")

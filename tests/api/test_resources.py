@@ -131,6 +131,21 @@ def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
     assert cell["groups"] and all(g["regionCode"] == "440000" for g in cell["groups"])
 
 
+def test_coverage_cities_directly_or_through_the_province(client: httpx.Client) -> None:
+    from ontology.regions import divisions
+
+    every = client.get("/coverage/cities").json()["tasks"]
+    assert every, "the bundled corpus's city plans take up national tasks"
+    for task in every:
+        for city in task["cities"]:
+            assert divisions().by_code[city["code"]].tier in ("prefecture", "county")
+            assert set(city["routes"]) <= {"direct", "province"}
+            assert all(route["links"] >= 1 for route in city["routes"].values())
+    one = every[0]["document"]
+    only = client.get("/coverage/cities", params={"document": one}).json()["tasks"]
+    assert only and {t["document"] for t in only} == {one}
+
+
 def test_document_links_by_document(client: httpx.Client) -> None:
     down = client.get(f"/documents/{NATIONAL_DOC}/links").json()
     local_docs = {g["id"] for g in down["implementedBy"]}

@@ -147,7 +147,7 @@ def test_shandong_document_shows_its_national_parent(page, real_server: str) -> 
     assert "明确引用" in parent.locator("summary").inner_text()  # pro-037 cites nat-061 by its title
     # only topical neighbours are folded away, under one closed "more" summary
     folded = page.locator("#implements details.more-candidates details.doclink")
-    assert all("置信度: 低" in folded.nth(i).locator("summary").inner_text() for i in range(folded.count()))
+    assert all("置信度: 低" in folded.nth(i).locator("summary").text_content() for i in range(folded.count()))
     assert not page.locator("#implements > details.doclink .conf-low").count()
     page.screenshot(path=str(ARTIFACTS / "real-3-document.png"), full_page=True)
     check_accessibility(page)

@@ -8,7 +8,7 @@ import pytest
 from rdflib import URIRef
 
 from common.errors import InputError
-from graph import views
+from graph import coverage, views
 from graph.build import alignment_triples, build_document
 from graph.queries import (
     EXAMPLES,
@@ -254,11 +254,11 @@ def test_links_refuse_a_filter_nobody_could_mean(linked_store: GraphStore, where
 
 
 def test_coverage_lists_only_linked_tasks_unless_every_task(linked_store: GraphStore) -> None:
-    linked = views.coverage(linked_store)
+    linked = coverage.coverage(linked_store)
     assert linked["regions"] == [{"code": "440000", "name": "广东省"}]
     assert [(t["path"], t["regions"], t["total"]) for t in linked["tasks"]] == [
         ("二/（一）", {"440000": {"links": 2, "implements": 1}}, 2),
         ("二/（三）", {"440000": {"links": 1, "implements": 1}}, 1)]
-    every = views.coverage(linked_store, every_task=True)
+    every = coverage.coverage(linked_store, every_task=True)
     assert [t["path"] for t in every["tasks"] if t["document"] == NATIONAL] == ["二/（一）", "二/（二）", "二/（三）", "三/（一）"]
     assert [t for t in every["tasks"] if t["total"]] == linked["tasks"]

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import URIRef
 
+from ingest.model import Document
 from ontology.namespaces import ELI, PKG
-from search.citations import CitationRow, StoredDocument, citation_triples, resolve
+from search.citations import (
+    CitationRow,
+    StoredDocument,
+    citation_triples,
+    content_match,
+    own_text,
+    resolve,
+    title_topic,
+)
 
 PLAN = StoredDocument("http://x/nat-061", "nat-061", "“十四五”智能制造发展规划", None, "2021-12-21", "national", "全国", ())
 LOCAL = StoredDocument("http://x/pro-038", "pro-038", None, None, "2022-08-18", "provincial", "山东省", ())
@@ -20,7 +31,7 @@ def _row(citing: StoredDocument, *, at_ingest: str | None = None) -> CitationRow
 def test_a_citation_left_open_at_ingest_resolves_at_link_time() -> None:
     res = resolve([_row(LOCAL)], [LOCAL, PLAN])
     assert [(r.citation.citing_id, r.target_id, r.method) for r in res.resolved] == [("pro-038", "nat-061", "title:0")]
-    assert res.summary() == {"citations": 1, "resolved": 1, "by_number": 0, "at_link_time": 1}
+    assert res.summary() == {"citations": 1, "resolved": 1, "by_number": 0, "by_content": 0, "at_link_time": 1}
     assert res.document_citations() == {"pro-038": {"nat-061": "贯彻落实《“十四五”智能制造发展规划》"}}
     triples = set(citation_triples(res))
     assert (URIRef(LOCAL.iri), ELI.cites, URIRef(PLAN.iri)) in triples
@@ -43,3 +54,41 @@ def test_a_title_no_stored_document_has_stays_unresolved() -> None:
     row = CitationRow("http://x/c", LOCAL.iri, LOCAL.id, LOCAL.date, "根据", "中国制造2025", None, LOCAL.iri, None)
     res = resolve([row], [LOCAL, PLAN])
     assert res.unresolved == [row] and not res.resolved
+
+
+# ---------------------------------------------------------------- by content, when the cited document has no title
+
+def _bodies(docs: dict[str, Document]) -> dict[str, str]:
+    """Each bundled text as most real texts come: its running text, no header or title line."""
+    return {i: d.text[d.body[0] : d.body[1]] if d.body else d.text for i, d in docs.items()}
+
+
+def test_a_title_resolves_by_content_to_the_one_untitled_document_it_names(corpus_docs: dict[str, Document]) -> None:
+    texts = {i: own_text(t) for i, t in _bodies(corpus_docs).items()}
+    found = content_match("纺织服装创意设计试点示范园区（平台）管理办法（试行）", texts)
+    assert found is not None and found[0] == "fangzhi-fuzhuang-chuangyi-sheji-shifan-yuanqu-guanli-banfa-2016"
+    # cited by two bundled texts, stored in none: the textile opinions that share its words are not it
+    assert content_match("“十四五”制造业高质量发展规划", texts) is None
+    assert content_match("广州市构建“链长制”推进产业高质量发展的意见", texts) is None
+
+
+def test_content_resolution_only_among_untitled_documents_issued_before_the_citing_one(
+        corpus_docs: dict[str, Document]) -> None:
+    banfa = "fangzhi-fuzhuang-chuangyi-sheji-shifan-yuanqu-guanli-banfa-2016"
+    texts = _bodies(corpus_docs)
+    stored = StoredDocument(f"http://x/{banfa}", banfa, None, None, "2016-12-01", "national", "全国", ())
+    row = CitationRow("http://x/c", LOCAL.iri, LOCAL.id, LOCAL.date, "根据", "纺织服装创意设计试点示范园区（平台）管理办法（试行）",
+                      None, LOCAL.iri, None)
+    res = resolve([row], [LOCAL, stored], texts)
+    assert [(r.target_id, r.method) for r in res.resolved] == [(banfa, "content")]
+    assert res.summary()["by_content"] == 1
+    later = replace(row, citing_date="2015-06-01")
+    assert resolve([later], [LOCAL, stored], texts).unresolved == [later]
+    titled = replace(stored, title="纺织服装创意设计示范园区管理办法")  # has a title: the title decides, not the text
+    assert resolve([row], [LOCAL, titled], texts).resolved == []
+
+
+def test_title_topic_keeps_what_the_title_is_about() -> None:
+    assert title_topic("国务院关于印发《新一代人工智能发展规划》的通知") == ("新一代人工智能发展", "规划")
+    assert title_topic("关于加快煤矿智能化发展的指导意见") == ("加快煤矿智能化发展", "意见")
+    assert title_topic("行动计划") is None

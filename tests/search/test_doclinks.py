@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from search.doclinks import DocInfo, Probe, Query, doc_pairs, parent_levels, province_of
+from search.doclinks import (
+    DOC_FEATURES,
+    DocInfo,
+    Probe,
+    Query,
+    doc_infos,
+    doc_pairs,
+    is_asserted,
+    parent_levels,
+    province_of,
+    score_pairs,
+)
 from search.hybrid import Hit
-from search.model import NOTHING, choose_cut, cross_validated, fit
-from search.rerank import PROVISION_FEATURES, candidate_rows, is_boilerplate
+from search.model import NOTHING, Model, choose_cut, cross_validated, fit, group_weights
+from search.rerank import PROVISION_FEATURES, candidate_rows, is_boilerplate, rerank
 from search.units import Unit
 
 DOCS = {
@@ -95,3 +106,57 @@ def test_the_cut_keeps_precision_or_asserts_nothing() -> None:
     y = np.array([1, 1, 1, 0, 1, 0])
     assert choose_cut(prob, y, precision=0.9) == 0.8
     assert choose_cut(prob, np.zeros(6, dtype=int), precision=0.9) == NOTHING > 1.0
+
+
+def test_a_cited_parent_ranks_first_and_one_issued_later_last_and_is_never_asserted() -> None:
+    probes = [_probe("sd-bigdata", 1, [_hit("late", "1", 1), _hit("coal", "1", 2)]),
+              _probe("sd-bigdata", 2, [_hit("late", "2", 1), _hit("miit-bigdata", "1", 2)])]
+    pairs = doc_pairs(probes, DOCS, {"sd-bigdata": {"miit-bigdata": "落实《关于工业大数据发展的指导意见》"}})
+    model = Model(DOC_FEATURES, [0.0] * len(DOC_FEATURES), [1.0] * len(DOC_FEATURES),
+                  [1.0 if f in ("top1_share", "lead") else 0.0 for f in DOC_FEATURES], 0.0, cut=0.5)
+    ranked = score_pairs(pairs, model)
+    assert [p.parent for p in ranked] == ["miit-bigdata", "coal", "late"]  # "late" has the best probability
+    assert ranked[-1].prob == max(p.prob for p in ranked)
+    assert is_asserted(ranked[0], model) and not is_asserted(ranked[-1], model)
+
+
+def test_a_local_document_repeating_a_parents_task_headings_overlaps_it() -> None:
+    local = DocInfo("sd", "provincial", "山东省", None, None, ("推动工业数据全面采集", "加速工业数据高质量汇聚", "保障措施"))
+    miit = DocInfo("miit", "national", "全国", None, None, ("推动工业数据全面采集", "推动工业数据高质量汇聚"))
+    coal = DocInfo("coal", "national", "全国", None, None, ("加强顶层设计，科学谋划煤矿智能化建设",))
+    probes = [Probe(Query("x:sd/1", "sd", "provincial", "山东省", "工业数据"),
+                    [_hit("miit-bigdata", "1", 1), _hit("coal", "1", 2)])]
+    docs = {"sd": local, "miit-bigdata": miit, "coal": coal}
+    overlap = {p.parent: p.features["heading_overlap"] for p in doc_pairs(probes, docs, {})}
+    assert overlap["miit-bigdata"] > 0.6 and overlap["coal"] == 0.0
+    units = [Unit("x:a", "推动工业数据全面采集。支持…", "a", "", None, "national", "全国", None, None, ["一"], "推动工业数据全面采集"),
+             Unit("x:b", "保障措施", "a", "", None, "national", "全国", None, None, ["二"], "保障措施")]
+    info = doc_infos([DocInfo("a", "national", "全国", None, "2020")], units)["a"]
+    assert info.headings == ("推动工业数据全面采集",)  # boilerplate headings say nothing about the document
+
+
+def test_dates_compare_at_the_precision_both_have() -> None:
+    year = DocInfo("zj", "provincial", "浙江省", None, "2023")
+    probes = [Probe(Query("x:zj/1", "zj", "provincial", "浙江省", "工业数据"), [_hit("late", "1", 1)])]
+    notice = DocInfo("late", "national", "全国", None, "2023-04-14")
+    (pair,) = doc_pairs(probes, {"zj": year, "late": notice}, {})
+    assert pair.features["later"] == 0.0 and pair.features["earlier"] == 0.0
+
+
+def test_per_document_weights_let_each_local_document_count_once() -> None:
+    y = np.array([1, 0, 0, 0, 1, 1, 1, 0])
+    w = group_weights(y, ["a", "a", "a", "a", "b", "b", "b", "b"])
+    assert np.isclose(w[0], 3 * w[1])  # a's one positive weighs as much as its three negatives
+    assert np.isclose(w[:4].sum(), w[4:].sum())
+
+
+def test_candidates_inside_an_asserted_parent_rank_first() -> None:
+    probes = [_probe("sd-bigdata", 1, [_hit("coal", "1", 1, dense=0.95), _hit("miit-bigdata", "1", 2, dense=0.8)])]
+    pairs = doc_pairs(probes, DOCS, {})
+    model = Model(PROVISION_FEATURES, [0.0] * len(PROVISION_FEATURES), [1.0] * len(PROVISION_FEATURES),
+                  [1.0 if f == "inv_rank" else 0.0 for f in PROVISION_FEATURES], 0.0)
+    (free,) = rerank(probes, pairs, model)
+    assert [s.hit.unit.doc_id for s in free] == ["coal", "miit-bigdata"]  # by probability alone
+    (bound,) = rerank(probes, pairs, model, {"sd-bigdata": {"miit-bigdata"}})
+    assert [s.hit.unit.doc_id for s in bound] == ["miit-bigdata", "coal"]
+    assert bound[0].prob < bound[1].prob

@@ -12,7 +12,7 @@ from graph.views import MAX_PAGE, LinkFilter
 from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import parse_text
-from search.doclinks import DOC_FEATURES, province_of
+from search.doclinks import DOC_FEATURES, asserts, feature_matrix, order, province_of
 from search.evaluate import evaluate, load_gold
 from search.link_eval import dataset, load_link_gold, shipped_report
 from search.linking import link_context
@@ -22,6 +22,7 @@ from search.rerank import PROVISION_FEATURES
 pytestmark = pytest.mark.slow
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"
 NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
+JIANGSU = "jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022"
 
 
 def test_every_local_provision_gets_ranked_candidates_one_level_up(linked_service: Service) -> None:
@@ -43,9 +44,12 @@ def test_every_local_provision_gets_ranked_candidates_one_level_up(linked_servic
 def test_local_documents_get_their_national_parents(linked_service: Service) -> None:
     docs = [r for r in linked_service.links(LinkFilter(relation="implements"), limit=MAX_PAGE).rows if r["localPath"] is None]
     asserted = {(r["localDoc"], r["targetDoc"]) for r in docs if r["asserted"]}
-    # every bundled provincial text carries out the 2023 campaign notice (tests/data/gold/links.toml)
-    assert ("jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022", NOTICE) in {
-        (r["localDoc"], r["targetDoc"]) for r in docs}
+    # Jiangsu's measures (2022-09) carry out the 2022 industrial-textile and chemical-fibre opinions
+    # (tests/data/gold/links.toml); the 2023 campaign notice, close in words, came after them
+    jiangsu = {r["targetDoc"] for r in docs if r["localDoc"] == JIANGSU}
+    assert jiangsu & {"chanyeyong-fangzhipin-gaozhiliang-fazhan-zhidao-yijian-2022",
+                      "huaxian-gongye-gaozhiliang-fazhan-zhidao-yijian-2022"}
+    assert NOTICE not in jiangsu
     assert all(r["rank"] <= 3 and r["method"] in ("document", "citation") for r in docs)
     assert asserted <= {(r["localDoc"], r["targetDoc"]) for r in docs}
 
@@ -85,11 +89,21 @@ def test_hybrid_linking_quality_on_the_gold_set(linked_service: Service) -> None
     assert hybrid.recall[3] >= 0.9
     assert hybrid.recall[3] > max(dense.recall[3], lexical.recall[3])
     ctx = link_context(linked_service.store, index)
-    report = shipped_report(dataset(index, load_link_gold(GOLD, index), ctx.docs, ctx.cites, ctx.canonical),
-                            load_model("document", DOC_FEATURES), load_model("provision", PROVISION_FEATURES))
+    data = dataset(index, load_link_gold(GOLD, index), ctx.docs, ctx.cites, ctx.canonical)
+    doc_model = load_model("document", DOC_FEATURES)
+    report = shipped_report(data, doc_model, load_model("provision", PROVISION_FEATURES))
     assert report["provision reranked"]["r1"] >= report["provision hybrid"]["r1"]
     assert report["provision reranked"]["precision"] >= 0.9
-    assert report["document"]["r1"] >= 0.8
+    # the bundled parents are derived from provision pairs and include national texts issued after
+    # the local one (README, "Linking quality"): what must hold is that such a text never comes
+    # first while an earlier candidate exists, and is never asserted
+    first: dict[str, list] = {}
+    for pair, prob in zip(data.pairs, doc_model.prob(feature_matrix(data.pairs)), strict=True):
+        first.setdefault(pair.local, []).append((order(pair.features, float(prob)), pair))
+    for local, ranked in first.items():
+        ranked.sort(key=lambda t: t[0])
+        assert not ranked[0][1].features["later"] or all(p.features["later"] for _, p in ranked), local
+        assert not any(p.features["later"] and asserts(p.features, 1.0, doc_model.cut) for _, p in ranked)
 
 
 def test_traditional_and_simplified_queries_agree(linked_service: Service) -> None:
