@@ -9,7 +9,6 @@ the indexed text is Simplified: a query in either script gives the same hits.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
+from search.highlight import mark, marked_terms, window
 from search.lexical import LexicalIndex
 from search.tokenize import search_tokens
 from search.units import SearchError, Unit, check_units
@@ -127,77 +127,6 @@ class Hit:
             if rank is not None
         }
         return data
-
-
-def highlight(text: str, terms: Sequence[str], *, width: int = 160) -> tuple[str, str, list[tuple[int, int]], list[str]]:
-    """Mark ``terms`` in ``text``: (html snippet, plain snippet, all spans, terms found).
-
-    Longer terms win over the shorter ones inside them; single characters are marked only
-    when the query has nothing longer (else every 的 and 和 would light up). The snippet is
-    the ``width``-character window holding the most marked characters.
-    """
-    covered, merged, found = mark(text, marked_terms(terms))
-    snippet, plain = _snippet(text, covered, merged, width=width)
-    return snippet, plain, merged, found
-
-
-def marked_terms(terms: Sequence[str]) -> list[str]:
-    """The query terms ``highlight`` looks for, longest first (single characters only when nothing is longer)."""
-    uniq = sorted({t for t in terms if t.strip()}, key=lambda t: (-len(t), t))
-    return [t for t in uniq if len(t) > 1] if any(len(t) > 1 for t in uniq) else uniq
-
-
-def mark(text: str, uniq: Sequence[str]) -> tuple[bytearray, list[tuple[int, int]], list[str]]:
-    """Where the ``marked_terms`` occur in ``text``: the covered characters, the merged spans and
-    the terms found. Plain bytes and ``str.find``: linking marks ~35k hits a run."""
-    covered = bytearray(len(text))
-    spans: list[tuple[int, int]] = []
-    found: list[str] = []
-    chars = set(text)
-    for term in uniq:
-        if term[0] not in chars:
-            continue
-        at = text.find(term)
-        while at >= 0:
-            end = at + len(term)
-            if covered.find(1, at, end) < 0:
-                covered[at:end] = b"\x01" * len(term)
-                spans.append((at, end))
-                if term not in found:
-                    found.append(term)
-            at = text.find(term, end)
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return covered, merged, found
-
-
-def _snippet(text: str, covered: bytearray, merged: list[tuple[int, int]], *, width: int) -> tuple[str, str]:
-    """The html and plain ``width``-character window holding the most marked characters."""
-    start = 0
-    if len(text) > width and merged:
-        cum = np.concatenate([[0], np.cumsum(np.frombuffer(covered, np.uint8))])
-        best = max(
-            (max(0, min(s - 10, len(text) - width)) for s, _ in merged),
-            key=lambda a: (cum[min(a + width, len(text))] - cum[a], -a),
-        )
-        start = best
-    end = min(len(text), start + width)
-    parts: list[str] = ["…" if start > 0 else ""]
-    pos = start
-    for s, e in merged:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        parts += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
-        pos = e
-    parts += [html.escape(text[pos:end]), "…" if end < len(text) else ""]
-    plain = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
-    return "".join(parts), plain
 
 
 class HybridIndex:
@@ -445,7 +374,7 @@ class HybridIndex:
             l_rank, l_score = e.get("lexical", (None, None))
             score = e["rrf"] if mode == "hybrid" else (d_score if mode == "dense" else l_score)
             covered, spans, found = mark(unit.text, uniq)
-            snippet, plain = _snippet(unit.text, covered, spans, width=160) if snippets else ("", "")
+            snippet, plain = window(unit.text, covered, spans, width=160) if snippets else ("", "")
             out.append(Hit(
                 iri=unit.iri, score=float(score), rank=rank, unit=unit,
                 dense_rank=d_rank, dense_score=d_score, lexical_rank=l_rank, lexical_score=l_score,

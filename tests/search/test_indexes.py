@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
-from search.hybrid import Filters, HybridIndex, SearchQueryError, highlight, prepare_query
+from search.highlight import highlight
+from search.hybrid import Filters, HybridIndex, SearchQueryError, prepare_query
 from search.lexical import LexicalIndex
 from search.units import Unit, UnitError, check_units
 
