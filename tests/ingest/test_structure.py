@@ -95,3 +95,33 @@ def test_every_provision_kind_is_a_concept_of_the_subdivision_scheme() -> None:
     from ontology.namespaces import SUBDIVISION
 
     assert set(KINDS) == set(SUBDIVISION.__annotations__)
+
+
+def test_text_no_numbering_covers_becomes_paragraphs_after_the_preamble() -> None:
+    # a news item (real text, no numbered provisions): the first paragraph is the preamble
+    text = ("8月30日，2019世界人工智能大会全球工业智能峰会在上海举办。\n"
+            "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。\n"
+            "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表\n超过2000人参加大会。")
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.kind, p.label) for p in provisions] == [("paragraph", "第二段"), ("paragraph", "第三段")]
+    assert provisions[0].text == "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。"
+    assert provisions[1].text.endswith("超过2000人参加大会。")  # a hard-wrapped line stays in its paragraph
+    assert all(text[p.start:p.end] == p.text for p in provisions)
+
+
+def test_a_short_preamble_before_the_numbering_stays_the_preamble() -> None:
+    text = "为加快推进智能汽车创新发展，制定本战略。\n一、发展态势\n智能汽车是指搭载先进传感器的汽车。"
+    assert [p.kind for p in parse_provisions(text, 0, len(text))] == ["item"]
+    long_lead = "第一段。\n第二段。\n第三段。\n" + text
+    assert [p.kind for p in parse_provisions(long_lead, 0, len(long_lead))] == ["paragraph"] * 3 + ["item"]
+
+
+def test_a_signature_between_a_notice_and_the_text_it_issues_is_no_paragraph() -> None:
+    # the State Council's 印发 notice (bundled corpus): its 落款, then the plan's own title and opening
+    text = ("现将《推动大规模设备更新和消费品以旧换新行动方案》印发给你们，请认真贯彻执行。\n"
+            "国务院\n2024年3月7日\n（此件公开发布）\n推动大规模设备更新和消费品以旧换新行动方案\n"
+            "推动大规模设备更新和消费品以旧换新是加快构建新发展格局、推动高质量发展的重要举措。\n"
+            "一、总体要求\n以习近平新时代中国特色社会主义思想为指导。")
+    paragraphs = [p for p in parse_provisions(text, 0, len(text)) if p.kind == "paragraph"]
+    assert [p.text.split("\n")[0] for p in paragraphs] == ["推动大规模设备更新和消费品以旧换新行动方案"]
+    assert paragraphs[0].label == "第三段"  # numbered as the text runs, the signature counted
