@@ -2,7 +2,7 @@
 
 Orchestration only: it owns the long-lived pieces (the store, the embedding model, the search
 index store) and runs the steps that span them in order (ingest, then re-index; link, then write
-the links graph; an upload all or nothing). What the reads return is built on the graph side
+the links graphs that changed; an upload all or nothing). What the reads return is built on the graph side
 (``graph.views``, ``graph.entities``); when the index is stale is decided by ``search.index_store``.
 """
 
@@ -25,10 +25,11 @@ from ingest.manifest import Entry
 from ingest.model import Document
 from ingest.pipeline import Progress, load_corpus, parse_bytes
 from search.documents import DocumentHit, DocumentIndex, collapse_copies
-from search.duplicates import stored_copies
+from search.duplicates import SIGNATURES, stored_copies
 from search.embedder import Embedder
 from search.hybrid import Filters, Hit, HybridIndex
 from search.index_store import IndexStore
+from search.link_store import changes, link_state
 from search.linking import LinkSummary, build_links
 
 
@@ -156,14 +157,23 @@ class Service:
         if self.indexes.held()[0] is not None:
             self.document_index(self.index())
 
-    def link(self, *, progress: bool = False) -> LinkSummary:
-        """Recompute every link (documents, provisions, citations resolved now, copies and editions)
-        and replace the links graph in one transaction."""
+    def link(self, *, full: bool = False, progress: bool = False) -> LinkSummary:
+        """Link the store (documents, provisions, citations resolved now, copies and editions) and
+        write the links graphs that changed, in one transaction (``search.link_store``): nothing
+        when no document, ontology or linking model changed since the last link. ``full``
+        recomputes and rewrites every links graph."""
         with self._lock:
+            state = link_state(self.store)
+            if not full and state == self.store.link_state():
+                return LinkSummary(mode="unchanged", write_state=self.store.write_state())
             index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples, summary = build_links(self.store, index, generated=generated, progress=progress)
-            summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
+            graphs, summary = build_links(self.store, index, generated=generated, progress=progress,
+                                          signatures=self.indexes.cache_dir / SIGNATURES)
+            write, drop = changes(self.store, graphs, full=full)
+            summary.write_state = self.store.replace_links(write, drop=drop, state=state)
+            summary.mode = "full" if full else "incremental"
+            summary.graphs_written, summary.graphs_dropped = len(write), len(drop)
             return summary
 
     # ------------------------------------------------------------------ reads

@@ -8,7 +8,7 @@ The scheme, under a configurable ``base`` (no trailing slash)::
     agency      {base}/org/{agency}                               e.g. {base}/org/miit, {base}/org/gd-miit
     alignment   {base}/link/{hash of local and national IRIs}
     graphs      {base}/graph/doc/{doc}, {base}/graph/agencies, {base}/graph/links, {base}/graph/ontology,
-                {base}/graph/meta
+                {base}/graph/meta, and {base}/graph/links/{doc}: the links computed for one local document
 
 ``region`` is the GB/T 2260 code of the document's jurisdiction (100000 = national, 440000 =
 广东省), ``year`` the year of issue, ``doc`` the document id (an ASCII slug from the file name),
@@ -183,7 +183,12 @@ class Iris:
 
     @property
     def links_graph(self) -> URIRef:
+        """Links that belong to no one local document: citations resolved at link time, copy groups, editions."""
         return URIRef(f"{self.base}/graph/links")
+
+    def document_links_graph(self, doc_id: str) -> URIRef:
+        """The links computed for one local document (its own and its provisions'), replaced alone."""
+        return URIRef(f"{self.base}/graph/links/{safe_slug(doc_id)}")
 
     @property
     def agencies_graph(self) -> URIRef:

@@ -91,6 +91,7 @@ class PKG(DefinedNamespace):
     similarity: URIRef
     # store bookkeeping
     graphState: URIRef
+    linkState: URIRef
     ontologyHash: URIRef
 
 

@@ -153,13 +153,14 @@ class IndexStore:
                             "units": len(units)}
 
     def for_linking(self, index: HybridIndex) -> HybridIndex:
-        """``index`` whose query embeddings go through the unit cache: linking embeds every local
-        provision as a query, and on a re-link only the provisions not seen before are embedded."""
+        """``index`` whose query embeddings and tokens go through the unit cache: linking asks with every
+        local provision, and on a re-link only the provisions not seen before are embedded and cut."""
         if index.embedder is None:
             return index
-        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER).for_queries()
+        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER)
         linking = copy.copy(index)
-        linking.embedder = _CachedEmbedder(index.embedder, cache, passages=False)  # type: ignore[assignment]
+        linking.embedder = _CachedEmbedder(index.embedder, cache.for_queries(), passages=False)  # type: ignore[assignment]
+        linking.query_tokens = cache.tokens  # the same tokenizer as the units': one cache
         return linking
 
     def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -151,7 +152,6 @@ class OnnxEncoder:
     """
 
     def __init__(self, folder: Path, *, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -162,16 +162,31 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(str(folder / "model.onnx"), options,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as e:
-            raise ModelError(f"ONNX Runtime cannot load {folder}: {e}. Delete the folder to export it again.") from e
+        self._folder, self._threads = folder, threads
+        self._loaded: Any = None
+        self._loading = threading.Lock()
+
+    @property
+    def _session(self) -> Any:
+        """The ONNX Runtime session, loaded at the first forward pass (3-4 s on 2 busy cores): a
+        command whose vectors all come from the unit cache (a re-link, an unchanged re-ingest)
+        never pays for it."""
+        with self._loading:
+            if self._loaded is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self._threads or os.cpu_count() or 1
+                options.inter_op_num_threads = 1
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                try:
+                    self._loaded = ort.InferenceSession(str(self._folder / "model.onnx"), options,
+                                                        providers=["CPUExecutionProvider"])
+                except Exception as e:
+                    raise ModelError(f"ONNX Runtime cannot load {self._folder}: {e}. "
+                                     "Delete the folder to export it again.") from e
+            return self._loaded
 
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
