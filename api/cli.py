@@ -206,7 +206,7 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, p
 @friendly
 def remove(ctx: typer.Context, doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
            data: DataOpt = None) -> None:
-    """Delete one document's named graph (its links are dropped at the next `policykg link`)."""
+    """Delete one document's named graph and its own links (links of other documents to it go at the next `policykg link`)."""
     svc = service_for(ctx, data)
     svc.remove(doc)
     typer.echo(f"removed {doc}")
@@ -215,19 +215,33 @@ def remove(ctx: typer.Context, doc: Annotated[str, typer.Argument(help="Document
 
 @app.command()
 @friendly
-def link(ctx: typer.Context, data: DataOpt = None) -> None:
+def link(ctx: typer.Context, data: DataOpt = None,
+         full: Annotated[bool, typer.Option("--full", help="Recompute and rewrite every links graph, even when "
+                                            "nothing changed since the last link.")] = False) -> None:
     """Link every local document and provision to what it implements one level up (and to similar
-    provisions of other provinces), resolve citations again, group copies; replaces the links graph
-    in one transaction."""
+    provisions of other provinces), resolve citations again, group copies.
+
+    Only what changed since the last link is written: when no document was ingested, changed or
+    removed (and the linking models are the same), nothing is done; otherwise every link is
+    computed again (one batched pass) and only the links graphs of the local documents whose links
+    changed are replaced, in one transaction. A score that moved only a little (less than
+    SCORE_TOLERANCE in search/link_store.py) keeps its stored value; --full rewrites everything. `ingest` and `remove` do
+    not link (run this after them); an upload over HTTP links."""
     from search.units import skip_report
 
     svc = service_for(ctx, data)
-    s = svc.link(progress=True)
+    s = svc.link(full=full, progress=True)
+    if s.mode == "unchanged":
+        typer.echo("links are up to date: nothing was ingested, changed or removed since the last link "
+                   "(--full to redo them)")
+        svc.close()
+        return
     typer.echo(
         f"linked {s.local_units} local provisions: {s.implements} implements candidates, documents and "
         f"provisions ({s.asserted} asserted as eli:implements; {s.documents_linked} documents with a parent), "
         f"{s.resembles} cross-region resemblances; citations {s.citations_resolved}/{s.citations} resolved; "
-        f"{s.copy_groups} copy groups, {s.edition_series} edition series"
+        f"{s.copy_groups} copy groups, {s.edition_series} edition series; {s.mode}: "
+        f"{s.graphs_written} links graphs written, {s.graphs_dropped} dropped"
     )
     if s.skipped:
         typer.secho(skip_report(s.skipped), fg=typer.colors.YELLOW, err=True)

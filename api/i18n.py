@@ -28,6 +28,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "implemented_by": ("落实本文件的地方文件", "Implemented by (local)"),
     "confidence": ("置信度", "Confidence"), "cited": ("明确引用", "cited"), "pairs": ("对应条款", "matching provisions"),
     "side_by_side": ("逐条对照", "Side by side"), "none": ("无", "none"),
+    "inferred_title": ("推断标题", "inferred title"),
+    "inferred_title_hint": ("原文没有标题；此标题由正文推断", "The text states no title; this one is inferred from it"),
     "none_confirmed": ("未发现确认的对应文件（库中可能没有其上级或下级文件）",
                        "None confirmed (the store may not hold its parent or local documents)"),
     "low_candidates": ("其他 %d 个低置信度候选（仅内容相近，未确认落实关系）",

@@ -2,7 +2,7 @@
 
 Orchestration only: it owns the long-lived pieces (the store, the embedding model, the search
 index store) and runs the steps that span them in order (ingest, then re-index; link, then write
-the links graph; an upload all or nothing). What the reads return is built on the graph side
+the links graphs that changed; an upload all or nothing). What the reads return is built on the graph side
 (``graph.views``, ``graph.entities``); when the index is stale is decided by ``search.index_store``.
 
 What only some commands need (parsing, SHACL, linking, MinHash, the graph views) is imported by
@@ -126,7 +126,7 @@ class Service:
                                           "text with the message, it is a bug in ingest.")
         with self._lock:
             summary = self.store.ingest(passed, progress=(lambda d, _b: on_document(d)) if on_document else None)
-            self.indexes.invalidate()
+            self._refresh()
             return summary
 
     def upload(self, data: bytes, *, filename: str, meta: Entry | None = None) -> dict[str, Any]:
@@ -154,19 +154,40 @@ class Service:
     def remove(self, doc_id: str) -> str:
         with self._lock:
             state = self.store.remove_document(doc_id)
-            self.indexes.invalidate()
+            self._refresh()
             return state
 
-    def link(self, *, progress: bool = False) -> LinkSummary:
-        """Recompute every link (documents, provisions, citations resolved now, copies and editions)
-        and replace the links graph in one transaction."""
-        from search.linking import build_links
+    def _refresh(self) -> None:
+        """After a write, lock held: bring the indexes a server holds up to date before the write
+        returns, so the next search sees the new state at once. Otherwise the first reader after
+        the write would update them and every reader meanwhile would get the state before it.
+        A process that never searched (a CLI ingest) holds no index and loads none. Linking needs
+        none: it changes no unit and no document, so the next reader's check finds both up to date."""
+        self.indexes.invalidate()
+        if self.indexes.held()[0] is not None:
+            self.document_index(self.index())
+
+    def link(self, *, full: bool = False, progress: bool = False) -> LinkSummary:
+        """Link the store (documents, provisions, citations resolved now, copies and editions) and
+        write the links graphs that changed, in one transaction (``search.link_store``): nothing
+        when no document, ontology or linking model changed since the last link. ``full``
+        recomputes and rewrites every links graph."""
+        from search.duplicates import SIGNATURES
+        from search.link_store import changes, link_state
+        from search.linking import LinkSummary, build_links
 
         with self._lock:
+            state = link_state(self.store)
+            if not full and state == self.store.link_state():
+                return LinkSummary(mode="unchanged", write_state=self.store.write_state())
             index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            triples, summary = build_links(self.store, index, generated=generated, progress=progress)
-            summary.write_state = self.store.replace_graph(self.store.iris.links_graph, triples)
+            graphs, summary = build_links(self.store, index, generated=generated, progress=progress,
+                                          signatures=self.indexes.cache_dir / SIGNATURES)
+            write, drop = changes(self.store, graphs, full=full)
+            summary.write_state = self.store.replace_links(write, drop=drop, state=state)
+            summary.mode = "full" if full else "incremental"
+            summary.graphs_written, summary.graphs_dropped = len(write), len(drop)
             return summary
 
     # ------------------------------------------------------------------ reads

@@ -2,15 +2,19 @@
 
     .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot
     .venv/bin/python bench/concurrency_bench.py --data /tmp/pk --before /tmp/main-snapshot --runtimes onnx,onnx-int8
+    .venv/bin/python bench/concurrency_bench.py --data /tmp/real --corpus ../shared/realcorpus --before /tmp/main-snapshot
 
 Two uvicorn servers (one worker each, loopback) on copies of the same data directory: *after* runs
 this checkout, *before* runs ``--before`` (a checkout of the code to compare with, e.g.
 ``git archive main | tar -x -C DIR``), and with ``--runtimes`` one *after* server per embedding
-runtime (``POLICYKG_RUNTIME``). For each concurrency level the servers take
-turns on the same requests, so both see the same machine load. Every request is a distinct query
+runtime (``POLICYKG_RUNTIME``). For each concurrency level and grouping (``group=document``, the
+default, and ``group=provision``) the servers take turns on the same requests, so both see the
+same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
+``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
+PSS, which counts pages the processes share once) is printed after the warm-up.
 """
 
 from __future__ import annotations
@@ -33,6 +37,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_bench import ROOT, Bench, Result, load_avg, prepare_data, summarize, wait_ready
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS in MB of a process and its children (uvicorn's workers), from /proc."""
+    pids, rss, pss = [pid], 0.0, 0.0
+    while pids:
+        p = pids.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    kb = int(value.split()[0]) / 1024
+                    rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
+            pids += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return rss, pss
+
+
 def distinct_queries(corpus: Path, n: int) -> list[str]:
     """``n`` distinct clauses of the corpus texts, shuffled with a fixed seed."""
     clauses: dict[str, None] = {}
@@ -48,7 +69,7 @@ def distinct_queries(corpus: Path, n: int) -> list[str]:
     return pool[:n]
 
 
-async def load(base: str, queries: list[str], clients: int) -> tuple[list[float], int, float]:
+async def load(base: str, queries: list[str], clients: int, group: str) -> tuple[list[float], int, float]:
     """``clients`` concurrent connections; client ``c`` sends ``queries[c::clients]`` one after another."""
     latencies: list[float] = []
     errors = 0
@@ -60,7 +81,7 @@ async def load(base: str, queries: list[str], clients: int) -> tuple[list[float]
             for q in queries[c::clients]:
                 t0 = time.perf_counter()
                 try:
-                    r = await client.get("/search?" + urlencode({"q": q}, quote_via=quote))
+                    r = await client.get("/search?" + urlencode({"q": q, "group": group}, quote_via=quote))
                     ok = r.status_code < 400 and isinstance(r.json(), list)
                 except (httpx.HTTPError, ValueError):
                     ok = False
@@ -79,11 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runtimes", default="", help="one after-server per runtime, e.g. onnx,onnx-int8 "
                     "(default: one, with the environment's runtime)")
     ap.add_argument("--clients", default="1,5,20", help="concurrency levels (default 1,5,20)")
-    ap.add_argument("--requests", type=int, default=20, help="requests per client and level (default 20)")
+    ap.add_argument("--requests", type=int, default=20, help="requests per client, level and grouping (default 20)")
+    ap.add_argument("--groups", default="document,provision", help="groupings to measure (default document,provision)")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn workers of the after servers (default 1)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
     args = ap.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
-    pool = distinct_queries(args.corpus, sum(levels) * args.requests)
+    groups = [g for g in args.groups.split(",") if g]
+    pool = distinct_queries(args.corpus, sum(levels) * args.requests * len(groups))
 
     tmp = Path(tempfile.mkdtemp(prefix="policykg-conc-"))
     bench = Bench(tmp)
@@ -96,31 +120,38 @@ def main(argv: list[str] | None = None) -> int:
         for name, root, extra in runs:
             data = prepare_data(args.data, tmp / name.replace(" ", "-"))
             env = {**os.environ, "POLICYKG_DATA": str(data), **extra}
-            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root)
+            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root,
+                                        workers=1 if name == "before" else args.workers)
         for server in servers.values():
             wait_ready(server, "/health", 900)
         for server in servers.values():  # warm: first request loads lazily held pieces
-            httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
-        rows: list[tuple[int, dict[str, Result]]] = []
+            for _ in range(4):  # a few, so that every worker has loaded its pieces
+                httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
+        for name, server in servers.items():
+            rss, pss = memory_mb(server.proc.pid)
+            print(f"  memory {name}: RSS {rss:.0f} MB, PSS {pss:.0f} MB", flush=True)
+        rows: list[tuple[str, int, dict[str, Result]]] = []
         start = 0
-        for clients in levels:
-            queries = pool[start : start + clients * args.requests]
-            start += len(queries)
-            got = {}
-            for name, server in servers.items():
-                lat, errs, secs = asyncio.run(load(server.base, queries, clients))
-                got[name] = r = summarize(f"{name} c{clients}", "httpx", len(queries), lat, errs, secs)
-                print(f"  {clients:>2} clients {name:<16}: p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
-                      f"  {r.rps:6.1f} req/s  errors {r.errors}", flush=True)
-            rows.append((clients, got))
+        for group in groups:
+            for clients in levels:
+                queries = pool[start : start + clients * args.requests]
+                start += len(queries)
+                got = {}
+                for name, server in servers.items():
+                    lat, errs, secs = asyncio.run(load(server.base, queries, clients, group))
+                    got[name] = r = summarize(f"{name} c{clients}", "httpx", len(queries), lat, errs, secs)
+                    print(f"  {group:<9} {clients:>2} clients {name:<16}: p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
+                          f"  {r.rps:6.1f} req/s  errors {r.errors}", flush=True)
+                rows.append((group, clients, got))
         print()
-        print(f"{'clients':>7} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p99 vs before':>14} {'errors':>7}")
-        for clients, got in rows:
+        print(f"{'group':<9} {'clients':>7} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
+              f"{'p99 vs before':>14} {'req/s vs before':>16} {'errors':>7}")
+        for group, clients, got in rows:
             for name, r in got.items():
-                print(f"{clients:>7} {name:<16} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.rps:>7.1f} "
-                      f"{got['before'].p99_ms / r.p99_ms:>13.2f}x {r.errors:>7}")
+                print(f"{group:<9} {clients:>7} {name:<16} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.rps:>7.1f} "
+                      f"{got['before'].p99_ms / r.p99_ms:>13.2f}x {r.rps / got['before'].rps:>15.2f}x {r.errors:>7}")
         print(load_avg())
-        return 0 if all(r.errors == 0 for _, got in rows for r in got.values()) else 1
+        return 0 if all(r.errors == 0 for _, _, got in rows for r in got.values()) else 1
     finally:
         bench.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -148,11 +148,11 @@ class Bench:
     tmp: Path
     servers: list[Server] = field(default_factory=list)
 
-    def start(self, name: str, args: list[str], env: dict[str, str], cwd: Path) -> Server:
+    def start(self, name: str, args: list[str], env: dict[str, str], cwd: Path, *, workers: int = 1) -> Server:
         port = free_port()
         log = self.tmp / f"{name}.log"
         cmd = [str(VENV_BIN / "python"), "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--log-level", "warning", "--no-access-log"]
+               "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         with log.open("wb") as out:
             proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)

@@ -8,8 +8,14 @@ Title, issuers, 文号, date: compared with the hand-checked sample
 ``tests/data/gold/real/metadata.toml`` (filled by reading the texts), per split (dev / test).
 Precision = right / extracted; recall = right / present in the gold (a field the text does not
 show is empty in the gold: extracting nothing there is right, extracting something is wrong).
+The title scored there is the stated one; an inferred title (``Metadata.inferred_title``) is not.
+
+Inferred titles: for every document whose text states no title, how many get one and by which
+rule, and (``--inferred N``) an evenly spaced sample of N with the sentence each came from, for a
+person to read and judge (there is no gold for a title the text does not state).
 
     python bench/metadata_accuracy.py [--corpus ../shared/realcorpus] [--gold tests/data/gold/real/metadata.toml]
+                                      [--inferred 30]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ingest.agencies import canonical  # noqa: E402
 from ingest.manifest import Entry, read_manifest  # noqa: E402
 from ingest.pipeline import parse_file  # noqa: E402
 from ingest.script import to_simplified  # noqa: E402
+from ingest.title_inference import infer_title  # noqa: E402
 
 # Manifest values the texts contradict, with the reason (read in the text, not guessed).
 CORRECTIONS: dict[str, dict[str, str]] = {
@@ -106,11 +113,31 @@ def header_fields(corpus: Path, gold_path: Path) -> dict[str, dict[str, dict[str
     return out
 
 
+def inferred_titles(corpus: Path, sample: int) -> dict[str, object]:
+    """Titles inferred for the documents whose text states none (manifest titles removed), by rule,
+    and an evenly spaced sample of (file, title, evidence sentence) to read."""
+    untitled, rules, found = 0, Counter(), []
+    for entry in read_manifest(corpus):
+        doc = parse_file(corpus / entry.file, meta=dataclasses.replace(entry, title=""), corpus_dir=corpus)
+        if doc.metadata.title:
+            continue
+        untitled += 1
+        start, end = doc.body or (0, len(doc.text))
+        if (t := infer_title(doc.text, start, end)) is not None:
+            rules[t.rule] += 1
+            found.append((entry.file, t.title, doc.text[t.start:t.end].strip()))
+    step = max(1, len(found) // sample) if sample else 0
+    return {"untitled": untitled, "inferred": len(found), "by_rule": dict(rules),
+            "sample": found[::step][:sample] if step else []}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "realcorpus")
     parser.add_argument("--gold", type=Path, default=ROOT / "tests" / "data" / "gold" / "real" / "metadata.toml")
     parser.add_argument("--errors", action="store_true", help="list every wrong value")
+    parser.add_argument("--inferred", type=int, default=0, metavar="N",
+                        help="also list N inferred titles (evenly spaced) with their evidence, to judge by reading")
     args = parser.parse_args()
     result = level_region(args.corpus)
     errors = result.pop("errors")
@@ -125,6 +152,11 @@ def main() -> None:
                 print(f"{split:5} {field:11} {figures}")
         if args.errors:
             print("\n".join(f"  {m}" for m in mistakes))  # type: ignore[union-attr]
+    titles = inferred_titles(args.corpus, args.inferred)
+    sample = titles.pop("sample")
+    print("inferred titles (texts stating none):", titles)
+    for file, title, evidence in sample:  # type: ignore[attr-defined]
+        print(f"  {file}: {title}\n      <- {evidence[:120]}")
 
 
 if __name__ == "__main__":

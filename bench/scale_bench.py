@@ -2,7 +2,9 @@
 
 Steps: ``ingest DIR`` (parse, graph, index), ``link``, a cold ``search`` (new process, model
 load included), ``serve`` until ``/health`` answers, and adding one document (``ingest FILE``
-then ``link``), each with its wall time and the peak RSS of its process. The baseline is the
+then ``link``, which links incrementally; then, the document removed and linked again, the same
+document as an API upload to a running server), each with its wall time and the peak RSS of its
+process. The baseline is the
 bundled corpus, measured in the same run: the cold search ratio real/bundled is the figure that
 says whether start-up still depends on corpus size.
 
@@ -36,11 +38,16 @@ import tempfile
 import time
 import tomllib
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "realcorpus"
 QUERY = "推动人工智能与实体经济深度融合"
+API_KEY = "scale-bench"
 
 
 def cli(data: Path, *args: str) -> tuple[float, float]:
@@ -58,22 +65,43 @@ def cli(data: Path, *args: str) -> tuple[float, float]:
 
 def serve_ready(data: Path) -> float:
     """Seconds from starting ``policykg serve`` until ``/health`` answers."""
+    with serving(data) as (_port, ready):
+        return ready
+
+
+def upload_one(data: Path, path: Path) -> float:
+    """Seconds an API upload of ``path`` takes on a running, warm server (ingest, index, incremental link)."""
+    with serving(data, api_key=API_KEY) as (port, _ready):
+        httpx.get(f"http://127.0.0.1:{port}/search", params={"q": QUERY}, timeout=600).raise_for_status()
+        start = time.perf_counter()
+        r = httpx.post(f"http://127.0.0.1:{port}/documents", headers={"X-API-Key": API_KEY}, timeout=600,
+                       files={"file": (path.name, path.read_bytes(), "text/plain")})
+        if r.status_code != 201:
+            raise SystemExit(f"upload of {path.name} failed: {r.status_code} {r.text[:500]}")
+        return time.perf_counter() - start
+
+
+@contextmanager
+def serving(data: Path, *, api_key: str | None = None) -> Iterator[tuple[int, float]]:
+    """A ``policykg serve`` on a free port: (port, seconds until ``/health`` answered)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **({"POLICYKG_API_KEY": api_key} if api_key else {})}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ready = float("nan")
     try:
         while time.perf_counter() - start < 600:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=60) as r:
                     if r.status == 200:
-                        return time.perf_counter() - start
+                        ready = time.perf_counter() - start
+                        break
             except OSError:
                 time.sleep(0.2)
-        return float("nan")
+        yield port, ready
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -120,6 +148,9 @@ def run(corpus: Path, extra: Path | None, work: Path) -> dict[str, float]:
         out["add_one_ingest_s"], _ = cli(data, "ingest", str(extra))
         out["add_one_link_s"], _ = cli(data, "link")
         out["add_one_s"] = out["add_one_ingest_s"] + out["add_one_link_s"]
+        cli(data, "remove", extra.stem)
+        cli(data, "link")
+        out["add_one_upload_s"] = upload_one(data, extra)  # the same document again, over HTTP
     return out
 
 
@@ -202,7 +233,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     if len(scales) > 1:
         lo, hi = scales[0], scales[-1]
-        for key in ("ingest_s", "link_s", "cold_search_s", "serve_ready_s", "add_one_s", "ingest_rss_mb"):
+        for key in ("ingest_s", "link_s", "cold_search_s", "serve_ready_s", "add_one_s", "add_one_upload_s",
+                    "ingest_rss_mb"):
             a, b = results[lo].get(key), results[hi].get(key)
             if a and b:
                 print(f"growth exponent {key}: {math.log(b / a) / math.log(hi / lo):.2f} (x{lo} -> x{hi})")

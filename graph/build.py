@@ -150,6 +150,13 @@ class _Builder:
         t((d, DCTERMS.identifier, Literal(self.doc.id)))
         if m.title:
             t((d, DCTERMS.title, Literal(m.title)))
+        elif m.inferred_title:  # marked as inferred, with its sentence; kept apart from dcterms:title (citations)
+            t((d, PKG.inferredTitle, Literal(m.inferred_title)))
+            if (span := m.evidence.get("inferred_title")) is not None:
+                t((d, PKG.inferredTitleEvidence, Literal(self.doc.text[span[0]:span[1]].strip())))
+        preamble = self.doc.text[slice(*self.doc.preamble)].strip() if self.doc.preamble else ""
+        if preamble:  # the opening before the first provision: searchable, shown on the page
+            t((d, ELI.description, Literal(preamble)))
         if looks_like_doc_number(m.doc_number):
             t((d, ELI.id_local, Literal(m.doc_number)))
         if (issued := _date_literal(m.date)) is not None:

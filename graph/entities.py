@@ -24,6 +24,7 @@ from typing import Any
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from common.errors import NotFoundError
 from graph.queries import internal_query
@@ -96,15 +97,15 @@ def _value(term: Any) -> dict[str, Any]:
 
 
 class NodeBuilder:
-    """Collects triples per subject; ``nodes()`` compacts them with the project context (pyld)."""
+    """Collects triples per subject; ``nodes()`` compacts them with the project context."""
 
     def __init__(self) -> None:
         self.props: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-        self.seen: set[tuple[str, str, str]] = set()
+        self.seen: set[tuple[str, str, Node]] = set()
 
     def add(self, subject: str, predicate: URIRef, obj: Any, label: dict[str, Any] | None = None) -> None:
         """One triple; ``label`` (context term -> RDF term) is embedded in a linked node."""
-        key = (subject, str(predicate), obj.n3())
+        key = (subject, str(predicate), obj)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -119,18 +120,84 @@ class NodeBuilder:
 
     def nodes(self) -> dict[str, dict[str, Any]]:
         """Every collected subject as a compact JSON-LD node object, by subject."""
-        from pyld import jsonld
-
-        expanded = [{"@id": s, **props} for s, props in self.props.items()]
-        if not expanded:
-            return {}
-        compacted = jsonld.compact(expanded, _COMPACTION_CONTEXT_URL, {
-            "compactArrays": False, "skipExpansion": True, "documentLoader": _load_compaction_context})
-        shaped = (_shape(n) for n in compacted["@graph"])
+        shaped = (_shape(_compact_node({"@id": s, **props})) for s, props in self.props.items())
         return {n["@id"]: n for n in shaped}
 
     def node(self, subject: str) -> dict[str, Any]:
         return self.nodes()[subject]
+
+
+def compact_with_pyld(expanded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Expanded node objects compacted by pyld with the entity compaction context (arrays kept)."""
+    from pyld import jsonld
+
+    if not expanded:
+        return []
+    compacted = jsonld.compact(expanded, _COMPACTION_CONTEXT_URL, {
+        "compactArrays": False, "skipExpansion": True, "documentLoader": _load_compaction_context})
+    return compacted["@graph"] if "@graph" in compacted else [
+        {k: v for k, v in compacted.items() if k != "@context"}]
+
+
+# Direct compaction. pyld compacting a whole document tree took ~400 ms for the few thousand values
+# of the largest real document, re-deciding for every value which term and form it gets. Those
+# decisions depend only on the value's shape (its property, and whether it is a node or a value of
+# which datatype, language and JSON type), so pyld decides each shape once, on the first value of
+# that shape, and the decision is applied to every value of it: the output is pyld's, key for key.
+
+_PROBE = "urn:policykg:probe"
+
+
+def _compact_node(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"@id": node["@id"]}
+    for prop, values in node.items():
+        if prop == "@id":
+            continue
+        if prop == "@type":
+            out["@type"] = [_type_term(t) for t in values]
+            continue
+        for value in values:
+            key, form = _rule(prop, _shape_of(value))
+            if form is None:  # a linked node: its labels compact by the same rules
+                compact = _compact_node(value)
+            elif form == "bare":
+                compact = value["@value"]
+            else:
+                compact = {"@value": value["@value"], **dict(form)}
+            out.setdefault(key, []).append(compact)
+    return out
+
+
+def _shape_of(value: dict[str, Any]) -> tuple[Any, ...]:
+    if "@id" in value:
+        return ("node",)
+    return ("value", value.get("@type"), value.get("@language"), type(value["@value"]).__name__)
+
+
+@cache
+def _rule(prop: str, shape: tuple[Any, ...]) -> tuple[str, Any]:
+    """The term pyld gives ``prop`` for a value of ``shape``, and the value's form: None for a node,
+    ``"bare"`` for the plain JSON value, else the keys (compacted ``@type``, ``@language``) kept beside ``@value``."""
+    if shape[0] == "node":
+        sample: dict[str, Any] = {"@id": _PROBE + "/value"}
+    else:
+        _, dtype, language, kind = shape
+        sample = {"@value": {"str": "x", "int": 1, "float": 1.5, "bool": True}[kind]}
+        sample.update({k: v for k, v in (("@type", dtype), ("@language", language)) if v is not None})
+    ((key, (compact,)),) = [(k, v) for k, v in compact_with_pyld([{"@id": _PROBE, prop: [sample]}])[0].items()
+                            if k != "@id"]
+    if shape[0] == "node":
+        return key, None
+    if not isinstance(compact, dict):
+        return key, "bare"
+    return key, tuple(sorted((k, v) for k, v in compact.items() if k != "@value"))
+
+
+@cache
+def _type_term(iri: str) -> str:
+    """The term (``Provision``) or compact IRI pyld writes for a class IRI in ``@type``."""
+    types = compact_with_pyld([{"@id": _PROBE, "@type": [iri]}])[0]["@type"]
+    return types if isinstance(types, str) else types[0]
 
 
 @cache

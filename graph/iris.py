@@ -8,7 +8,7 @@ The scheme, under a configurable ``base`` (no trailing slash)::
     agency      {base}/org/{agency}                               e.g. {base}/org/miit, {base}/org/gd-miit
     alignment   {base}/link/{hash of local and national IRIs}
     graphs      {base}/graph/doc/{doc}, {base}/graph/agencies, {base}/graph/links, {base}/graph/ontology,
-                {base}/graph/meta
+                {base}/graph/meta, and {base}/graph/links/{doc}: the links computed for one local document
 
 ``region`` is the GB/T 2260 code of the document's jurisdiction (100000 = national, 440000 =
 广东省), ``year`` the year of issue, ``doc`` the document id (an ASCII slug from the file name),
@@ -38,7 +38,7 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百千]+")
-_ORDINAL_KINDS = (("部分", "part"), ("章", "ch"), ("节", "sec"), ("条", "art"), ("款", "para"))
+_ORDINAL_KINDS = (("部分", "part"), ("章", "ch"), ("节", "sec"), ("条", "art"), ("款", "para"), ("段", "p"))
 
 
 def _hash(text: str, n: int = 8) -> str:
@@ -183,7 +183,12 @@ class Iris:
 
     @property
     def links_graph(self) -> URIRef:
+        """Links that belong to no one local document: citations resolved at link time, copy groups, editions."""
         return URIRef(f"{self.base}/graph/links")
+
+    def document_links_graph(self, doc_id: str) -> URIRef:
+        """The links computed for one local document (its own and its provisions'), replaced alone."""
+        return URIRef(f"{self.base}/graph/links/{safe_slug(doc_id)}")
 
     @property
     def agencies_graph(self) -> URIRef:

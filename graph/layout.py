@@ -1,7 +1,8 @@
 """policykg's named-graph layout, kept once over any ``graph.backend.Backend``.
 
 One named graph per document (``{base}/graph/doc/{id}``), one for the agencies documents share,
-one for computed links, one for the ontology and schemes, and a meta graph that holds
+the computed links (one graph per local document, ``{base}/graph/links/{id}``, replaced alone, and
+a shared one), one for the ontology and schemes, and a meta graph that holds
 
 * the write counter (``write_state``): a token that changes with every write, bumped in the same
   update request as the write, so a reader can tell cheaply whether anything changed;
@@ -9,7 +10,8 @@ one for computed links, one for the ontology and schemes, and a meta graph that 
   "sha…"``), written in the same request as the graph: ``documents()`` needs no scan of the
   store, and a rerun of an interrupted ``ingest`` skips the documents already written unchanged;
 * the hash of the ontology files the ontology graph was loaded from, and the progress of
-  batched bulk loads, so a rerun continues after the last batch the store acknowledged.
+  batched bulk loads, so a rerun continues after the last batch the store acknowledged;
+* the link state (``pkg:linkState``): what the links graphs were computed from.
 
 Every write is one update request (one transaction on Oxigraph and Virtuoso); a graph larger than
 the backend's ``batch_triples`` is loaded into a staging graph in batches, then swapped in with
@@ -167,15 +169,46 @@ class GraphStore:
         ``batch_triples`` it is one request; larger graphs are loaded into a staging graph in
         batches, then swapped in with one ``DROP ; MOVE`` request (readers of the union default
         graph see the staging graph meanwhile)."""
-        triples = list(triples)
+        return self._write(self._graph_ops(graph, list(triples)))
+
+    def _graph_ops(self, graph: URIRef | str, triples: list[Triple]) -> list[str]:
+        """The ops that replace ``graph`` by ``triples``; a graph over ``batch_triples`` is sent
+        to a staging graph first (in batches, now) and the ops move it in."""
         limit = self.backend.batch_triples
         if limit is None or len(triples) <= limit:
-            return self._write([f"DROP SILENT GRAPH <{graph}>", *_insert(graph, triples)])
+            return [f"DROP SILENT GRAPH <{graph}>", *_insert(graph, triples)]
         staging = f"{graph}-staging-{uuid.uuid4().hex[:8]}"
         self.backend.update(f"DROP SILENT GRAPH <{staging}>")
         for i in range(0, len(triples), limit):
             self.backend.update(" ;\n".join(_insert(staging, triples[i:i + limit])))
-        return self._write([f"DROP SILENT GRAPH <{graph}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"])
+        return [f"DROP SILENT GRAPH <{graph}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"]
+
+    # -- links: one graph per local document, one shared (``graph.iris.Iris.document_links_graph``)
+
+    def links_graphs(self) -> list[str]:
+        """The links graphs in the store: the shared one and one per linked local document."""
+        shared = str(self.iris.links_graph)
+        return [g for g in self.backend.graphs(shared) if g == shared or g.startswith(f"{shared}/")]
+
+    def link_state(self) -> str:
+        """What the stored links were computed from (``search.linking.link_state``); empty before the first link."""
+        return self._meta_value(f"<{self.iris.links_graph}>", PKG.linkState) or ""
+
+    def replace_links(self, graphs: Mapping[str, list[Triple]], *, drop: Iterable[str] = (), state: str) -> str:
+        """Replace the links graphs in ``graphs``, drop those in ``drop`` and record the link
+        ``state``: one request on Oxigraph (a reader sees the old links or the new, never a mix);
+        on a backend with ``batch_triples``, as many as its limit needs, the state in the last."""
+        limit = self.backend.batch_triples
+        ops: list[str] = []
+        size = 0
+        for graph, triples in graphs.items():
+            ops += self._graph_ops(graph, triples)
+            size += len(triples)
+            if limit is not None and size >= limit:
+                self._write(ops)
+                ops, size = [], 0
+        return self._write([*ops, *(f"DROP SILENT GRAPH <{g}>" for g in drop),
+                            *self._set_meta(f"<{self.iris.links_graph}>", PKG.linkState, state)])
 
     def _document_ops(self, built: BuiltDocument, digest: str) -> list[str]:
         return [f"DROP SILENT GRAPH <{built.graph}>", *_insert(built.graph, built.triples),
@@ -231,7 +264,8 @@ class GraphStore:
         return summary
 
     def remove_document(self, doc_id: str) -> str:
-        """Delete the named graph of ``doc_id`` and the agencies no other graph names; returns the new state."""
+        """Delete the named graph of ``doc_id``, its own links graph and the agencies no other graph
+        names; returns the new state. Links of other documents to it go at the next ``link``."""
         graph = self.iris.document_graph(doc_id)
         if str(graph) not in self._versions():
             raise UnknownDocumentError(f"No document '{doc_id}' in the store; see \"policykg stats\" for what is there.")
@@ -240,8 +274,8 @@ class GraphStore:
             f"DELETE {{ GRAPH {agencies} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {agencies} {{ ?a a <{ORG.Organization}> ; ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?r ?a }} FILTER(?g != {agencies}) }} }}"
         )
-        return self._write([f"DROP SILENT GRAPH <{graph}>", orphans,
-                            f"DELETE WHERE {{ GRAPH {self._meta} {{ <{graph}> <{DCTERMS.hasVersion}> ?h }} }}"])
+        return self._write([f"DROP SILENT GRAPH <{graph}>", f"DROP SILENT GRAPH <{self.iris.document_links_graph(doc_id)}>",
+                            orphans, f"DELETE WHERE {{ GRAPH {self._meta} {{ <{graph}> <{DCTERMS.hasVersion}> ?h }} }}"])
 
     def bulk_load(self, source: Path | bytes, *, format: str = "nq", graph: URIRef | None = None,
                   progress: Callable[[int], None] | None = None) -> str:
@@ -408,15 +442,17 @@ class GraphStore:
         return iri
 
     def export_quads(self, graph: str | None = None, *, include_ontology: bool = False) -> list[ox.Quad]:
-        """The quads of one graph (document id, 'agencies', 'links', 'ontology' or a graph IRI) or of all
-        data graphs (documents, agencies, links). A document's graph refers to its agencies by IRI;
+        """The quads of one graph (document id, 'agencies', 'ontology' or a graph IRI), of every links
+        graph ('links') or of all data graphs (documents, agencies, links). A document's graph refers to its agencies by IRI;
         their names are in the agencies graph."""
-        if graph is not None:
+        if graph == "links":
+            graphs = self.links_graphs()
+        elif graph is not None:
             graphs = [str(self._graph_iri(graph))]
         else:
-            fixed = [self.iris.agencies_graph, self.iris.links_graph] + (
-                [self.iris.ontology_graph] if include_ontology else [])
-            graphs = sorted(self._versions()) + [str(g) for g in fixed if self.backend.has_graph(str(g))]
+            fixed = [self.iris.agencies_graph] + ([self.iris.ontology_graph] if include_ontology else [])
+            graphs = (sorted(self._versions()) + [str(g) for g in fixed if self.backend.has_graph(str(g))]
+                      + self.links_graphs())
         return [q for g in graphs for q in self.backend.quads(g)]
 
     def export(self, format: str, graph: str | None = None, *, include_ontology: bool = False) -> bytes:

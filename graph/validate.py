@@ -1,6 +1,6 @@
 """SHACL validation of the graph against ``ontology/shapes.ttl``.
 
-The data graph is the union of the document graphs and the links graph; the ontology and
+The data graph is the union of the document graphs and the links graphs; the ontology and
 schemes are mixed in so that concept membership (``skos:inScheme``) can be checked. Warnings
 (``sh:Warning``) are reported but do not make the graph non-conforming.
 

@@ -19,7 +19,7 @@ from graph.store import GraphStore
 from ontology.namespaces import REGION
 from ontology.regions import divisions
 
-DOCUMENT_FIELDS = ("doc", "id", "title", "number", "date", "level", "region", "regionCode", "doctype", "partial",
+DOCUMENT_FIELDS = ("doc", "id", "number", "date", "level", "region", "regionCode", "doctype", "partial",
                    "provisions")
 LINK_FIELDS = ("local", "target", "relation", "score", "rank", "method", "model", "evidence", "generated",
                "asserted", "localDoc", "localPath", "localHeading", "targetDoc", "targetPath", "targetHeading")
@@ -58,10 +58,17 @@ def documents(store: GraphStore, *, level: str | None = None, region: str | None
     return out
 
 
+def _title(row: Any) -> dict[str, Any]:
+    """The stated title, else the one inferred from the text (``titleInferred``: the page marks it)."""
+    stated, inferred = row.statedTitle, row.inferredTitle
+    return {"title": None if stated is None and inferred is None else str(stated or inferred),
+            "titleInferred": stated is None and inferred is not None}
+
+
 def _all_documents(store: GraphStore) -> list[dict[str, Any]]:
     out = []
     for row in store.query(internal_query("documents")):
-        item = _plain(row, DOCUMENT_FIELDS)
+        item = {**_plain(row, DOCUMENT_FIELDS), **_title(row)}
         item["date"] = None if row.date is None else str(row.date)
         out.append(item)
     return out
@@ -192,7 +199,7 @@ def _overview(store: GraphStore) -> dict[str, Any]:
     docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "documents": 0, "correspondsTo": 0}
     for row in store.query(internal_query("overview")):
         if str(row.kind) == "document":
-            doc = _plain(row, ("id", "title", "number", "level", "regionCode", "doctype"))
+            doc = {**_plain(row, ("id", "number", "level", "regionCode", "doctype")), **_title(row)}
             doc["date"] = None if row.date is None else str(row.date)
             doc["region"] = _region_name(doc["regionCode"])
             docs.append(doc)
@@ -251,7 +258,7 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
 
     def group(outgoing: bool, other: str) -> dict[str, Any]:
         return sides["implements" if outgoing else "implementedBy"].setdefault(other, {
-            "document": other, "id": None, "title": None, "regionCode": None,
+            "document": other, "id": None, "title": None, "titleInferred": False, "regionCode": None,
             "decision": None, "best": 0.0, "asserted": 0, "citation": False, "pairs": []})
 
     for row in store.query(internal_query("document-parents"), bindings=focus):
@@ -277,7 +284,7 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
         g["citation"] = g["citation"] or pair["method"] == "citation"
     named = {g["document"]: g for groups in sides.values() for g in groups.values()}
     for row in _for_iris(store, "document-labels", "doc", [URIRef(d) for d in sorted(named)]):
-        named[str(row.doc)].update(id=str(row.id), title=None if row.title is None else str(row.title),
+        named[str(row.doc)].update(id=str(row.id), **_title(row),
                                    regionCode=None if row.regionCode is None else str(row.regionCode))
 
     def order(g: dict[str, Any]) -> tuple[Any, ...]:

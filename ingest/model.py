@@ -101,7 +101,8 @@ class Repair:
 
 @dataclass
 class Metadata:
-    title: str | None = None
+    title: str | None = None  # as the text (header) or the manifest states it
+    inferred_title: str | None = None  # when none is stated: read from the text (ingest.title_inference)
     doc_number: str | None = None
     issuers: list[str] = field(default_factory=list)
     addressees: list[str] = field(default_factory=list)
@@ -111,7 +112,8 @@ class Metadata:
     region: str | None = None
     partial: bool = False
     source: str | None = None
-    # field -> [start, end) of the text it was read from (title, doc_number, date, level, region);
+    # field -> [start, end) of the text it was read from (title, doc_number, date, level, region,
+    # inferred_title: the sentence it was read from);
     # absent when the manifest gave the value or the text did not show it
     evidence: dict[str, tuple[int, int]] = field(default_factory=dict)
 

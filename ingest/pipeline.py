@@ -25,6 +25,7 @@ from ingest.normalize import normalize
 from ingest.reader import MAX_BYTES_DEFAULT, decode, read_file
 from ingest.script import to_simplified
 from ingest.structure import parse_provisions
+from ingest.title_inference import add_inferred_title
 from ontology.regions import region_within
 
 #: ``progress(stage, done, total)``, called after each unit of work of ``stage``.
@@ -163,6 +164,7 @@ PIPELINE = Pipeline((
     Step("normalize", normalize_text, requires=("raw_text",), assigns=("text", "origin", "repairs")),
     Step("header", read_document_header, requires=("text", "metadata"),
          assigns=("metadata", "conflicts", "body", "agencies")),
+    Step("title", add_inferred_title, requires=("text", "metadata", "body"), assigns=("metadata",)),
     Step("provisions", split_provisions, requires=("text", "body"), assigns=("provisions", "preamble")),
     Step("citations", find_citations, requires=("provisions", "preamble"),
          assigns=("citations", "provisions.citations")),

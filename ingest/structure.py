@@ -7,6 +7,13 @@ them), 1）, ①, ⑴, ⒈ and (a). Which style nests in which is learned from t
 解读 puts 第一部分 under 二、, a 办法 puts 第一条 under 第一章. Numbering garbled in a copy
 (``（□）``) or lost (a heading line with no numeral between 一、 and 三、) is inferred from its
 neighbours and flagged. Every style is a concept of ``pkgs:subdivision`` (ontology/schemes.ttl).
+
+Text that no numbering covers is not dropped: a document with no numbered provisions (a statement,
+a news item, a letter), or whose numbering starts only after several paragraphs, has those
+paragraphs as provisions of kind ``paragraph`` (第二段, …), so every part of its text is in the
+graph and in the search index. The first paragraph stays the preamble (the opening a document
+node carries); a preamble of one or two paragraphs (开头 and 过渡句) before the numbering is the
+usual GB/T 9704 shape and is left as it is.
 """
 
 from __future__ import annotations
@@ -60,11 +67,15 @@ STYLES: tuple[Style, ...] = (
     Style("circled", re.compile(r"^(?P<n>[①-⑳])"), "{n}", _ordinal),
     Style("letter", re.compile(r"^[（(]?(?P<n>[a-zA-Z])[）)]"), "({n})", lambda n: ord(n.lower()) - ord("a") + 1),
 )
-KINDS: tuple[str, ...] = tuple(dict.fromkeys(s.kind for s in STYLES))
-"""Every provision kind the parser produces, in nesting order."""
-_RANK = {kind: i for i, kind in enumerate(KINDS)}
+_RANK = {kind: i for i, kind in enumerate(dict.fromkeys(s.kind for s in STYLES))}
+KINDS: tuple[str, ...] = (*_RANK, "paragraph")
+"""Every provision kind the parser produces: the numbering styles in nesting order, then paragraphs."""
 _SENTENCE_END = re.compile(r"[。；！？]")
 _HEADING_LINE_MAX = 40
+_CLAUSE_PUNCT = re.compile(r"[。；！？，：]")
+_PARAGRAPH_END = re.compile(r"[。！？；：…”」）)]$")
+PARAGRAPH_MAX = 600  # characters: a run of lines without sentence ends (a table) is cut into units of this size
+PREAMBLE_PARAGRAPHS = 2  # paragraphs before the first numbered provision that are still the preamble
 
 
 def cn_to_int(numeral: str) -> int | None:
@@ -208,8 +219,54 @@ def heading_of(content: str) -> str | None:
     return first.rstrip("：:") or None
 
 
+def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as paragraph spans: lines joined until one ends a sentence (a copy that
+    hard-wrapped its lines keeps its sentences whole), cut at ``PARAGRAPH_MAX`` characters."""
+    out: list[tuple[int, int]] = []
+    first: int | None = None
+    last_end = start
+    for line in _lines(text, start, end):
+        if first is None:
+            first = line.start
+        if _PARAGRAPH_END.search(line.text) or line.end - first >= PARAGRAPH_MAX:
+            out.append((first, line.end))
+            first = None
+        last_end = line.end
+    if first is not None:
+        out.append((first, last_end))
+    return out
+
+
+def _paragraph_provisions(text: str, spans: list[tuple[int, int]]) -> list[Provision]:
+    """Paragraphs as provisions, numbered in document order; a short run of lines with no sentence
+    in it (a 落款 left between a notice and the text it issues: 国务院 / 2024年3月7日) is left out."""
+    out = []
+    for n, (s, e) in enumerate(spans, start=1):
+        if e - s <= _HEADING_LINE_MAX and not _CLAUSE_PUNCT.search(text, s, e):
+            continue
+        label = f"第{int_to_cn(n)}段"
+        out.append(Provision(path=[label], label=label, kind="paragraph", heading=None, text=text[s:e], start=s, end=e))
+    return out
+
+
+def _unnumbered_paragraphs(text: str, start: int, end: int, provisions: list[Provision]) -> list[Provision]:
+    """Paragraph provisions for the text before the first numbered provision, past the preamble."""
+    lead_end = text.rfind("\n", start, provisions[0].start) if provisions else end
+    spans = paragraphs(text, start, max(lead_end, start))
+    if provisions and len(spans) <= PREAMBLE_PARAGRAPHS:
+        return []
+    numbered_from = 2 if len(spans) > 1 else 1  # the first paragraph is the preamble, unless it is all there is
+    return _paragraph_provisions(text, spans)[numbered_from - 1 :]
+
+
 def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
-    """Split ``text[start:end]`` (the body) into provisions in document order."""
+    """Split ``text[start:end]`` (the body) into provisions in document order: the numbered ones,
+    after paragraph provisions for running text no numbering covers."""
+    numbered = _numbered_provisions(text, start, end)
+    return [*_unnumbered_paragraphs(text, start, end, numbered), *numbered]
+
+
+def _numbered_provisions(text: str, start: int, end: int) -> list[Provision]:
     lines = _lines(text, start, end)
     found = _infer_numbering([_match(line) for line in lines], lines)
     provisions: list[Provision] = []
@@ -224,6 +281,8 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
         slots_open = [slot for slot, _ in stack]
         if num.style.kind == "annex":  # an attachment is a document of its own: never inside the body's numbering
             stack.clear()
+        elif (cut := _legal_cut(stack, num.style.kind)) is not None:
+            del stack[cut:]
         elif num.slot in slots_open:
             del stack[slots_open.index(num.slot) :]
         label = format_label(num.style, num.numeral)
@@ -244,6 +303,20 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
         provisions.append(current)
         stack.append((num.slot, current))
     return provisions
+
+
+_LEGAL = ("part", "chapter", "section", "article")
+"""第…部分 > 第…章 > 第…节 > 第…条: fixed by drafting practice, whatever a copy shows first (a text
+cut before its 第一章 opens with 第一条; its 第二章 still does not nest in 第四条)."""
+
+
+def _legal_cut(stack: list[tuple[tuple[int, int], Provision]], kind: str) -> int | None:
+    """Where a legal-level heading closes the open provisions: at the first one of the same or a
+    lower legal level; None when ``kind`` is not a legal level or none is open."""
+    if kind not in _LEGAL:
+        return None
+    rank = _LEGAL.index(kind)
+    return next((i for i, (_, p) in enumerate(stack) if p.kind in _LEGAL and _LEGAL.index(p.kind) >= rank), None)
 
 
 def _path_segment(kind: str, label: str) -> str:

@@ -40,7 +40,10 @@ normalized text) and `pkg:evidenceText`.
 `{base}/eli/cn/{GB/T 2260 code}/{year}/{doc-id}` for documents, `…/{path}` for provisions
 (`二/（一）` → `2-1`, `第二部分` → `part2`), `…/{action|target|agency|citation}/{n}` for facts,
 `{base}/org/{slug}` for agencies, `{base}/link/{hash}` for alignments; one named graph per
-document `{base}/graph/doc/{doc-id}`, plus `{base}/graph/links` and `{base}/graph/ontology`.
+document `{base}/graph/doc/{doc-id}`, the computed links of each local document in
+`{base}/graph/links/{doc-id}` (replaced alone when only that document's links change), citations
+resolved at link time, copy groups and edition series in `{base}/graph/links`, and
+`{base}/graph/ontology`.
 """
 
 

@@ -41,6 +41,8 @@ class PKG(DefinedNamespace):
     end: URIRef
     order: URIRef
     numberingInferred: URIRef
+    inferredTitle: URIRef
+    inferredTitleEvidence: URIRef
     hasAction: URIRef
     hasTarget: URIRef
     leadAgency: URIRef
@@ -89,6 +91,7 @@ class PKG(DefinedNamespace):
     similarity: URIRef
     # store bookkeeping
     graphState: URIRef
+    linkState: URIRef
     ontologyHash: URIRef
 
 
@@ -112,6 +115,7 @@ class ELI(DefinedNamespace):
     type_subdivision: URIRef
     jurisdiction: URIRef
     number: URIRef
+    description: URIRef
 
 
 class SCHEME(DefinedNamespace):
@@ -209,6 +213,7 @@ class SUBDIVISION(DefinedNamespace):
     listitem: URIRef
     circled: URIRef
     letter: URIRef
+    paragraph: URIRef
 
 
 class METHOD(DefinedNamespace):

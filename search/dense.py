@@ -227,6 +227,25 @@ class DenseIndex:
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(int(rows_allowed[i]), float(sims[i])) for i in top]
 
+    def search_many(self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+                    ) -> list[list[tuple[int, float]]]:
+        """``search`` for each row of ``queries``, in one faiss call on a flat index (linking asks
+        with every local provision: one search per query took 8.5 s for 2,236 on the real corpus).
+        The same kernel and selector as ``search``, so ties between identical texts fall the same
+        way (an exact scan of our own ordered them otherwise, and moved the bundled gold's
+        document R@1). An HNSW index is searched query by query."""
+        q = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, self.config.dimension))
+        if self.config.kind != "flat":
+            return [self.search(v, k, allowed=allowed) for v in q]
+        k = min(k, len(self.iris) if allowed is None else int(allowed.sum()))
+        if k <= 0 or not len(q):
+            return [[] for _ in range(len(q))]
+        params = None if allowed is None else faiss.SearchParameters(
+            sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+        with _omp_threads(1):
+            scores, rows = self.index.search(q, k, params=params)
+        return [[(int(r), float(s)) for r, s in zip(rr, ss, strict=True) if r >= 0] for rr, ss in zip(rows, scores, strict=True)]
+
     def save(self, directory: Path) -> None:
         """Write ``index.faiss``, ``iris.json`` and ``config.json``; replaces atomically."""
         directory = Path(directory)

@@ -108,8 +108,9 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
 
 
 def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[DocCase],
-                       *, modes: Sequence[Mode] = DOC_MODES) -> list[DocScores]:
-    """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode."""
+                       *, modes: Sequence[Mode] = DOC_MODES, groups: dict[str, str] | None = None) -> list[DocScores]:
+    """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode. ``groups``
+    (doc id -> copy group, from linking) folds copies as the product's search does."""
     baseline = DocBaseline(units, docs)
     vectors = {}
     if units.embedder is not None and any(m != "lexical" for m in modes):
@@ -120,7 +121,7 @@ def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[
         def ranked(case: DocCase) -> list[str]:
             filters = Filters(level="national") if case.national_only else None
             hits = collapse_copies(docs.rank(case.query, units, k=10, filters=filters, mode=mode,
-                                             vector=vectors.get(case.query)))
+                                             vector=vectors.get(case.query)), groups)
             return [h.doc.doc_id for h in hits]
         return ranked
 

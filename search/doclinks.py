@@ -93,15 +93,18 @@ def probe(index: HybridIndex, queries: Sequence[Query], *, canonical: Mapping[st
     texts = [prepare_query(q.text) for q in queries]
     dense = mode != "lexical" and index.embedder is not None and texts
     vectors = index.embedder.embed_queries(texts) if dense else [None] * len(texts)
+    asked = [i for i, q in enumerate(queries) if parent_levels(q.level)]
+    found = index.search_many(  # all queries at once: one matrix product per retriever and filter
+        [texts[i] for i in asked], k=3 * k, mode=mode, vectors=[vectors[i] for i in asked] if dense else None,
+        filters=[Filters(level=parent_levels(queries[i].level), kind="provision", exclude_doc_id=queries[i].doc_id)
+                 for i in asked])
+    raws: dict[int, list[Hit]] = dict(zip(asked, found, strict=True))
     out = []
-    for q, text, vector in tqdm(zip(queries, texts, vectors, strict=True), total=len(queries), desc="probing",
-                                unit="provision", disable=not progress):
-        levels = parent_levels(q.level)
-        if not levels:
+    for i, q in tqdm(enumerate(queries), total=len(queries), desc="probing", unit="provision", disable=not progress):
+        if i not in raws:
             out.append(Probe(q, []))
             continue
-        raw = index.search(text, k=3 * k, filters=Filters(level=levels, kind="provision", exclude_doc_id=q.doc_id),
-                           vector=vector, mode=mode)
+        raw = raws[i]
         hits, seen = [], set()
         for h in raw:
             if canonical.get(h.unit.doc_id, h.unit.doc_id) != h.unit.doc_id or unsearchable(h.unit.text + (h.unit.heading or "")):

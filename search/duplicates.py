@@ -20,11 +20,14 @@ scales to large collections; only candidate pairs are scored.
 from __future__ import annotations
 
 import itertools
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+import numpy as np
+from datasketch import MinHash, MinHashLSH
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
@@ -33,15 +36,15 @@ from graph.iris import Iris
 from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import PKG
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
+from search.unit_cache import text_key
 
 SHINGLE = 5
 NUM_PERM = 128
 COPY_JACCARD = 0.9
 COPY_CONTAINMENT = 0.95
 EDITION_JACCARD = 0.25
+SCHEME = "affine32"  # datasketch's permutation scheme: kept signatures are rebuilt with it
+SIGNATURES = f"minhash-{SCHEME}-{NUM_PERM}-{SHINGLE}.npz"  # the file name ``save_signatures`` is given
 MIN_SHINGLES = 40  # shorter texts (a title, a news line) are compared only when byte-identical
 _DROP = re.compile(r"[\s\W_]+")
 
@@ -89,21 +92,46 @@ def _shingles(text: str) -> set[str]:
 
 
 def _minhash(shingles: set[str]) -> MinHash:
-    from datasketch import MinHash
-
-    m = MinHash(num_perm=NUM_PERM, seed=1)
+    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
 
 
-def find_duplicates(texts: Iterable[Text]) -> Duplicates:
-    """Copy groups and edition series among ``texts`` (datasketch is imported here: a search, which
-    only reads the stored groups, never loads it)."""
-    from datasketch import MinHashLSH
+Signature = tuple[int, np.ndarray]
+"""A text's shingle count and MinHash values: what ``find_duplicates`` needs of it, kept by text hash."""
 
+
+def load_signatures(path: Path) -> dict[str, Signature]:
+    """Signatures saved by ``save_signatures`` (none when the file is missing or unreadable)."""
+    try:
+        with np.load(path) as f:
+            return {k: (int(n), v) for k, n, v in zip(f["keys"].tolist(), f["counts"], f["values"], strict=True)}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def save_signatures(path: Path, signatures: Mapping[str, Signature]) -> None:
+    """Write ``signatures`` whole (temporary file, then rename): hashing the shingles was 2.7 s of each link."""
+    keys = sorted(signatures)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, keys=np.array(keys), counts=np.array([signatures[k][0] for k in keys], np.int64),
+             values=np.array([signatures[k][1] for k in keys]).reshape(len(keys), NUM_PERM))
+    os.replace(tmp, path)
+
+
+def find_duplicates(texts: Iterable[Text], *, signatures: MutableMapping[str, Signature] | None = None) -> Duplicates:
+    """Copy groups and edition series among ``texts``; ``signatures`` (by ``text_key``) are used
+    and completed, so an unchanged text is not shingled and hashed again."""
     items = [t for t in texts if t.text.strip()]
-    sets = {t.doc_id: _shingles(t.text) for t in items}
-    hashes = {d: _minhash(s) for d, s in sets.items()}
+    known = signatures if signatures is not None else {}
+    for t in items:
+        key = text_key(t.text)
+        if key not in known:
+            s = _shingles(t.text)
+            known[key] = (len(s), _minhash(s).hashvalues)
+    sizes = {t.doc_id: known[text_key(t.text)][0] for t in items}
+    hashes = {t.doc_id: MinHash(seed=1, hashvalues=known[text_key(t.text)][1], scheme=SCHEME) for t in items}
     by_id = {t.doc_id: t for t in items}
     lsh = MinHashLSH(threshold=EDITION_JACCARD, num_perm=NUM_PERM)
     for d, h in hashes.items():
@@ -114,12 +142,12 @@ def find_duplicates(texts: Iterable[Text]) -> Duplicates:
         for other in lsh.query(h):
             if other <= d:
                 continue
-            a, b = sets[d], sets[other]
-            if min(len(a), len(b)) < MIN_SHINGLES and a != b:
+            a, b = sizes[d], sizes[other]
+            if min(a, b) < MIN_SHINGLES and _shingles(by_id[d].text) != _shingles(by_id[other].text):
                 continue
             j = h.jaccard(hashes[other])
-            inter = j * (len(a) + len(b)) / (1 + j)
-            containment = inter / max(1, min(len(a), len(b)))
+            inter = j * (a + b) / (1 + j)
+            containment = inter / max(1, min(a, b))
             if j >= COPY_JACCARD or containment >= COPY_CONTAINMENT:
                 copy_pairs[(d, other)] = j
             elif j >= EDITION_JACCARD:
@@ -127,7 +155,7 @@ def find_duplicates(texts: Iterable[Text]) -> Duplicates:
     out = Duplicates()
     copy_of: dict[str, str] = {}
     for members, sim in _components(copy_pairs):
-        ordered = sorted(members, key=lambda m: (-len(sets[m]), m))
+        ordered = sorted(members, key=lambda m: (-sizes[m], m))
         out.groups.append(Group("copies", ordered, sim, f"MinHash: {len(members)} texts share >= {sim:.0%} "
                                 f"of their {SHINGLE}-character shingles"))
         copy_of.update(dict.fromkeys(members, ordered[0]))

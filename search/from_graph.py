@@ -74,6 +74,7 @@ def documents_from_store(store: GraphStore) -> list[DocumentInfo]:
             doc_id=doc_id, title=_value(row, "title") or "", number=_value(row, "number"),
             level=_value(row, "level") or "", region=d.full_name(code) if code and d.get(code) else "",
             date=_value(row, "date"), doc_type=_value(row, "doctype"), issuers=(issuer,) if issuer else (),
+            title_inferred=_value(row, "inferred") == "true", preamble=_value(row, "preamble") or "",
         )
     return list(docs.values())
 

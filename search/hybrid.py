@@ -9,11 +9,10 @@ the indexed text is Simplified: a query in either script gives the same hits.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,6 +29,7 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
+from search.highlight import highlight
 from search.lexical import LexicalIndex
 from search.tokenize import search_tokens
 from search.units import SearchError, Unit, check_units
@@ -99,7 +99,10 @@ def _as_tuple(value: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...
 
 @dataclass
 class Hit:
-    """One result: where it came from (IRI, which retrievers, their ranks and scores) and a snippet."""
+    """One result: where it came from (IRI, which retrievers, their ranks and scores) and a snippet.
+
+    The snippet and the matches are made from ``terms`` (the query's tokens) when first asked for:
+    a document search reads a hundred unit hits and shows a few of them."""
 
     iri: str
     score: float  # fused RRF score (or the single retriever's score in dense/lexical mode)
@@ -109,73 +112,51 @@ class Hit:
     dense_score: float | None = None
     lexical_rank: int | None = None
     lexical_score: float | None = None
-    snippet: str = ""  # HTML-escaped, matched query tokens in <mark>…</mark>
-    snippet_text: str = ""  # the same window as plain text
-    spans: list[tuple[int, int]] = field(default_factory=list)  # matched spans in unit.text
-    matched: list[str] = field(default_factory=list)  # query tokens found in unit.text
+    terms: tuple[str, ...] = ()  # the query tokens the snippet marks
+    _marks: tuple[str, str, list[tuple[int, int]], list[str]] | None = field(default=None, init=False, repr=False,
+                                                                               compare=False)
+
+    def _marked(self) -> tuple[str, str, list[tuple[int, int]], list[str]]:
+        if self._marks is None:
+            self._marks = highlight(self.unit.text, self.terms)
+        return self._marks
+
+    @property
+    def snippet(self) -> str:
+        """HTML-escaped window of the text, matched query tokens in <mark>…</mark>."""
+        return self._marked()[0]
+
+    @property
+    def snippet_text(self) -> str:
+        """The same window as plain text."""
+        return self._marked()[1]
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Matched spans in unit.text."""
+        return self._marked()[2]
+
+    @property
+    def matched(self) -> list[str]:
+        """Query tokens found in unit.text."""
+        return self._marked()[3]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["unit"] = self.unit.to_dict()
-        data["spans"] = [list(s) for s in self.spans]
-        data["retrievers"] = {
-            name: {"rank": rank, "score": score}
-            for name, rank, score in (
-                ("dense", self.dense_rank, self.dense_score),
-                ("lexical", self.lexical_rank, self.lexical_score),
-            )
-            if rank is not None
+        snippet, plain, spans, matched = self._marked()
+        return {
+            "iri": self.iri, "score": self.score, "rank": self.rank, "unit": self.unit.to_dict(),
+            "dense_rank": self.dense_rank, "dense_score": self.dense_score,
+            "lexical_rank": self.lexical_rank, "lexical_score": self.lexical_score,
+            "snippet": snippet, "snippet_text": plain, "spans": [list(s) for s in spans], "matched": list(matched),
+            "retrievers": {
+                name: {"rank": rank, "score": score}
+                for name, rank, score in (
+                    ("dense", self.dense_rank, self.dense_score),
+                    ("lexical", self.lexical_rank, self.lexical_score),
+                )
+                if rank is not None
+            },
         }
-        return data
-
-
-def highlight(text: str, terms: Sequence[str], *, width: int = 160) -> tuple[str, str, list[tuple[int, int]], list[str]]:
-    """Mark ``terms`` in ``text``: (html snippet, plain snippet, all spans, terms found).
-
-    Longer terms win over the shorter ones inside them; single characters are marked only
-    when the query has nothing longer (else every 的 and 和 would light up). The snippet is
-    the ``width``-character window holding the most marked characters.
-    """
-    uniq = sorted({t for t in terms if t.strip()}, key=lambda t: (-len(t), t))
-    if any(len(t) > 1 for t in uniq):
-        uniq = [t for t in uniq if len(t) > 1]
-    covered = np.zeros(len(text), bool)
-    spans: list[tuple[int, int]] = []
-    found: list[str] = []
-    for term in uniq:
-        for m in re.finditer(re.escape(term), text):
-            if not covered[m.start() : m.end()].any():
-                covered[m.start() : m.end()] = True
-                spans.append((m.start(), m.end()))
-                if term not in found:
-                    found.append(term)
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    start = 0
-    if len(text) > width and merged:
-        cum = np.concatenate([[0], np.cumsum(covered)])
-        best = max(
-            (max(0, min(s - 10, len(text) - width)) for s, _ in merged),
-            key=lambda a: (cum[min(a + width, len(text))] - cum[a], -a),
-        )
-        start = best
-    end = min(len(text), start + width)
-    parts: list[str] = ["…" if start > 0 else ""]
-    pos = start
-    for s, e in merged:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        parts += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
-        pos = e
-    parts += [html.escape(text[pos:end]), "…" if end < len(text) else ""]
-    plain = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
-    return "".join(parts), plain, merged, found
 
 
 class HybridIndex:
@@ -198,6 +179,8 @@ class HybridIndex:
         self.lexical = lexical
         self.graph_state = graph_state
         self.embedder = embedder
+        # ``search_tokens`` of many query texts, when a cache has them (``IndexStore.for_linking``)
+        self.query_tokens: Callable[[Sequence[str]], list[list[str]]] | None = None
         self._row = {iri: i for i, iri in enumerate(iris)}
         self._fields = {
             "level": np.array([u.level for u in self.units], dtype=object),
@@ -336,6 +319,49 @@ class HybridIndex:
             lexical_hits = self.lexical.search(tokens, fetch, allowed=allowed)
         return self._fuse(dense_hits, lexical_hits, k=k, mode=mode, terms=tokens)
 
+    def search_many(
+        self,
+        queries: Sequence[str],
+        *,
+        k: int = 10,
+        filters: Sequence[Filters | None] | None = None,
+        mode: Mode = "hybrid",
+        vectors: np.ndarray | Sequence[np.ndarray | None] | None = None,
+        chunk: int = 256,
+    ) -> list[list[Hit]]:
+        """``search`` for many queries, each with its own filters: queries that share a filter are
+        answered together, by one matrix product per retriever and chunk (``DenseIndex.search_many``,
+        ``LexicalIndex.scores_many``). Linking asks with every local provision this way; a hit
+        marks its terms only when read (``Hit.snippet``, ``matched``)."""
+        texts = [prepare_query(q) for q in queries]
+        if k <= 0 or not self.units or not texts:
+            return [[] for _ in texts]
+        wanted = list(filters) if filters is not None else [None] * len(texts)
+        if vectors is None and mode != "lexical":
+            if self.embedder is None:
+                raise SearchQueryError("Dense search needs the embedding model; load the index with an embedder.")
+            vectors = self.embedder.embed_queries(texts)
+        fetch = max(k, 3 * k, 50)
+        tokens = self.query_tokens(texts) if self.query_tokens is not None else [search_tokens(t) for t in texts]
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i, f in enumerate(wanted):
+            groups.setdefault(f.key() if f is not None else (), []).append(i)
+        out: list[list[Hit]] = [[] for _ in texts]
+        for members in groups.values():
+            allowed = self.mask(wanted[members[0]])
+            for start in range(0, len(members), chunk):
+                part = members[start:start + chunk]
+                dense: list[list[tuple[int, float]]] = [[] for _ in part]
+                lexical: list[list[tuple[int, float]]] = [[] for _ in part]
+                if mode in ("hybrid", "dense") and vectors is not None:
+                    dense = self.dense.search_many(np.stack([vectors[i] for i in part]), fetch, allowed=allowed)
+                if mode in ("hybrid", "lexical"):
+                    scores = self.lexical.scores_many([tokens[i] for i in part])
+                    lexical = [self.lexical.top(row, fetch, allowed=allowed) for row in scores]
+                for i, d, lx in zip(part, dense, lexical, strict=True):
+                    out[i] = self._fuse(d, lx, k=k, mode=mode, terms=tokens[i])
+        return out
+
     def search_vector(self, vector: np.ndarray, *, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Dense-only search by a ready vector (e.g. a local provision's, for linking)."""
         if k <= 0 or not self.units:
@@ -374,10 +400,9 @@ class HybridIndex:
             d_rank, d_score = e.get("dense", (None, None))
             l_rank, l_score = e.get("lexical", (None, None))
             score = e["rrf"] if mode == "hybrid" else (d_score if mode == "dense" else l_score)
-            snippet, plain, spans, found = highlight(unit.text, terms)
             out.append(Hit(
                 iri=unit.iri, score=float(score), rank=rank, unit=unit,
                 dense_rank=d_rank, dense_score=d_score, lexical_rank=l_rank, lexical_score=l_score,
-                snippet=snippet, snippet_text=plain, spans=spans, matched=found,
+                terms=tuple(terms),
             ))
         return out

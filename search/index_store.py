@@ -101,9 +101,9 @@ class IndexStore:
                     held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
                 except (IndexNotFoundError, IndexMismatchError):
                     embedder = units.embedder
-                    if embedder is not None:  # a profile whose text did not change is not embedded again
-                        profiles = UnitCache(self.cache_dir / "documents", model=units.model, tokenizer=TOKENIZER)
-                        embedder = _CachedVectors(embedder, profiles, kind="passages")  # type: ignore[assignment]
+                    if embedder is not None:  # profiles of unchanged documents are not embedded again
+                        cache = UnitCache(self.cache_dir, model=units.model, tokenizer=TOKENIZER).for_documents()
+                        embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
                     held = DocumentIndex.build(documents_from_store(store), units.units, embedder,
                                                graph_state=content)
                     held.save(self.documents_directory)  # derived data: saved even when the store is read-only
@@ -153,13 +153,14 @@ class IndexStore:
                             "units": len(units)}
 
     def for_linking(self, index: HybridIndex) -> HybridIndex:
-        """``index`` whose query embeddings go through the unit cache: linking embeds every local
-        provision as a query, and on a re-link only the provisions not seen before are embedded."""
+        """``index`` whose query embeddings and tokens go through the unit cache: linking asks with every
+        local provision, and on a re-link only the provisions not seen before are embedded and cut."""
         if index.embedder is None:
             return index
-        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER).for_queries()
+        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER)
         linking = copy.copy(index)
-        linking.embedder = _CachedVectors(index.embedder, cache, kind="queries")  # type: ignore[assignment]
+        linking.embedder = _CachedEmbedder(index.embedder, cache.for_queries(), passages=False)  # type: ignore[assignment]
+        linking.query_tokens = cache.tokens  # the same tokenizer as the units': one cache
         return linking
 
     def _save(self, index: HybridIndex, versions: dict[str, str]) -> None:
@@ -186,19 +187,20 @@ class IndexStore:
             self._index, self._versions = None, {}
 
 
-class _CachedVectors:
-    """An embedder whose query (or passage) vectors come from, and go to, a ``UnitCache``."""
+class _CachedEmbedder:
+    """An embedder whose query vectors (``passages=False``) or passage vectors come from (and go
+    to) a ``UnitCache``; the other kind is embedded as usual."""
 
-    def __init__(self, embedder: Embedder, cache: UnitCache, *, kind: str) -> None:
-        self._embedder, self._cache, self._kind = embedder, cache, kind
+    def __init__(self, embedder: Embedder, cache: UnitCache, *, passages: bool) -> None:
+        self._embedder, self._cache, self._passages = embedder, cache, passages
         self.model_name, self.dim = embedder.model_name, embedder.dim
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        if self._kind != "queries":
+        if self._passages:
             return self._embedder.embed_queries(texts)
         return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim)
 
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        if self._kind != "passages":
+        if not self._passages:
             return self._embedder.embed_passages(texts, progress=progress)
         return self._cache.vectors(texts, self._embedder.embed_passages, dim=self.dim, progress=progress)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from rdflib import URIRef
@@ -44,10 +45,18 @@ from search.doclinks import (
     province_of,
     score_pairs,
 )
-from search.duplicates import Duplicates, Text, duplicate_triples, find_duplicates
+from search.duplicates import (
+    Duplicates,
+    Text,
+    duplicate_triples,
+    find_duplicates,
+    load_signatures,
+    save_signatures,
+)
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
 from search.rerank import PROVISION_FEATURES, rerank
+from search.unit_cache import text_key
 from search.units import SearchError, Skipped, Unit, unsearchable
 
 Relation = Literal["implements", "resembles"]
@@ -73,6 +82,7 @@ class Link:
     dense_score: float | None = None
     lexical_score: float | None = None
     asserted: bool = False  # above the calibrated cut: also an eli:implements triple
+    local_doc: str = ""  # the local document's id: the links graph the link is stored in
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,15 +110,21 @@ class LinkContext:
                 for citing, cited in self.resolutions.document_citations().items()}
 
 
-def link_context(store: GraphStore, index: HybridIndex) -> LinkContext:
-    """Read documents and citations from the store; find copies from the indexed provision texts."""
+def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | None = None) -> LinkContext:
+    """Read documents and citations from the store; find copies from the indexed provision texts
+    (their MinHash signatures kept in the file ``signatures``, when given, for the next link)."""
     stored = stored_documents(store)
     texts: dict[str, list[str]] = {}
     for u in index.units:
         if u.kind == "provision":
             texts.setdefault(u.doc_id, []).append(u.text)
     docs = doc_infos(stored, index.units)
-    dups = find_duplicates(Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored)
+    kept = load_signatures(signatures) if signatures is not None else {}
+    items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
+    dups = find_duplicates(items, signatures=kept)
+    if signatures is not None:
+        live = {text_key(t.text) for t in items}
+        save_signatures(signatures, {k: v for k, v in kept.items() if k in live})
     resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
     return LinkContext(stored, docs, resolutions, dups)
 
@@ -143,7 +159,8 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
                 skipped.append(Skipped(u.iri, reason))
     probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
                    canonical=canonical, progress=progress)
-    pairs = score_pairs(doc_pairs(probes, ctx.docs, ctx.cites, canonical=canonical), doc_model)
+    cites = ctx.cites  # a property computed on each read: once here, not per candidate
+    pairs = score_pairs(doc_pairs(probes, ctx.docs, cites, canonical=canonical), doc_model)
     asserted = {d: {p.parent for p in ps} for d, ps in parents(pairs, doc_model).items()}
     iri_of = {d.id: d.iri for d in ctx.stored}
     links = _document_links(pairs, iri_of, doc_model, top=top)
@@ -151,7 +168,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
         for rank, s in enumerate(scored[:top], start=1):
             link = _from_hit(unit, s.hit, "implements", rank, index.model)
             link.score = s.prob
-            cited = s.hit.unit.doc_id in ctx.cites.get(unit.doc_id, {})
+            cited = s.hit.unit.doc_id in cites.get(unit.doc_id, {})
             link.method = "citation" if cited else "reranked"
             if cited:
                 link.evidence = f"cites {s.hit.unit.doc_number or s.hit.unit.doc_title}; " + link.evidence
@@ -171,7 +188,7 @@ def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Mod
             continue
         method = "citation" if pair.features["cites"] else "document"
         out.append(Link(iri_of[pair.local], iri_of[pair.parent], "implements", pair.prob, rank[pair.local], method,
-                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model)))
+                        None, "; ".join(pair.evidence), asserted=is_asserted(pair, model), local_doc=pair.local))
     return out
 
 
@@ -179,14 +196,17 @@ def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, pr
     """The best matches among other provinces' local provisions (not implementation)."""
     if not local or horizontal_top <= 0 or index.embedder is None:
         return []
+    if len({province_of(u.region) for u in index.units if u.level in LOCAL_LEVELS}) < 2:
+        return []  # one province: nothing to resemble (a real corpus of one province's texts spent half its link here)
     queries = [query_text(u) for u in local]
-    vectors = index.embedder.embed_queries(queries)
-    out = []
     filters = Filters(level=LOCAL_LEVELS, kind="provision")
-    for unit, query, vector in tqdm(zip(local, queries, vectors, strict=True), total=len(local), desc="resembles",
-                                    unit="provision", disable=not progress):
+    found = index.search_many(queries, k=horizontal_top + 20, filters=[filters] * len(queries),
+                              vectors=index.embedder.embed_queries(queries))
+    out = []
+    for unit, hits in tqdm(zip(local, found, strict=True), total=len(local), desc="resembles", unit="provision",
+                           disable=not progress):
         rank = 0
-        for hit in index.search(query, k=horizontal_top + 20, filters=filters, vector=vector):
+        for hit in hits:
             if province_of(hit.unit.region) == province_of(unit.region) or unsearchable(query_text(hit.unit)):
                 continue
             rank += 1
@@ -214,6 +234,7 @@ def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -
         evidence="、".join(hit.matched[:12]),
         dense_score=hit.dense_score,
         lexical_score=hit.lexical_score,
+        local_doc=unit.doc_id,
     )
 
 
@@ -231,8 +252,11 @@ class LinkSummary:
     citations_resolved: int = 0
     copy_groups: int = 0
     edition_series: int = 0
-    write_state: str = ""  # the store's write counter once the links graph was replaced
+    write_state: str = ""  # the store's write counter once the links graphs were written
     skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
+    mode: str = "full"  # full | incremental | unchanged (nothing written: the store has not changed since)
+    graphs_written: int = 0  # links graphs replaced (one per local document whose links changed, and the shared one)
+    graphs_dropped: int = 0  # links graphs of documents no longer linked (removed, or now a copy)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,14 +266,20 @@ _METHODS = {"citation": METHOD.citation, "reranked": METHOD.reranked, "document"
             "hybrid": METHOD.hybrid}
 
 
-def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[list[Triple], LinkSummary]:
-    """The links graph: a qualified alignment node per ``implements`` candidate (plus
-    ``eli:implements`` when asserted), ``pkg:correspondsTo`` for each best cross-region match, the
-    citations resolved at link time, and the copy groups and edition series."""
-    triples: list[Triple] = []
+LinkGraphs = dict[str, list[Triple]]
+"""Links graph IRI -> its triples: one graph per linked local document, and the shared one."""
+
+
+def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[LinkGraphs, LinkSummary]:
+    """The links graphs. Each local document's graph (``Iris.document_links_graph``) holds a
+    qualified alignment node per ``implements`` candidate of the document and its provisions (plus
+    ``eli:implements`` when asserted) and ``pkg:correspondsTo`` for each best cross-region match;
+    the shared graph holds the citations resolved at link time and the copy groups and edition series."""
+    graphs: LinkGraphs = {}
     summary = LinkSummary()
     doc_iris = {d.iri for d in ctx.stored}
     for link in linking.links:
+        triples = graphs.setdefault(str(iris.document_links_graph(link.local_doc)), [])
         if link.relation == "implements":
             triples.extend(alignment_triples(
                 URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=_METHODS[link.method],
@@ -264,16 +294,16 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
             summary.resembles += 1
     summary.local_units = len({link.local for link in linking.links if link.local not in doc_iris})
     summary.skipped = linking.skipped
-    triples.extend(citation_triples(ctx.resolutions, ctx.canonical))
-    triples.extend(duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris))
+    graphs[str(iris.links_graph)] = [*citation_triples(ctx.resolutions, ctx.canonical),
+                                     *duplicate_triples(ctx.duplicates, {d.id: d.iri for d in ctx.stored}, iris=iris)]
     counts = ctx.resolutions.summary()
     summary.citations, summary.citations_resolved = counts["citations"], counts["resolved"]
     summary.copy_groups, summary.edition_series = len(ctx.duplicates.copies()), len(ctx.duplicates.editions())
-    return triples, summary
+    return graphs, summary
 
 
-def build_links(store: GraphStore, index: HybridIndex, *, generated: str, progress: bool = False
-                ) -> tuple[list[Triple], LinkSummary]:
-    """Everything ``policykg link`` writes: context, links, triples."""
-    ctx = link_context(store, index)
+def build_links(store: GraphStore, index: HybridIndex, *, generated: str, signatures: Path | None = None,
+                progress: bool = False) -> tuple[LinkGraphs, LinkSummary]:
+    """Every links graph ``policykg link`` computes: context, links, triples."""
+    ctx = link_context(store, index, signatures=signatures)
     return link_triples(link_units(index, ctx, progress=progress), ctx, generated=generated, iris=store.iris)

@@ -18,7 +18,6 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -149,13 +148,10 @@ class OnnxEncoder:
 
     ``threads`` bounds the intra-op threads one forward pass uses (default: all cores). Threads
     sleep instead of spinning between passes: on a shared 2-core machine spinning only steals
-    time from the web server and faiss. The session is created on a background thread (ONNX
-    Runtime releases the GIL while it loads and optimizes the graph), so a cold command loads
-    its indexes meanwhile; the first encode waits for it.
+    time from the web server and faiss.
     """
 
     def __init__(self, folder: Path, *, threads: int | None = None) -> None:
-        import onnxruntime  # noqa: F401  (imported here, not on the loading thread: imports stay on one thread)
         from tokenizers import Tokenizer
 
         config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -163,19 +159,34 @@ class OnnxEncoder:
         self.max_seq_length: int = config["max_seq_length"]
         self.prompts: dict[str, str] = config["prompts"]
         self._pad_id: int = config["pad_id"]
-        self._folder = folder
-        self._loading = _Background(lambda: _open_session(folder, threads))
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
+        self._folder, self._threads = folder, threads
+        self._loaded: Any = None
+        self._loading = threading.Lock()
 
     @property
     def _session(self) -> Any:
-        try:
-            return self._loading.result()
-        except Exception as e:
-            raise ModelError(f"ONNX Runtime cannot load {self._folder}: {e}. Delete the folder to export it "
-                             "again.") from e
+        """The ONNX Runtime session, loaded at the first forward pass (3-4 s on 2 busy cores): a
+        command whose vectors all come from the unit cache (a re-link, an unchanged re-ingest)
+        never pays for it."""
+        with self._loading:
+            if self._loaded is None:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self._threads or os.cpu_count() or 1
+                options.inter_op_num_threads = 1
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                try:
+                    self._loaded = ort.InferenceSession(str(self._folder / "model.onnx"), options,
+                                                        providers=["CPUExecutionProvider"])
+                except Exception as e:
+                    raise ModelError(f"ONNX Runtime cannot load {self._folder}: {e}. "
+                                     "Delete the folder to export it again.") from e
+            return self._loaded
 
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
@@ -192,36 +203,3 @@ class OnnxEncoder:
             mask[row, : len(e.ids)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def _open_session(folder: Path, threads: int | None) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or os.cpu_count() or 1
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-
-
-class _Background:
-    """``make()`` run on a daemon thread; ``result()`` waits for it and re-raises what it raised."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(make,), daemon=True, name="onnx-session")
-        self._thread.start()
-
-    def _run(self, make: Callable[[], Any]) -> None:
-        try:
-            self._value = make()
-        except BaseException as e:  # handed to the caller of result()
-            self._error = e
-
-    def result(self) -> Any:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value

@@ -59,6 +59,14 @@ class UnitCache:
         other.vector_dir = self._vector_dir("query")
         return other
 
+    def for_documents(self) -> UnitCache:
+        """The same cache for the passage vectors of whole-document profiles (the document index),
+        apart from the units' so that compacting one never drops the other: a write rebuilds the
+        document index, and only the profiles of changed documents are embedded again."""
+        other = UnitCache(self.directory, model=self.model, tokenizer="")
+        other.vector_dir = self._vector_dir("document")
+        return other
+
     def _read_vectors(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for path in sorted(self.vector_dir.glob("chunk-*.npz")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from common.errors import PolicyKGError
@@ -47,11 +47,14 @@ class Unit:
     kind: UnitKind = "provision"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _UNIT_FIELDS} | {"path": list(self.path)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
         return cls(**{**data, "path": list(data.get("path") or [])})
+
+
+_UNIT_FIELDS = tuple(f.name for f in fields(Unit))
 
 
 _WORD = re.compile(r"[^\W\d_]")  # a letter of any script (CJK included); not digits, punctuation or □

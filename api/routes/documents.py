@@ -1,4 +1,4 @@
-"""``/documents``: the list (filtered), one document (metadata and provision tree), and upload."""
+"""``/documents``: the list (filtered), one document (metadata and provision tree), upload and removal."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ router = APIRouter(tags=["documents"])
 class DocumentSummary(BaseModel):
     doc: str = Field(description="The document's IRI (it dereferences on this server).")
     id: str = Field(examples=["2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"])
-    title: str | None
+    title: str | None = Field(description="The stated title, else one read from the text (titleInferred).")
+    titleInferred: bool = Field(False, description="The text states no title; this one is inferred from it (推断标题).")
     number: str | None = Field(description="文号", examples=["工信厅联消费函〔2023〕87号"])
     date: str | None = Field(examples=["2023-04-14"])
     level: str | None = Field(examples=["national"])
@@ -114,3 +115,20 @@ def upload(
     out = service.upload(data, filename=filename, meta=meta)
     out["iri"] = service.document_iri(out["document"])
     return JSONUTF8Response(out, status_code=201)
+
+
+class RemoveResult(BaseModel):
+    removed: str = Field(description="The removed document's id.")
+    write_state: str = Field(description="The store's write state after the removal.")
+
+
+@router.delete("/documents/{doc_id}", response_model=RemoveResult, responses=errors_doc(401, 403, 404, 503),
+               summary="Remove a document")
+def remove(service: ServiceDep, _key: ApiKeyDep,
+           doc_id: Annotated[str, Path(examples=["2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"])]
+           ) -> Response:
+    """Delete the document's named graph (and agencies no other document names). Needs the API key
+    (`X-API-Key`). When it returns, search no longer finds the document's provisions; its links go
+    at the next relink. To replace a text, remove it and upload the new one."""
+    state = service.remove(doc_id)
+    return JSONUTF8Response({"removed": doc_id, "write_state": state})

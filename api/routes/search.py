@@ -58,6 +58,7 @@ class HitModel(BaseModel):
 class DocumentModel(BaseModel):
     doc_id: str
     title: str
+    title_inferred: bool = Field(False, description="The text states no title; this one is inferred from it (推断标题).")
     number: str | None = Field(examples=["工信厅联消费函〔2023〕87号"])
     level: str
     region: str

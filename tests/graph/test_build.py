@@ -181,3 +181,23 @@ def test_range_and_base_year_of_a_target() -> None:
     from graph.validate import validate_graph
 
     assert validate_graph(g).conforms
+
+
+def test_a_text_without_title_or_numbering_is_whole_in_the_graph_with_an_inferred_title() -> None:
+    # a real news item as the copies hold it: no title line, no numbered provisions
+    from graph.validate import validate_graph
+    from ingest.pipeline import parse_text
+
+    text = ("8月30日，2019世界人工智能大会全球工业智能峰会在上海举办，工业和信息化部信息化和软件服务业司巡视员李颖参加会议并致辞。\n"
+            "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。\n"
+            "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表超过2000人参加大会。\n")
+    built = build_document(parse_text(text, path="news.txt"))
+    g, d = built.to_graph(), built.document
+    assert g.value(d, URIRef("http://purl.org/dc/terms/title")) is None  # nothing stated
+    assert g.value(d, PKG.inferredTitle) == Literal("2019世界人工智能大会全球工业智能峰会在上海举办")
+    assert str(g.value(d, PKG.inferredTitleEvidence)).startswith("8月30日，2019世界人工智能大会")
+    assert str(g.value(d, ELI.description)).startswith("8月30日")
+    paragraphs = sorted(str(g.value(p, PKG.text)) for p in g.objects(d, ELI.has_part))
+    assert paragraphs == ["当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。",
+                          "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表超过2000人参加大会。"]
+    assert validate_graph(g).conforms

@@ -119,10 +119,15 @@ def test_citation_network(loaded_store: GraphStore) -> None:
 
 @pytest.fixture
 def linked_store(loaded_store: GraphStore) -> GraphStore:
-    """Sample store plus two computed links, as the linking step will write them."""
+    """Sample store plus three computed links, as the linking step will write them."""
+    loaded_store.replace_graph(loaded_store.iris.links_graph, _alignments())
+    return loaded_store
+
+
+def _alignments() -> list[tuple[URIRef, URIRef, object]]:
     nat = build_document(national_87()).document
     gd = build_document(guangdong_jiedu()).document
-    triples = [
+    return [
         *alignment_triples(URIRef(f"{gd}/part2"), URIRef(f"{nat}/2-1"), score=0.91, rank=1, method=METHOD.hybrid,
                            generated="2026-11-21T12:00:00Z", model="multilingual-e5-small", evidence="设备更新",
                            implements=True),
@@ -131,8 +136,6 @@ def linked_store(loaded_store: GraphStore) -> GraphStore:
         *alignment_triples(URIRef(f"{gd}/part1"), URIRef(f"{nat}/2-1"), score=0.84, rank=2, method=METHOD.dense,
                            generated="2026-11-21T12:00:00Z"),
     ]
-    loaded_store.replace_graph(loaded_store.iris.links_graph, triples)
-    return loaded_store
 
 
 def test_local_implementing_national_with_scores(linked_store: GraphStore) -> None:
@@ -226,6 +229,19 @@ def test_links_page_in_order_and_every_page_joins_up(linked_store: GraphStore) -
         offset = page.next_offset
     assert pages == _link_keys(every)
     assert views.links(linked_store, offset=3).rows == []
+
+
+def test_a_correspondence_is_listed_once_and_carries_no_alignments_evidence(linked_store: GraphStore) -> None:
+    gd = build_document(guangdong_jiedu()).document
+    linked_store.replace_graph(linked_store.iris.links_graph,
+                               [*_alignments(), (URIRef(f"{gd}/part1"), PKG.correspondsTo, URIRef(f"{gd}/part2"))])
+    rows = views.links(linked_store).rows
+    assert [(r["localPath"], r["relation"], r["targetPath"]) for r in rows] == [
+        ("第一部分", "correspondsTo", "第二部分"), ("第一部分", "implements", "二/（一）"),
+        ("第一部分", "implements", "二/（三）"), ("第二部分", "implements", "二/（一）")]
+    assert {k: rows[0][k] for k in ("method", "model", "evidence", "generated", "score")} == dict.fromkeys(
+        ("method", "model", "evidence", "generated", "score"))
+    assert [r["evidence"] for r in rows[1:]] == [None, None, "设备更新"]
 
 
 @pytest.mark.parametrize(("where", "expected"), [

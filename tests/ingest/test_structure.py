@@ -49,6 +49,14 @@ def test_articles_nest_under_chapters_and_offsets_point_into_text() -> None:
         assert text[p.start : p.end] == p.text
 
 
+def test_a_chapter_never_nests_in_an_article_of_a_text_cut_before_its_first_chapter() -> None:
+    # the real pro-037 copy opens at 第一条 (its 第一章 总则 line is lost) and then reads 第二章
+    text = ("第一条 为深入贯彻落实规划，制定本办法。\n第二条 本办法所指的智能制造场景。\n（一）在省内注册。\n"
+            "第二章 认定条件\n第三条 申报单位需具备以下条件：\n（一）具有独立法人资格。\n第三章 认定程序\n第四条 按程序认定。")
+    assert _paths(text) == ["第一条", "第二条", "第二条/（一）", "第二章", "第二章/第三条", "第二章/第三条/（一）",
+                            "第三章", "第三章/第四条"]
+
+
 def test_heading_is_the_first_sentence_only_when_short() -> None:
     assert heading_of("加强组织协调。中国纺织工业联合会按照计划安排。") == "加强组织协调"
     assert heading_of("为深入实施创新驱动发展战略，加快形成创意设计推动纺织服装产业转型发展新动能，切实推进纺织强国建设。") is None
@@ -95,3 +103,33 @@ def test_every_provision_kind_is_a_concept_of_the_subdivision_scheme() -> None:
     from ontology.namespaces import SUBDIVISION
 
     assert set(KINDS) == set(SUBDIVISION.__annotations__)
+
+
+def test_text_no_numbering_covers_becomes_paragraphs_after_the_preamble() -> None:
+    # a news item (real text, no numbered provisions): the first paragraph is the preamble
+    text = ("8月30日，2019世界人工智能大会全球工业智能峰会在上海举办。\n"
+            "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。\n"
+            "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表\n超过2000人参加大会。")
+    provisions = parse_provisions(text, 0, len(text))
+    assert [(p.kind, p.label) for p in provisions] == [("paragraph", "第二段"), ("paragraph", "第三段")]
+    assert provisions[0].text == "当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。"
+    assert provisions[1].text.endswith("超过2000人参加大会。")  # a hard-wrapped line stays in its paragraph
+    assert all(text[p.start:p.end] == p.text for p in provisions)
+
+
+def test_a_short_preamble_before_the_numbering_stays_the_preamble() -> None:
+    text = "为加快推进智能汽车创新发展，制定本战略。\n一、发展态势\n智能汽车是指搭载先进传感器的汽车。"
+    assert [p.kind for p in parse_provisions(text, 0, len(text))] == ["item"]
+    long_lead = "第一段。\n第二段。\n第三段。\n" + text
+    assert [p.kind for p in parse_provisions(long_lead, 0, len(long_lead))] == ["paragraph"] * 3 + ["item"]
+
+
+def test_a_signature_between_a_notice_and_the_text_it_issues_is_no_paragraph() -> None:
+    # the State Council's 印发 notice (bundled corpus): its 落款, then the plan's own title and opening
+    text = ("现将《推动大规模设备更新和消费品以旧换新行动方案》印发给你们，请认真贯彻执行。\n"
+            "国务院\n2024年3月7日\n（此件公开发布）\n推动大规模设备更新和消费品以旧换新行动方案\n"
+            "推动大规模设备更新和消费品以旧换新是加快构建新发展格局、推动高质量发展的重要举措。\n"
+            "一、总体要求\n以习近平新时代中国特色社会主义思想为指导。")
+    paragraphs = [p for p in parse_provisions(text, 0, len(text)) if p.kind == "paragraph"]
+    assert [p.text.split("\n")[0] for p in paragraphs] == ["推动大规模设备更新和消费品以旧换新行动方案"]
+    assert paragraphs[0].label == "第三段"  # numbered as the text runs, the signature counted

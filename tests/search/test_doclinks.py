@@ -37,7 +37,7 @@ def _hit(doc: str, path: str, rank: int, *, heading: str | None = None, dense: f
                 doc_number=None, level=d.level, region=d.region, date=d.date, doc_type=None, path=[path],
                 heading=heading)
     return Hit(iri=unit.iri, score=1.0 / rank, rank=rank, unit=unit, dense_rank=rank, dense_score=dense,
-               lexical_rank=rank, lexical_score=10.0 / rank, matched=["工业数据"])
+               lexical_rank=rank, lexical_score=10.0 / rank, terms=("工业数据",))
 
 
 def _probe(local: str, n: int, hits: list[Hit]) -> Probe:

@@ -79,6 +79,8 @@ def test_copies_with_the_same_title_and_number_fold_into_one(indexes: tuple[Hybr
     folded = collapse_copies([hits[0], copy, *hits[1:]])
     assert [h.doc.doc_id for h in folded] == [h.doc.doc_id for h in hits]
     assert folded[0].copies == ["a-copy"] and [h.rank for h in folded] == list(range(1, len(hits) + 1))
+    inferred = [replace(h, doc=replace(h.doc, title_inferred=True), copies=[]) for h in (hits[0], copy)]
+    assert len(collapse_copies(inferred)) == 2  # an inferred title alone does not make two texts copies
 
 
 def test_saved_index_is_checked_against_the_graph_state(indexes: tuple[HybridIndex, DocumentIndex],
@@ -112,3 +114,20 @@ def test_a_document_without_provisions_is_still_found_by_its_head(corpus_units: 
     docs = DocumentIndex.build([*documents_of(corpus_units), bare], corpus_units, None, graph_state="g")
     hits = {h.doc.doc_id: h for h in docs.rank("生成合成内容标识办法", units, k=3, mode="lexical")}
     assert "no-provisions" in hits and hits["no-provisions"].provisions == []
+
+
+def test_a_document_is_found_by_its_preamble_and_shows_its_inferred_title(corpus_units: list[Unit], embedder) -> None:
+    # a text with no title line: its title is inferred, its opening is the preamble, the rest are units
+    untitled = DocumentInfo("untitled", "关于加快推进智能汽车创新发展的战略", None, "national", "全国", None, "战略",
+                            title_inferred=True,
+                            preamble="当今世界正经历百年未有之大变局，智能汽车已成为全球汽车产业发展的战略方向。"
+                                     "为加快推进智能汽车创新发展，制定本战略。")
+    paragraph = Unit("urn:test:untitled/第二段", "智能汽车是指通过搭载先进传感器等装置，运用人工智能等新技术，具有自动驾驶功能的汽车。",
+                     "untitled", untitled.title, None, "national", "全国", None, "战略", ["第二段"])
+    all_units = [*corpus_units, paragraph]
+    units = HybridIndex.build(all_units, embedder, graph_state="g")
+    docs = DocumentIndex.build([*documents_of(corpus_units), untitled], all_units, None, graph_state="g")
+    hits = {h.doc.doc_id: h for h in docs.rank("百年未有之大变局下全球汽车产业的战略方向", units, k=3, mode="lexical")}
+    assert "untitled" in hits and hits["untitled"].views["body"] == 1  # only its preamble says this
+    shown = hits["untitled"].to_dict()["doc"]
+    assert shown["title_inferred"] is True and "preamble" not in shown  # the page says 推断标题; hits stay small

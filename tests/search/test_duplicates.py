@@ -13,7 +13,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 from graph.iris import Iris
 from ingest.model import Document
 from ontology.namespaces import PKG
-from search.duplicates import Text, duplicate_triples, find_duplicates
+from search.duplicates import (
+    Signature,
+    Text,
+    duplicate_triples,
+    find_duplicates,
+    load_signatures,
+    save_signatures,
+)
 
 NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
 NOTICE_2022 = "2022-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
@@ -64,3 +71,17 @@ def test_every_copy_group_of_the_real_corpus_is_found_exactly() -> None:
     found = {frozenset(g.members) for g in find_duplicates(texts).copies()}
     gold = {frozenset(g["members"]) for g in tomllib.loads(GOLD.read_text(encoding="utf-8"))["same"]}
     assert found == gold
+
+
+def test_signatures_kept_from_a_previous_run_give_the_same_groups(
+        corpus_docs: dict[str, Document], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [Text(d.id, d.id, _body(d), d.metadata.date) for d in corpus_docs.values()]
+    texts.append(Text("repost", "repost", _body(corpus_docs[NOTICE])[40:]))  # a copy, so there is a group
+    kept: dict[str, Signature] = {}
+    first = find_duplicates(texts, signatures=kept)
+    assert first.copies() and len(kept) == len({t.text for t in texts if t.text.strip()})
+    save_signatures(tmp_path / "minhash.npz", kept)
+    monkeypatch.setattr("search.duplicates._minhash", lambda _s: pytest.fail("a kept text was hashed again"))
+    again = find_duplicates(texts, signatures=load_signatures(tmp_path / "minhash.npz"))
+    assert [(g.kind, g.members, g.similarity) for g in again.groups] == [
+        (g.kind, g.members, g.similarity) for g in first.groups]

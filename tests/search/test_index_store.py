@@ -130,3 +130,23 @@ def test_removing_a_document_drops_its_units_from_search_without_embedding(
     assert NATIONAL_NOTICE not in {u.doc_id for u in after.units}
     assert len(after) == len(before) - sum(u.doc_id == NATIONAL_NOTICE for u in before.units)
     assert NATIONAL_NOTICE not in {h.unit.doc_id for h in after.search(query, k=10)}
+
+
+def test_the_document_index_embeds_only_the_profiles_of_changed_documents(
+        tmp_path: Path, embedder: Embedder, docs: list[Document]) -> None:
+    store = GraphStore(tmp_path / "graph")
+    store.ingest(docs)
+    counting = CountingEmbedder(embedder)
+    indexes = IndexStore(tmp_path / "index", embedder=lambda: counting)  # type: ignore[arg-type,return-value]
+    first = indexes.documents(store, indexes.current(store))
+    assert len(first) == 3
+
+    store.ingest([edited(docs[2], "，并开展年度评估")])
+    units = indexes.current(store)
+    counting.passages.clear()
+    changed = indexes.documents(store, units)
+    assert changed.graph_state != first.graph_state
+    assert len(counting.passages) == 1 and "开展年度评估" in counting.passages[0]  # the edited document's profile
+    counting.passages.clear()
+    store.remove_document(NATIONAL_NOTICE)
+    assert len(indexes.documents(store, indexes.current(store))) == 2 and counting.passages == []

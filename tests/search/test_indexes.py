@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
-from search.hybrid import Filters, HybridIndex, SearchQueryError, highlight, prepare_query
+from search.highlight import highlight
+from search.hybrid import Filters, HybridIndex, SearchQueryError, prepare_query
 from search.lexical import LexicalIndex
 from search.units import Unit, UnitError, check_units
 
@@ -195,6 +196,20 @@ def test_hybrid_filters_apply_before_ranking(hybrid: HybridIndex) -> None:
     doc = hybrid.search("推进废旧纺织品循环利用", k=1)[0].unit.doc_id
     excluded = hybrid.search("推进废旧纺织品循环利用", k=10, filters=Filters(exclude_doc_id=doc))
     assert len(excluded) == 10 and doc not in {h.unit.doc_id for h in excluded}
+
+
+@pytest.mark.slow
+def test_many_queries_at_once_give_each_query_its_own_hits(hybrid: HybridIndex) -> None:
+    # every local provision asking one level up, as linking does: the filters differ per query
+    local = [u for u in hybrid.units if u.level != "national" and u.kind == "provision"][:40]
+    filters = [Filters(level="national", kind="provision", exclude_doc_id=u.doc_id) for u in local]
+    vectors = hybrid.embedder.embed_queries([u.text for u in local])  # one batch pads, so the same vectors for both
+    many = hybrid.search_many([u.text for u in local], k=12, filters=filters, vectors=vectors)
+    for unit, f, vector, hits in zip(local, filters, vectors, many, strict=True):
+        one = hybrid.search(unit.text, k=12, filters=f, vector=vector)
+        assert [(h.iri, h.rank, h.dense_rank, h.lexical_rank, h.matched) for h in hits] == [
+            (h.iri, h.rank, h.dense_rank, h.lexical_rank, h.matched) for h in one]
+        assert all(h.unit.level == "national" for h in hits) and not hits[0].snippet  # no snippets asked for
 
 
 @pytest.mark.slow
