@@ -71,18 +71,18 @@ def test_searches_complete_while_a_write_is_held_inside(served: tuple[Service, s
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """An upload held in its longest step (linking, the service's write lock taken, the new document
     already in the store): twenty searches at once all answer while it waits."""
-    import api.service
+    import search.linking  # the service imports build_links from here when it links
 
     _, url = served
     inside, release = threading.Event(), threading.Event()
-    build_links = api.service.build_links
+    build_links = search.linking.build_links
 
     def held(*args: object, **kwargs: object) -> object:
         inside.set()
         release.wait(60)
         return build_links(*args, **kwargs)
 
-    monkeypatch.setattr(api.service, "build_links", held)
+    monkeypatch.setattr(search.linking, "build_links", held)
     change = Change.of(WRITTEN, CORPUS / SEED[2])
     with ThreadPoolExecutor(max_workers=21) as pool:
         upload = pool.submit(httpx.post, f"{url}/documents", headers={"X-API-Key": KEY}, timeout=120,
