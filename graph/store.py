@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 
 from common.settings import Settings
-from graph.backends.sparql_http import DEFAULT_BATCH_TRIPLES, SparqlHttpBackend
 from graph.errors import (
     ExportFormatError,
     QuerySyntaxError,
@@ -56,6 +55,11 @@ def open_store(data_dir: Path | None = None, *, base: str | None = None, read_on
         with _OPEN_LOCK:
             opened = _OPEN.get(key)
             if opened is None or opened.closed:
+                from graph.backends.sparql_http import (  # httpx: 0.1 s
+                    DEFAULT_BATCH_TRIPLES,
+                    SparqlHttpBackend,
+                )
+
                 backend = SparqlHttpBackend(
                     spec.removeprefix("sparql+"), read_only=read_only, update_endpoint=settings.store_update_url,
                     user=settings.store_user, password=settings.store_password, timeout_s=settings.store_timeout_s,

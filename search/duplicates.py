@@ -25,9 +25,9 @@ import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
@@ -37,6 +37,9 @@ from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import PKG
 from search.unit_cache import text_key
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -92,6 +95,8 @@ def _shingles(text: str) -> set[str]:
 
 
 def _minhash(shingles: set[str]) -> MinHash:
+    from datasketch import MinHash  # here, not at import: it pulls scipy.optimize (0.3 s) into every search
+
     m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
@@ -123,6 +128,8 @@ def save_signatures(path: Path, signatures: Mapping[str, Signature]) -> None:
 def find_duplicates(texts: Iterable[Text], *, signatures: MutableMapping[str, Signature] | None = None) -> Duplicates:
     """Copy groups and edition series among ``texts``; ``signatures`` (by ``text_key``) are used
     and completed, so an unchanged text is not shingled and hashed again."""
+    from datasketch import MinHash, MinHashLSH
+
     items = [t for t in texts if t.text.strip()]
     known = signatures if signatures is not None else {}
     for t in items:
