@@ -35,8 +35,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "low_candidates": ("其他 %d 个低置信度候选（仅内容相近，未确认落实关系）",
                        "%d more low-confidence candidates (similar content only, not confirmed)"),
     "heatmap": ("国家文件 × 地区", "National documents × regions"),
-    "heatmap_hint": ("每格：该地区对齐到的国家任务数。点击查看地方条款。",
-                     "Each cell: national tasks the region's provisions align to. Click for the provisions."),
+    "heatmap_hint": ("每格：该地区已落实的国家任务数（对齐概率 ≥ 50% 或已确认），斜线后为有候选对齐的任务数。点击查看地方条款。",
+                     "Each cell: national tasks the region has taken up (an alignment of probability ≥ 50%, or "
+                     "asserted); after the slash, tasks with any candidate alignment. Click for the provisions."),
+    "candidates": ("有候选对齐", "with candidate alignments"),
     "map": ("各省落实的国家任务数", "National tasks taken up per province"),
     "csv": ("导出 CSV", "Export CSV"), "show_all": ("显示全部行列", "Show all rows and columns"),
     "tasks": ("任务", "tasks"), "covered": ("已落实", "taken up"), "sparql": ("SPARQL 查询", "SPARQL editor"),

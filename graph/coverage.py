@@ -19,7 +19,8 @@ from ontology.regions import divisions
 
 def coverage(store: GraphStore, *, every_task: bool = False) -> dict[str, Any]:
     """National tasks x regions: which regions' provisions are aligned to which national task,
-    with the number of alignments and of asserted eli:implements links. Only the tasks and
+    with the number of alignments, of likely ones (probability ≥ 0.5 or asserted: the task is taken
+    up) and of asserted eli:implements links. Only the tasks and
     regions that have links, unless ``every_task`` (then every national task, in document order)."""
     tasks: dict[str, dict[str, Any]] = {}
     regions: dict[str, str] = {}
@@ -39,7 +40,7 @@ def coverage(store: GraphStore, *, every_task: bool = False) -> dict[str, Any]:
         code = str(row.regionCode)
         regions[code] = str(row.region)
         count, implements = int(row.links.toPython()), int(row.implements.toPython() or 0)
-        task["regions"][code] = {"links": count, "implements": implements}
+        task["regions"][code] = {"links": count, "likely": int(row.likely.toPython() or 0), "implements": implements}
         task["total"] += count
     return {"regions": [{"code": c, "name": n} for c, n in sorted(regions.items())],
             "tasks": list(tasks.values())}
@@ -72,9 +73,11 @@ def coverage_chains(store: GraphStore, national_doc: str | None = None) -> dict[
 
 
 def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[str, Any]:
-    """National documents x regions: per national document, how many of its tasks each region's
-    provisions are aligned to; rows and columns without any link are left out unless ``all_rows``.
-    ``provinces`` counts, per province, the national tasks taken up there (for the map)."""
+    """National documents x regions: per national document, how many of its tasks each region has
+    taken up (``tasks``: a likely alignment, probability ≥ 0.5 or asserted) and how many it has
+    only candidates for (``candidates``: any alignment); rows and columns without any alignment are
+    left out unless ``all_rows``. ``provinces`` counts, per province, the national tasks taken up
+    there (for the map)."""
     cov = store.kept("coverage-every-task", lambda: coverage(store, every_task=True))  # every task: a row counts its tasks, linked or not
     docs: dict[str, dict[str, Any]] = {}
     per_province: dict[str, set[str]] = {}
@@ -82,14 +85,15 @@ def coverage_by_document(store: GraphStore, *, all_rows: bool = False) -> dict[s
         row = docs.setdefault(task["document"], {"document": task["document"], "title": task["documentTitle"],
                                                  "tasks": 0, "regions": {}, "covered": 0})
         row["tasks"] += 1
-        row["covered"] += bool(task["regions"])
+        row["covered"] += any(cell["likely"] for cell in task["regions"].values())
         for code, cell in task["regions"].items():
-            c = row["regions"].setdefault(code, {"tasks": 0, "links": 0, "implements": 0})
-            c["tasks"] += 1
+            c = row["regions"].setdefault(code, {"tasks": 0, "candidates": 0, "links": 0, "implements": 0})
+            c["candidates"] += 1
+            c["tasks"] += bool(cell["likely"])
             c["links"] += cell["links"]
             c["implements"] += cell["implements"]
             province = divisions().province(code)
-            if province is not None:
+            if province is not None and cell["likely"]:
                 per_province.setdefault(province.name, set()).add(task["task"])
     rows = [r for r in docs.values() if all_rows or r["regions"]]
     used = {code for r in rows for code in r["regions"]}

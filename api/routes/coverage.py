@@ -24,6 +24,7 @@ class RegionModel(BaseModel):
 
 class CellModel(BaseModel):
     links: int = Field(description="Alignments from this region's provisions to the task.")
+    likely: int = Field(description="How many of them are likely (probability ≥ 0.5, or asserted).")
     implements: int = Field(description="How many of them are asserted as eli:implements.")
 
 
@@ -38,7 +39,8 @@ class TaskRow(BaseModel):
 
 
 class DocumentCell(BaseModel):
-    tasks: int = Field(description="The document's tasks this region's provisions are aligned to.")
+    tasks: int = Field(description="The document's tasks this region has taken up (a likely alignment).")
+    candidates: int = Field(description="The document's tasks this region's provisions are aligned to at all.")
     links: int
     implements: int
 
@@ -47,7 +49,7 @@ class DocumentRow(BaseModel):
     document: str = Field(description="The national document's id.")
     title: str | None
     tasks: int = Field(description="Its tasks.")
-    covered: int = Field(description="Its tasks any region has taken up.")
+    covered: int = Field(description="Its tasks any region has taken up (a likely alignment).")
     regions: dict[str, DocumentCell]
 
 
@@ -81,10 +83,10 @@ def coverage(request: Request, service: ServiceDep, all_rows: All = False) -> Re
 def _csv(data: dict[str, Any]) -> str:
     names = {r["code"]: r["name"] for r in data["regions"]}
     rows = [[t["document"], t["documentTitle"] or "", t["path"], t["title"] or "", code, names.get(code, code),
-             str(cell["links"]), str(cell["implements"])]
+             str(cell["links"]), str(cell["likely"]), str(cell["implements"])]
             for t in data["tasks"] for code, cell in t["regions"].items()]
     return "\ufeff" + csv_rows(["document", "document_title", "task_path", "task_title", "region_code", "region",
-                                "alignments", "asserted_implements"], rows)
+                                "alignments", "likely_alignments", "asserted_implements"], rows)
 
 
 @router.get("/coverage/cities", summary="Cities that took up each national task, directly or through their province")

@@ -120,8 +120,10 @@ def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
     html = client.get("/coverage", headers={"Accept": "text/html"})
     assert 'id="coverage"' in html.text and "广东省" in html.text
     row = next(d for d in cov["documents"] if d["document"] == NATIONAL_DOC)
-    assert row["regions"]["440000"]["tasks"] == sum("440000" in t["regions"] for t in cov["tasks"]
-                                                    if t["document"] == NATIONAL_DOC)
+    mine = [t["regions"]["440000"] for t in cov["tasks"] if t["document"] == NATIONAL_DOC and "440000" in t["regions"]]
+    assert row["regions"]["440000"]["candidates"] == len(mine)
+    assert row["regions"]["440000"]["tasks"] == sum(bool(c["likely"]) for c in mine)  # taken up: a likely alignment
+    assert all(c["implements"] <= c["likely"] <= c["links"] for t in cov["tasks"] for c in t["regions"].values())
     assert all(d["regions"] for d in cov["documents"]) and all(t["regions"] for t in cov["tasks"])
     every = client.get("/coverage", params={"all": "true"}).json()["tasks"]
     assert len(every) > len(cov["tasks"]) and [t for t in every if t["regions"]] == cov["tasks"]
