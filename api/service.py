@@ -231,6 +231,12 @@ class Service:
 
         return views.documents(self.store, level=level, region=region, year=year, doc_type=doc_type)
 
+    def document_label(self, doc_iri: str) -> dict[str, Any]:
+        """Id, title (stated or inferred) and region code of one document (``graph.views.document_labels``)."""
+        from graph import views
+
+        return views.document_labels(self.store, [doc_iri]).get(doc_iri, {})
+
     def document_iri(self, doc_id: str) -> str:
         from graph import views
 

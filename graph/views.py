@@ -283,9 +283,8 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
         g["asserted"] += pair["asserted"]
         g["citation"] = g["citation"] or pair["method"] == "citation"
     named = {g["document"]: g for groups in sides.values() for g in groups.values()}
-    for row in _for_iris(store, "document-labels", "doc", [URIRef(d) for d in sorted(named)]):
-        named[str(row.doc)].update(id=str(row.id), **_title(row),
-                                   regionCode=None if row.regionCode is None else str(row.regionCode))
+    for iri, label in document_labels(store, list(named)).items():
+        named[iri].update(label)
 
     def order(g: dict[str, Any]) -> tuple[Any, ...]:
         decision = g["decision"] or {}
@@ -306,6 +305,14 @@ def _confidence(group: dict[str, Any]) -> str:
     if (decision and decision["probability"] >= 0.5) or group["citation"] or group["asserted"]:
         return "medium"
     return "low"
+
+
+def document_labels(store: GraphStore, iris: list[str]) -> dict[str, dict[str, Any]]:
+    """Document IRI -> id, title (stated, else inferred: ``titleInferred``) and region code, for the
+    documents one page names: one indexed lookup, not the whole document list."""
+    return {str(row.doc): {"id": str(row.id), **_title(row),
+                           "regionCode": None if row.regionCode is None else str(row.regionCode)}
+            for row in _for_iris(store, "document-labels", "doc", [URIRef(d) for d in sorted(set(iris))])}
 
 
 def _for_iris(store: GraphStore, query: str, var: str, iris: list[URIRef]) -> list[Any]:

@@ -103,8 +103,10 @@ def cities(service: ServiceDep,
 @router.get("/coverage/{doc_id}/{region}", responses=errors_doc(404), summary="The local provisions behind one coverage cell")
 def cell(request: Request, service: ServiceDep, doc_id: str, region: str) -> Response:
     """The provisions of one region's documents aligned to the tasks of one national document."""
-    links = service.document_links(service.document_iri(doc_id))
+    iri = service.document_iri(doc_id)
+    links = service.document_links(iri)
     groups = [g for g in links["implementedBy"] if g["regionCode"] == region]
     known = divisions().by_code.get(region)
-    return respond(request, "coverage_cell.html", {"document": doc_id, "region": region,
+    return respond(request, "coverage_cell.html", {"document": doc_id, "title": service.document_label(iri).get("title"),
+                                                   "region": region,
                                                    "regionName": known.name if known else region, "groups": groups})

@@ -131,6 +131,8 @@ def test_coverage_is_national_tasks_by_regions(client: httpx.Client) -> None:
     assert csv.headers["content-type"].startswith("text/csv") and f"{NATIONAL_DOC}," in csv.text
     cell = client.get(f"/coverage/{NATIONAL_DOC}/440000", params={"format": "json"}).json()
     assert cell["groups"] and all(g["regionCode"] == "440000" for g in cell["groups"])
+    listed = next(d for d in client.get("/documents").json() if d["id"] == NATIONAL_DOC)
+    assert cell["title"] == listed["title"] and "纺织服装" in cell["title"]  # the breadcrumb names the document
 
 
 def test_coverage_cities_directly_or_through_the_province(client: httpx.Client) -> None:
