@@ -12,8 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+SNIPPET_WIDTH = 160
+"""Characters of text a snippet shows around the marked terms."""
 
-def highlight(text: str, terms: Sequence[str], *, width: int = 160) -> tuple[str, str, list[tuple[int, int]], list[str]]:
+
+def highlight(text: str, terms: Sequence[str], *, width: int = SNIPPET_WIDTH) -> tuple[str, str, list[tuple[int, int]], list[str]]:
     """Mark ``terms`` in ``text``: (html snippet, plain snippet, all spans, terms found).
 
     Longer terms win over the shorter ones inside them; single characters are marked only

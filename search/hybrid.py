@@ -29,7 +29,7 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
-from search.highlight import highlight
+from search.highlight import SNIPPET_WIDTH, mark, marked_terms, window
 from search.lexical import LexicalIndex
 from search.tokenize import search_tokens
 from search.units import SearchError, Unit, check_units
@@ -113,36 +113,45 @@ class Hit:
     lexical_rank: int | None = None
     lexical_score: float | None = None
     terms: tuple[str, ...] = ()  # the query tokens the snippet marks
-    _marks: tuple[str, str, list[tuple[int, int]], list[str]] | None = field(default=None, init=False, repr=False,
+    # marked on first read: the terms found (linking reads them for ~15k hits a run) apart from the
+    # snippet window (search shows it for a few), which costs twice as much
+    _marks: tuple[bytearray, list[tuple[int, int]], list[str]] | None = field(default=None, init=False, repr=False,
                                                                                compare=False)
+    _window: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def _marked(self) -> tuple[str, str, list[tuple[int, int]], list[str]]:
+    def _mark(self) -> tuple[bytearray, list[tuple[int, int]], list[str]]:
         if self._marks is None:
-            self._marks = highlight(self.unit.text, self.terms)
+            self._marks = mark(self.unit.text, marked_terms(self.terms))
         return self._marks
+
+    def _snippet(self) -> tuple[str, str]:
+        if self._window is None:
+            covered, merged, _ = self._mark()
+            self._window = window(self.unit.text, covered, merged, width=SNIPPET_WIDTH)
+        return self._window
 
     @property
     def snippet(self) -> str:
         """HTML-escaped window of the text, matched query tokens in <mark>…</mark>."""
-        return self._marked()[0]
+        return self._snippet()[0]
 
     @property
     def snippet_text(self) -> str:
         """The same window as plain text."""
-        return self._marked()[1]
+        return self._snippet()[1]
 
     @property
     def spans(self) -> list[tuple[int, int]]:
         """Matched spans in unit.text."""
-        return self._marked()[2]
+        return self._mark()[1]
 
     @property
     def matched(self) -> list[str]:
         """Query tokens found in unit.text."""
-        return self._marked()[3]
+        return self._mark()[2]
 
     def to_dict(self) -> dict[str, Any]:
-        snippet, plain, spans, matched = self._marked()
+        (snippet, plain), (_, spans, matched) = self._snippet(), self._mark()
         return {
             "iri": self.iri, "score": self.score, "rank": self.rank, "unit": self.unit.to_dict(),
             "dense_rank": self.dense_rank, "dense_score": self.dense_score,
