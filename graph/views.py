@@ -58,8 +58,9 @@ def documents(store: GraphStore, *, level: str | None = None, region: str | None
     return out
 
 
-def _title(row: Any) -> dict[str, Any]:
-    """The stated title, else the one inferred from the text (``titleInferred``: the page marks it)."""
+def title_fields(row: Any) -> dict[str, Any]:
+    """The stated title, else the one inferred from the text (``titleInferred``: the page marks it),
+    from a row's ``?statedTitle`` and ``?inferredTitle``: the rule every read model uses."""
     stated, inferred = row.statedTitle, row.inferredTitle
     return {"title": None if stated is None and inferred is None else str(stated or inferred),
             "titleInferred": stated is None and inferred is not None}
@@ -68,7 +69,7 @@ def _title(row: Any) -> dict[str, Any]:
 def _all_documents(store: GraphStore) -> list[dict[str, Any]]:
     out = []
     for row in store.query(internal_query("documents")):
-        item = {**_plain(row, DOCUMENT_FIELDS), **_title(row)}
+        item = {**_plain(row, DOCUMENT_FIELDS), **title_fields(row)}
         item["date"] = None if row.date is None else str(row.date)
         out.append(item)
     return out
@@ -199,7 +200,7 @@ def _overview(store: GraphStore) -> dict[str, Any]:
     docs, issuers, link_counts = [], [], {"implements": 0, "asserted": 0, "documents": 0, "correspondsTo": 0}
     for row in store.query(internal_query("overview")):
         if str(row.kind) == "document":
-            doc = {**_plain(row, ("id", "number", "level", "regionCode", "doctype")), **_title(row)}
+            doc = {**_plain(row, ("id", "number", "level", "regionCode", "doctype")), **title_fields(row)}
             doc["date"] = None if row.date is None else str(row.date)
             doc["region"] = _region_name(doc["regionCode"])
             docs.append(doc)
@@ -310,7 +311,7 @@ def _confidence(group: dict[str, Any]) -> str:
 def document_labels(store: GraphStore, iris: list[str]) -> dict[str, dict[str, Any]]:
     """Document IRI -> id, title (stated, else inferred: ``titleInferred``) and region code, for the
     documents one page names: one indexed lookup, not the whole document list."""
-    return {str(row.doc): {"id": str(row.id), **_title(row),
+    return {str(row.doc): {"id": str(row.id), **title_fields(row),
                            "regionCode": None if row.regionCode is None else str(row.regionCode)}
             for row in _for_iris(store, "document-labels", "doc", [URIRef(d) for d in sorted(set(iris))])}
 

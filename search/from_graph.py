@@ -60,6 +60,8 @@ def document_units(store: GraphStore, graph: str) -> list[Unit]:
 
 def documents_from_store(store: GraphStore) -> list[DocumentInfo]:
     """Every document's metadata for the document index, including documents without units."""
+    from graph.views import title_fields  # here: a search that loads its saved index never needs it
+
     d = divisions()
     docs: dict[str, DocumentInfo] = {}
     for row in store.query(internal_query("search-documents")):
@@ -70,11 +72,12 @@ def documents_from_store(store: GraphStore) -> list[DocumentInfo]:
                 docs[doc_id] = replace(docs[doc_id], issuers=(*docs[doc_id].issuers, issuer))
             continue
         code = _value(row, "regionCode")
+        title = title_fields(row)
         docs[doc_id] = DocumentInfo(
-            doc_id=doc_id, title=_value(row, "title") or "", number=_value(row, "number"),
+            doc_id=doc_id, title=title["title"] or "", number=_value(row, "number"),
             level=_value(row, "level") or "", region=d.full_name(code) if code and d.get(code) else "",
             date=_value(row, "date"), doc_type=_value(row, "doctype"), issuers=(issuer,) if issuer else (),
-            title_inferred=_value(row, "inferred") == "true", preamble=_value(row, "preamble") or "",
+            title_inferred=title["titleInferred"], preamble=_value(row, "preamble") or "",
         )
     return list(docs.values())
 

@@ -84,23 +84,6 @@ def test_a_saved_index_is_current_without_reading_units_and_a_change_reads_one_d
     assert changed.graph_state != first.graph_state
 
 
-def test_a_changed_document_is_the_only_document_profile_embedded_again(
-        tmp_path: Path, embedder: Embedder, docs: list[Document]) -> None:
-    store = GraphStore(tmp_path / "graph")
-    store.ingest(docs)
-    counting = CountingEmbedder(embedder)
-    indexes = IndexStore(tmp_path / "index", embedder=lambda: counting)  # type: ignore[arg-type,return-value]
-    first = indexes.documents(store, indexes.current(store))
-    assert len(first) == 3
-
-    store.ingest([edited(docs[2], "，并开展年度评估")])
-    units = indexes.current(store)
-    counting.passages.clear()
-    again = indexes.documents(store, units)
-    assert len(counting.passages) == 1 and "开展年度评估" in counting.passages[0]  # the edited document's profile
-    assert again.graph_state != first.graph_state
-
-
 def test_writing_the_links_graph_keeps_the_index(tmp_path: Path, embedder: Embedder, docs: list[Document],
                                                  reads: list[str]) -> None:
     store = GraphStore(tmp_path / "graph")
