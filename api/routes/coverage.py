@@ -89,7 +89,7 @@ def _csv(data: dict[str, Any]) -> str:
                                 "alignments", "likely_alignments", "asserted_implements"], rows)
 
 
-@router.get("/coverage/cities", summary="Cities that took up each national task, directly or through their province")
+@router.get("/coverage/cities", responses=errors_doc(404), summary="Cities that took up each national task, directly or through their province")
 def cities(service: ServiceDep,
            document: Annotated[str | None, Query(description="Only this national document's tasks (its id).")] = None,
            ) -> Response:
@@ -97,6 +97,8 @@ def cities(service: ServiceDep,
     the city's own document is aligned to the task) or `province` (the city's document implements a
     provincial document that takes the task up; `via` names it), with alignment counts and asserted
     eli:implements. Only tasks some city takes up."""
+    if document:
+        service.document_iri(document)  # an unknown id is a 404 saying so, not an empty answer
     return JSONUTF8Response(service.coverage_chains(document))
 
 

@@ -148,6 +148,7 @@ def test_coverage_cities_directly_or_through_the_province(client: httpx.Client) 
     one = every[0]["document"]
     only = client.get("/coverage/cities", params={"document": one}).json()["tasks"]
     assert only and {t["document"] for t in only} == {one}
+    assert client.get("/coverage/cities", params={"document": "no-such-doc"}).status_code == 404
 
 
 def test_document_links_by_document(client: httpx.Client) -> None:
