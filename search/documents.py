@@ -37,7 +37,7 @@ from search.dense import (
 )
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.lexical import WORDS, LexicalIndex
-from search.query_understanding import QueryIntent, understand
+from search.query_understanding import QueryIntent, issuer_forms, understand
 from search.tokenize import search_tokens
 from search.units import Unit
 
@@ -231,7 +231,7 @@ class DocumentIndex:
         if intent.level and doc.level == intent.level:
             out["level"] = [intent.level]
         header = doc.title + " ".join(doc.issuers)
-        issuers = [i for i in intent.issuers if i in header]
+        issuers = [i for i in intent.issuers if any(f in header for f in issuer_forms(i))]
         if issuers:
             out["issuer"] = issuers
         bare_title = re.sub(r"（[^）]*）$", "", doc.title)
