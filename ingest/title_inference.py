@@ -56,6 +56,7 @@ _REPLY = re.compile(r"[《“\"](?P<title>关于[^《》“”\"]{4,60})[》”�
 _NEWS_DATE = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日?(?:[-－—至]\d{1,2}日)?(?:上午|下午|晚上?)?[，,]")
 _NEWS_VERB = re.compile(r"(?:召开|举办|举行|开幕|闭幕|发布|启动|揭牌|签约)")
 _PURPOSE = re.compile(r"^(?:为了|为)")
+_SLOGAN = re.compile(r"强国|科技革命|产业变革|创新驱动发展战略")  # national slogans of every domain
 _NOTICE_DECISION = re.compile(r"(?:现|决定)(?:组织)?(?:开展|启动)")
 _DECIDED = re.compile(r"(?:决定|现组织开展|现启动|启动实施|拟)(?P<what>.+)$")
 _FOLLOWING = re.compile(r"^(?:深入|认真|全面|进一步)?(?:贯彻落实|贯彻|落实|根据|按照|依据)(?=[^，]{0,12}《)")
@@ -93,6 +94,7 @@ def _subject(sentence: str, kind_at: int) -> str | None:
         if (m := _DECIDED.search(clause)) and (decided := _trim(m.group("what"))):
             return decided
     in_purpose = False
+    found: list[str] = []
     for clause in clauses:
         if _PURPOSE.match(clause):
             in_purpose = True
@@ -102,8 +104,9 @@ def _subject(sentence: str, kind_at: int) -> str | None:
                 clause = _CITED_FIRST.sub("", _FOLLOWING.sub("", clause))
                 clause = "" if _ORDERS_LEFT.search(clause) else clause
         if in_purpose and not _NOT_SUBJECT.match(clause) and (subject := _trim(clause)):
-            return subject
-    return None
+            found.append(subject)
+    # 为深入实施制造强国战略，促进建材工业与信息技术融合发展: the slogan opens, the next clause is the topic
+    return next((f for f in found if not _SLOGAN.search(f)), found[0] if found else None)
 
 
 def _trim(subject: str) -> str | None:

@@ -80,3 +80,9 @@ def test_a_stated_title_wins_and_an_inferred_one_is_marked(corpus_dir) -> None:
     assert body_only.title is None
     assert body_only.inferred_title == "关于进一步推动全省纺织服装产业高质量发展的政策措施"
     assert "inferred_title" in body_only.evidence and body_only.doc_type == "政策措施"
+
+
+def test_a_national_slogan_gives_way_to_the_topic_that_follows() -> None:
+    text = "为深入实施制造强国战略，加快纺织服装产业数字化转型，推动产业高质量发展，制定本行动计划。"
+    found = infer_title(text, 0, len(text))
+    assert found is not None and found.title == "关于加快纺织服装产业数字化转型的行动计划"
