@@ -22,7 +22,7 @@ from search.tokenize import cut
 # Words that ask for the centre's texts (国家对人工智能伦理有什么规定): the national level.
 _NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "部委")
 # Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
-_KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
+KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔\[［【(（](\d{4})[〕\]］】)）]\s?(\d{1,4})\s?号")
 # A government body inside a query: a name and an agency suffix. Stricter than ingest's ORG_SUFFIX
@@ -183,7 +183,7 @@ def understand(query: str) -> QueryIntent:
         if len(name) >= 2 and name not in {"国家", "中国"}:
             issuers.append(name)
             spans.append((s, e))
-    kinds = [k for k in sorted(set(_KIND_WORDS), key=len, reverse=True) if k in query]
+    kinds = [k for k in sorted(set(KIND_WORDS), key=len, reverse=True) if k in query]
     kinds = [k for k in kinds if not any(k != o and k in o for o in kinds)]  # 实施方案, not also 方案
     years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
     if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:
