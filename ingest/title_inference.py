@@ -38,8 +38,9 @@ _NAMED_KIND = [
     re.compile(rf"(?:提出|制定|制订)(?:以下|如下)(?P<kind>{_KIND})"),
     re.compile(r"(?P<kind>通知|公告|通告)如下"),
 ]
-# 现就数字经济发展情况报告如下: the subject is named in the sentence; 现就有关事项通知如下 names none.
-_ON_SUBJECT = re.compile(r"现就(?P<what>[^，,；。]{4,30}?)(?P<kind>报告|说明)如下")
+# 现就数字经济发展情况报告如下 / 现就煤矿智能化发展提出以下意见: the subject is named in the sentence;
+# 现就有关事项通知如下 names none.
+_ON_SUBJECT = re.compile(r"现就(?P<what>[^，,；。]{4,30}?)(?:(?P<kind>报告|说明)如下|提出(?:以下|如下)(?P<opinion>意见))")
 _NO_SUBJECT = re.compile(r"^(?:有关|相关)(?:事项|事宜|工作|问题|情况)$")
 # What is left of a citing clause once its 《titles》 are cut: still no subject (等文件精神, 会议精神).
 _ORDERS_LEFT = re.compile(r"^(?:等|的)?文件|(?:精神|要求|部署)$")
@@ -133,7 +134,7 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     for n, (s, e, sentence) in enumerate(sentences):
         if ((m := _ON_SUBJECT.search(sentence)) and not _NO_SUBJECT.match(m.group("what"))
                 and (subject := _trim(m.group("what")))):
-            return InferredTitle(f"关于{subject}的{m.group('kind')}", s, e, "kind")
+            return InferredTitle(f"关于{subject}的{m.group('kind') or m.group('opinion')}", s, e, "kind")
         for pattern in _NAMED_KIND:
             if not (m := pattern.search(sentence)):
                 continue

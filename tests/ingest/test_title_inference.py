@@ -86,3 +86,9 @@ def test_a_national_slogan_gives_way_to_the_topic_that_follows() -> None:
     text = "为深入实施制造强国战略，加快纺织服装产业数字化转型，推动产业高质量发展，制定本行动计划。"
     found = infer_title(text, 0, len(text))
     assert found is not None and found.title == "关于加快纺织服装产业数字化转型的行动计划"
+
+
+def test_the_subject_a_notice_names_itself_wins_over_its_purpose() -> None:
+    text = "为推动纺织行业高质量发展，促进产业转型升级，现就纺织行业数字化转型提出以下意见。"
+    found = infer_title(text, 0, len(text))
+    assert found is not None and found.title == "关于纺织行业数字化转型的意见"
