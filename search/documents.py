@@ -357,12 +357,14 @@ class DocumentIndex:
 
 
 def _kinds(doc: DocumentInfo) -> set[str]:
-    """The kinds of document a title names: its last word (关于…的实施方案) and, for a notice issuing
-    a text (关于印发《…指导意见》的通知), that text's kind too; the header's kind as a fallback."""
-    titles = [re.sub(r"（[^）]*）$", "", doc.title)]
-    if re.search(r"印发|转发|发布", doc.title):
-        titles += [re.sub(r"（[^）]*）$", "", t) for t in re.findall(r"《([^《》]+)》", doc.title)]
-    kinds = {k for k in KIND_WORDS for t in titles if t.endswith(k)}
+    """The kinds of document a title names: its last word (关于…的实施方案) and, for a text that
+    issues or publishes another (关于印发《…指导意见》的通知, 公告——《…规范条件(2023版)》), that
+    text's kind too; the header's kind as a fallback."""
+    titles = [doc.title]
+    if re.search(r"印发|转发|发布", doc.title) or doc.title.endswith("》"):
+        titles += re.findall(r"《([^《》]+)》", doc.title)
+    bare = [re.sub(r"[（(][^（）()]*[）)]$", "", t) for t in titles]
+    kinds = {k for k in KIND_WORDS for t in bare if t.endswith(k)}
     return kinds or ({doc.doc_type} if doc.doc_type else set())
 
 
