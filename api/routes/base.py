@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
+from api import document_page
 from api.deps import wants_html
 from api.i18n import lang_of, translator
 
@@ -63,6 +64,8 @@ def _highlight(text: str | None, evidence: str | None) -> Markup:
     return Markup("").join(Markup("<mark>{}</mark>").format(x) if i % 2 else escape(x) for i, x in enumerate(parts))
 
 
+TEMPLATES.env.globals.update(metadata_rows=document_page.metadata_rows, mark_citations=document_page.mark_citations,
+                             mark_words=document_page.mark_words, pair_classes=document_page.pair_classes)
 TEMPLATES.env.filters["short"] = _short
 TEMPLATES.env.filters["highlight"] = _highlight
 TEMPLATES.env.filters["as_list"] = _as_list
