@@ -66,13 +66,14 @@ def metadata_rows(node: dict[str, Any], t: Callable[..., str]) -> list[dict[str,
     return rows
 
 
-def _note(note: str | None, t: Callable[..., str]) -> str | None:
+def _note(note: str | None, t: Callable[..., str]) -> dict[str, str] | None:
+    """The signal in the page's language (``label``) and the words of the text it names (``words``)."""
     if not note:
         return None
     for prefix, key in NOTES:
         if note.startswith(prefix):
-            return f"{t(key)}「{note[len(prefix):].strip()}」"
-    return note
+            return {"label": t(key), "words": note[len(prefix):].strip()}
+    return {"label": "", "words": note}
 
 
 def mark_citations(text: str | None, citations: Any, local: Callable[[str], str | None],
