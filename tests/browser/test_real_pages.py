@@ -203,7 +203,8 @@ def test_pairs_mark_agencies_and_targets_from_the_graph(page, real_server: str) 
         bool(pr["shared"]["agencies"]) for pr in shown)
 
 
-@pytest.mark.parametrize("path", ["/", "/documents/pro-037", "/documents/nat-089", "/search?q=智能制造", "/coverage"])
+@pytest.mark.parametrize("path", ["/", "/documents/pro-037", "/documents/nat-089", "/search?q=智能制造", "/coverage",
+                                  "/eli/cn/370000/na/pro-037/art1"])
 def test_english_view_is_complete(page, real_server: str, path: str) -> None:
     """Every interface word of the page in English: headings, column and row labels, captions and
     the confidence and origin words (data such as titles and region names stay as written)."""
