@@ -55,7 +55,7 @@ from search.duplicates import (
 )
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
-from search.rerank import PROVISION_FEATURES, rerank
+from search.rerank import PROVISION_FEATURES, assertable, rerank
 from search.unit_cache import text_key
 from search.units import SearchError, Skipped, Unit, unsearchable
 
@@ -172,7 +172,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
             link.method = "citation" if cited else "reranked"
             if cited:
                 link.evidence = f"cites {s.hit.unit.doc_number or s.hit.unit.doc_title}; " + link.evidence
-            link.asserted = (rank == 1 and s.prob >= provision_model.cut
+            link.asserted = (rank == 1 and s.prob >= provision_model.cut and assertable(s.features)
                              and s.hit.unit.doc_id in asserted.get(unit.doc_id, set()))
             links.append(link)
     links.extend(_resembles(index, local, horizontal_top=horizontal_top, progress=progress))
