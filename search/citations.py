@@ -39,6 +39,7 @@ class StoredDocument:
     level: str
     region: str
     issuers: tuple[str, ...]
+    preamble: str | None = None  # the opening before the first provision (eli:description)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def stored_documents(store: GraphStore) -> list[StoredDocument]:
     for row in store.query(internal_query("document-catalog")):
         doc = str(row.doc)
         docs.setdefault(doc, StoredDocument(doc, str(row.id), _text(row, "title"), _text(row, "number"),
-                                            _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", ()))
+                                            _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", (),
+                                            _text(row, "preamble")))
         if (name := _text(row, "issuerName")) and name not in issuers.setdefault(doc, []):
             issuers[doc].append(name)
     return [replace(d, issuers=tuple(sorted(issuers.get(iri, ())))) for iri, d in docs.items()]
@@ -114,13 +116,15 @@ def resolve(citations: Iterable[CitationRow], documents: Iterable[StoredDocument
             texts: Mapping[str, str] | None = None) -> Resolutions:
     """Resolve every citation against ``documents``: by 文号 or title (``graph.citations.Catalog``),
     else, given the documents' ``texts`` (id -> provision texts), by content against the stored
-    documents that have no title (``content_match``; method ``content``)."""
+    documents that have no title (``content_match``; method ``content``). A document's preamble
+    is read with its provisions: it is where a text says what it is (为…，制定本规划)."""
     docs = list(documents)
     catalog = Catalog()
     for d in docs:
         catalog.add(URIRef(d.iri), title=d.title, doc_number=d.number, date=d.date, issuers=d.issuers)
     ids = {d.iri: d.id for d in docs}
-    untitled = {d.id: (d, own_text(texts[d.id])) for d in docs if not d.title and texts and texts.get(d.id)}
+    untitled = {d.id: (d, own_text(body)) for d in docs
+                if not d.title and (body := "\n".join(filter(None, (d.preamble, (texts or {}).get(d.id)))))}
     out = Resolutions()
     for c in citations:
         hit = catalog.match(title=c.title, doc_number=c.number, citing=URIRef(c.citing), citing_date=c.citing_date)
@@ -167,6 +171,8 @@ _KIND = re.compile(r"(规划纲要|发展纲要|纲要|规划|指导意见|实�
                    r"指南|指引|管理办法|实施办法|办法|规定|细则|条例|决定|通知|框架|倡议|规范|标准)$")
 _SELF = {"规划纲要": "纲要", "发展纲要": "纲要", "指导意见": "意见", "实施意见": "意见", "若干意见": "意见",
          "行动计划": "计划", "实施方案": "方案", "工作方案": "方案", "管理办法": "办法", "实施办法": "办法"}
+_QUALIFIERS = "指导|实施|行动|工作|管理|若干|发展|专项"
+"""What stands between 本 and a kind when a text names itself: 本指导意见, 本行动计划 (not 本地区规划)."""
 _CITED = re.compile(r"《[^《》]{0,80}》")
 MIN_TOPIC = 4
 """A cited title must keep this many characters once its kind (规划, 意见…) is cut off to be looked for by content."""
@@ -180,7 +186,7 @@ def title_topic(title: str) -> tuple[str, str] | None:
     -> (新一代人工智能发展, 规划); None when too little is left to look for."""
     keys = title_keys(title)
     key = min(keys, key=lambda k: (keys[k][0] == 0 and len(keys) > 1, len(k)))  # the core, issuer and wrapper cut
-    key = re.sub(r"\((?:\d{4}.*|试行|征求意见稿|\d+版)\)$", "", key).removeprefix("关于")
+    key = re.sub(r"\((?:\d{4}.*|试行|征求意见稿|\d+版|[^()]*〔\d{4}〕[^()]*号)\)$", "", key).removeprefix("关于")
     m = _KIND.search(key)
     if m is None:
         return None
@@ -191,15 +197,17 @@ def title_topic(title: str) -> tuple[str, str] | None:
 def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, float]]:
     """Documents whose own text (``texts``: citations of other documents already masked, see
     ``own_text``) reads like the one a title names: the share of the title's topic found as one
-    stretch, halved unless the text calls itself by the title's kind (本规划, 本意见…); best first."""
+    stretch, halved unless the text calls itself by the title's kind (本规划, 制定本指导意见, 提出以下意见…);
+    best first."""
     parsed = title_topic(title)
     if parsed is None:
         return []
     topic, kind = parsed
+    names_itself = re.compile(rf"(?:本|提出(?:如下|以下))(?:{_QUALIFIERS})?{kind}")
     out = []
     for doc_id, text in texts.items():
         if span := _longest_run(topic, text):
-            out.append((doc_id, span / len(topic) * (1.0 if f"本{kind}" in text else 0.5)))
+            out.append((doc_id, span / len(topic) * (1.0 if names_itself.search(text) else 0.5)))
     return sorted(out, key=lambda t: (-t[1], t[0]))
 
 
