@@ -78,11 +78,21 @@ class Resolutions:
             out.setdefault(c.citing_id, {}).setdefault(r.target_id, f"{c.relation}《{c.title or ''}》{c.number or ''}")
         return out
 
+    def basis_elsewhere(self) -> set[str]:
+        """Documents that name what they carry out (根据/依据/按照/贯彻落实《…》) and no stored
+        document is it: their parent is likely outside the store, so the nearest topical neighbour
+        is not it. A bare 落实《…》 is left out: it usually takes up one requirement of a guide or
+        standard inside a task, not the document's basis."""
+        return {c.citing_id for c in self.unresolved if c.relation in BASIS_RELATIONS}
+
     def summary(self) -> dict[str, int]:
         return {"citations": len(self.resolved) + len(self.unresolved), "resolved": len(self.resolved),
                 "by_number": sum(r.method == "number" for r in self.resolved),
                 "by_content": sum(r.method == "content" for r in self.resolved),
                 "at_link_time": sum(r.citation.at_ingest is None for r in self.resolved)}
+
+
+BASIS_RELATIONS = BASED_ON_RELATIONS - {"落实"}
 
 
 def _text(row: object, name: str) -> str | None:

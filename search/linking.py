@@ -20,7 +20,7 @@ local provisions of different provinces to each other. Copies of one document
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,6 +126,8 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
         live = {text_key(t.text) for t in items}
         save_signatures(signatures, {k: v for k, v in kept.items() if k in live})
     resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
+    elsewhere = resolutions.basis_elsewhere()
+    docs = {i: replace(d, basis_elsewhere=i in elsewhere) for i, d in docs.items()}
     return LinkContext(stored, docs, resolutions, dups)
 
 
