@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -213,12 +214,18 @@ def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, 
     if parsed is None:
         return []
     topic, kind = parsed
-    names_itself = re.compile(rf"(?:本|提出(?:如下|以下))(?:{_QUALIFIERS})?{kind}")
     out = []
     for doc_id, text in texts.items():
         if span := _longest_run(topic, text):
-            out.append((doc_id, span / len(topic) * (1.0 if names_itself.search(text) else 0.5)))
+            out.append((doc_id, span / len(topic) * (1.0 if _names_itself(text, kind) else 0.5)))
     return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+@lru_cache(maxsize=4096)
+def _names_itself(text: str, kind: str) -> bool:
+    """The text calls itself a ``kind``: 本规划, 制定本指导意见, 提出以下意见 (once per text and kind:
+    link time asks it for every citation and every untitled document)."""
+    return re.search(rf"(?:本|提出(?:如下|以下))(?:{_QUALIFIERS})?{kind}", text) is not None
 
 
 def own_text(text: str) -> str:
