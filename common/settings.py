@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     result_cap: int = 10_000
     cors_origins: list[str] = []
     """Origins allowed to call the API from a browser (CORS), e.g. ``["https://example.org"]``."""
+    request_threads: int = 8
+    """Requests (searches, pages, JSON) worked on at once; the rest wait their turn. On 2 cores more
+    threads only take turns at Python's lock and make every request wait longer (bench/concurrency_bench.py)."""
     sparql_workers: int = 4
     """Threads that run SPARQL queries; a query over its timeout keeps its thread until it ends."""
 
