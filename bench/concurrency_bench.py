@@ -13,7 +13,7 @@ same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
-``--vary request_threads=4,8,40`` does the same for any setting. ``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
+``--vary search_threads=4,8,40`` does the same for any setting. ``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
 PSS, which counts pages the processes share once) is printed after the warm-up.
 """
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runtimes", default="", help="one after-server per runtime, e.g. onnx,onnx-int8 "
                     "(default: one, with the environment's runtime); short for --vary runtime=...")
     ap.add_argument("--vary", default="", help="one after-server per value of a setting, e.g. "
-                    "request_threads=4,8,40 (POLICYKG_REQUEST_THREADS)")
+                    "search_threads=4,8,40 (POLICYKG_SEARCH_THREADS)")
     ap.add_argument("--clients", default="1,5,20", help="concurrency levels (default 1,5,20)")
     ap.add_argument("--requests", type=int, default=20, help="requests per client, level and grouping (default 20)")
     ap.add_argument("--groups", default="document,provision", help="groupings to measure (default document,provision)")
