@@ -65,7 +65,7 @@ class Service:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
-                                      runtime=self.settings.runtime)
+                                      runtime=self.settings.runtime, threads=self.settings.model_threads)
         return self._embedder
 
     def close(self) -> None:
