@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -251,7 +252,7 @@ class DocumentIndex:
         issuers = [i for i in intent.issuers if any(f in header for f in issuer_forms(i))]
         if issuers:
             out["issuer"] = issuers
-        kinds = [k for k in intent.kinds if any(kind.endswith(k) for kind in _kinds(doc))]
+        kinds = [k for k in intent.kinds if any(kind.endswith(k) for kind in _kinds(doc.title, doc.doc_type))]
         if kinds:
             out["kind"] = kinds
         years = [y for y in intent.years if (doc.date or "").startswith(y) or y in doc.title]
@@ -266,7 +267,7 @@ class DocumentIndex:
         """Parts of the query's intent the document's title contradicts: another kind of document
         (a 通知 for a 指导意见; 方案 and 实施方案 agree), another edition or period (2018年版 for 2021)."""
         out = []
-        kinds = _kinds(doc)
+        kinds = _kinds(doc.title, doc.doc_type)
         if intent.kinds and kinds and not any(k.endswith(q) or q.endswith(k) for k in kinds for q in intent.kinds):
             out.append("kind")
         spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(doc.title)]
@@ -356,16 +357,18 @@ class DocumentIndex:
         return np.array([d.doc_id in ids for d in self.docs], bool)
 
 
-def _kinds(doc: DocumentInfo) -> set[str]:
+@lru_cache(maxsize=65536)
+def _kinds(title: str, doc_type: str | None) -> frozenset[str]:
     """The kinds of document a title names: its last word (关于…的实施方案) and, for a text that
     issues or publishes another (关于印发《…指导意见》的通知, 公告——《…规范条件(2023版)》), that
-    text's kind too; the header's kind as a fallback."""
-    titles = [doc.title]
-    if re.search(r"印发|转发|发布", doc.title) or doc.title.endswith("》"):
-        titles += re.findall(r"《([^《》]+)》", doc.title)
+    text's kind too; the header's kind as a fallback. Kept per title: a search asks it of every
+    candidate document (~1 ms a search unkept)."""
+    titles = [title]
+    if re.search(r"印发|转发|发布", title) or title.endswith("》"):
+        titles += re.findall(r"《([^《》]+)》", title)
     bare = [re.sub(r"[（(][^（）()]*[）)]$", "", t) for t in titles]
-    kinds = {k for k in KIND_WORDS for t in bare if t.endswith(k)}
-    return kinds or ({doc.doc_type} if doc.doc_type else set())
+    kinds = frozenset(k for k in KIND_WORDS for t in bare if t.endswith(k))
+    return kinds or frozenset({doc_type} if doc_type else ())
 
 
 def _same_number(number: str | None, wanted: str) -> bool:
