@@ -20,6 +20,7 @@ import numpy as np
 
 from ingest.script import t2s
 from ontology.regions import NATIONAL, divisions, region_within
+from search import unit_records
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -32,7 +33,6 @@ from search.dense import (
 from search.highlight import SNIPPET_WIDTH, mark, marked_terms, window
 from search.lexical import LexicalIndex
 from search.tokenize import search_tokens
-from search import unit_records
 from search.unit_records import Columns, UnitRecords
 from search.units import SearchError, Unit, check_units
 
