@@ -196,12 +196,14 @@ class Service:
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
         """Units (provisions and actions), best first: ``group=provision`` of the API."""
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        self.embedder.prefetch()  # the model's session loads while the index does
         return self.index().search(query, k=k, filters=filters)
 
     def search_documents(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                          doc_type: str | None = None, kind: str | None = None) -> list[DocumentHit]:
         """Documents, best first, one hit per document (copies folded in), each with its best units."""
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        self.embedder.prefetch()  # the model's session loads while the indexes do
         units = self.index()
         hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
         return collapse_copies(hits, self.copy_groups())[:k]

@@ -71,10 +71,10 @@ class LookupTable:
             "SELECT key, value FROM entries WHERE key IN (SELECT value FROM json_each(?))", (wanted,))
         return {k: json.loads(v) if isinstance(v, str) else v for k, v in rows}
 
-    def substrings(self, text: str) -> dict[str, Any]:
-        """The entries whose key occurs in ``text``."""
-        n = len(text)
-        return self.entries(text[i:j] for i in range(n) for j in range(i + 1, min(n, i + self.longest) + 1))
+    def substrings(self, *texts: str) -> dict[str, Any]:
+        """The entries whose key occurs in one of ``texts``."""
+        return self.entries(text[i:j] for text in texts for i in range(len(text))
+                            for j in range(i + 1, min(len(text), i + self.longest) + 1))
 
 
 def open_table(path: Path, *, meta: dict[str, Any]) -> LookupTable | None:
