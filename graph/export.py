@@ -7,7 +7,6 @@ import json
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from pyld import jsonld
 
 from graph.backend import RDF_FORMATS
 from graph.errors import ExportFormatError
@@ -32,6 +31,8 @@ def serialize_quads(quads: list[ox.Quad], format: str) -> bytes:
         return ox.serialize(triples, format=RDF_FORMATS[format], prefixes=PREFIXES if format == "ttl" else None)
     if format in ("trig", "nq"):
         return ox.serialize(quads, format=RDF_FORMATS[format], prefixes=PREFIXES if format == "trig" else None)
+    from pyld import jsonld  # with requests, 0.1 s of every start-up; only JSON-LD export needs it
+
     nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
     return json.dumps(jsonld.compact(expanded, context()), ensure_ascii=False, indent=1).encode("utf-8")
