@@ -91,6 +91,15 @@ class Service:
         """The search index for the graph as it is now; rebuilt when stale or missing."""
         return self.indexes.current(self.store, progress=progress)
 
+    def warm(self) -> None:
+        """Load what the first searches would (indexes, model session, whole tokenizer and dictionary),
+        for a server: a one-off command reads only what its one query needs."""
+        from search import tokenize
+
+        self.document_index()
+        self.embedder.warm()
+        tokenize.warm()
+
     def document_index(self, units: HybridIndex | None = None) -> DocumentIndex:
         """The document-level index that goes with the unit index ``units`` (default: the current one)."""
         return self.indexes.documents(self.store, units or self.index())

@@ -123,6 +123,11 @@ class Embedder:
         where = {text: i for i, text in enumerate(unique)}
         return vectors[[where[t] for t in texts]]
 
+    def warm(self) -> None:
+        """Everything a query needs loaded now (the server's start-up, not a one-off command)."""
+        if self._onnx is not None:
+            self._onnx.warm()
+
     def _batches(self, lengths: list[int]) -> list[tuple[int, int]]:
         """``(start, end)`` of each batch over texts sorted longest first: at most ``batch_size``
         texts, and no more than ``batch_chars`` characters of padded width (one text at least).

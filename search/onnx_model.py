@@ -191,6 +191,11 @@ class OnnxEncoder:
         if self._loaded is None:
             threading.Thread(target=lambda: self._session, name="onnx-session", daemon=True).start()
 
+    def warm(self) -> None:
+        """Load the session and the whole tokenizer now (a server, before its first request)."""
+        self._tokenizer.full()
+        _ = self._session
+
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(ids) for ids in self._tokenizer.encode(texts)]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ class SubwordTokenizer:
         try:
             LookupTable.write(self._path.with_name(TABLE), pieces,
                               meta=_source(self._path) | {"skeleton": skeleton, "fixed": fixed})
-        except OSError:
+        except (OSError, sqlite3.Error):
             return  # a read-only model folder: texts are cut with the whole tokenizer, as before
 
     def encode(self, texts: list[str]) -> list[list[int]]:

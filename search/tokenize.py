@@ -10,11 +10,13 @@ so a query for ``15家`` or ``国办发[2016]40号`` still meets ``15家以上``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import re
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -113,8 +115,10 @@ def _jieba() -> jieba.Tokenizer:
                 tok.initialize()
                 for word in DOMAIN_WORDS:  # fixed order -> same frequencies every run
                     tok.add_word(word)
-                if _dictionary_table() is None:
-                    LookupTable.write(_table_path(), tok.FREQ.items(), meta=_table_meta() | {"total": tok.total})
+                # no writable temporary folder: every text is cut with the whole dictionary, as before
+                with contextlib.suppress(OSError, sqlite3.Error):
+                    if _dictionary_table() is None:
+                        LookupTable.write(_table_path(), tok.FREQ.items(), meta=_table_meta() | {"total": tok.total})
                 _tokenizer = tok
     return _tokenizer
 
@@ -136,6 +140,11 @@ def _table_path() -> Path:
 @functools.cache
 def _dictionary_table() -> LookupTable | None:
     return open_table(_table_path(), meta=_table_meta())
+
+
+def warm() -> None:
+    """Load the whole dictionary now (a server, before its first request; not a one-off command)."""
+    _jieba()
 
 
 def _jieba_for(text: str) -> jieba.Tokenizer:
