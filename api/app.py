@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM <url> on a user's behalf
         svc = service or open_service(settings or get_settings())
         app.state.service = svc
+        app.state.search_limiter = anyio.CapacityLimiter(svc.settings.search_threads)
         app.state.sparql_pool = ThreadPoolExecutor(max_workers=svc.settings.sparql_workers,
                                                    thread_name_prefix="sparql")
         try:  # load (or build) both search indexes and the model now, not on the first searches

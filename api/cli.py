@@ -217,7 +217,7 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, p
 def remove(ctx: typer.Context, doc: Annotated[str, typer.Argument(help="Document id, e.g. 2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi")],
            data: DataOpt = None) -> None:
     """Delete one document's named graph and its own links (links of other documents to it go at the next `policykg link`)."""
-    svc = service_for(ctx, data)
+    svc = service_for(ctx, data, existing=True)
     svc.remove(doc)
     typer.echo(f"removed {doc}")
     svc.close()
@@ -239,7 +239,7 @@ def link(ctx: typer.Context, data: DataOpt = None,
     not link (run this after them); an upload over HTTP links."""
     from search.units import skip_report
 
-    svc = service_for(ctx, data)
+    svc = service_for(ctx, data, existing=True)
     s = svc.link(full=full, progress=True)
     if s.mode == "unchanged":
         typer.echo("links are up to date: nothing was ingested, changed or removed since the last link "

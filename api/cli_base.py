@@ -115,7 +115,15 @@ def settings_for(ctx: typer.Context, data: Path | None) -> Settings:
     return Settings(**overrides)
 
 
-def service_for(ctx: typer.Context, data: Path | None, *, read_only: bool = False) -> Service:
+def service_for(ctx: typer.Context, data: Path | None, *, read_only: bool = False, existing: bool = False) -> Service:
+    """The service over the data directory; ``existing``: the command works on documents already
+    ingested, so a directory without a store is an error, not a new empty store (a mistyped --data)."""
     from api.service import Service
 
-    return Service(settings_for(ctx, data), read_only=read_only)
+    settings = settings_for(ctx, data)
+    if existing and settings.store == "oxigraph" and not (settings.data / "oxigraph").is_dir():
+        from graph.errors import StoreError
+
+        raise StoreError(f"No graph store in {settings.data}; run \"policykg ingest\" first.",
+                         hint="Check --data (or POLICYKG_DATA): it names the folder the ingest wrote.")
+    return Service(settings, read_only=read_only)

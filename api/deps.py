@@ -22,11 +22,12 @@ class UnauthorizedError(PolicyKGError):
     code = "unauthorized"
 
 
-def get_service(request: Request) -> Service:
+# async: FastAPI runs a plain ``def`` dependency on a worker thread, one hand-off per request
+async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.service.settings
 
 

@@ -50,6 +50,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "start_here": ("从这里开始", "Start here"),
     "coverage_entry": ("哪些地区落实了哪些国家任务？", "Which regions took up which national tasks?"),
     "sparql_entry": ("高级查询（SPARQL）", "Advanced queries (SPARQL)"),
+    # the document page
+    "task": ("任务", "task"), "title": ("标题", "Title"), "metadata": ("文件信息及其依据", "Metadata and where it came from"),
+    "field": ("字段", "Field"), "value": ("内容", "Value"), "where_from": ("依据", "Where it came from"),
+    "not_stated": ("原文未写明", "not stated"), "from_text": ("原文", "the text"),
+    "from_text_inferred": ("由原文推断", "inferred from the text"),
+    "from_manifest": ("文件清单（manifest）或上传表单提供", "given by the manifest or the upload form"),
+    "from_default": ("原文未见地方发文机关或地方用语，按国家级处理", "no local issuer or local wording in the text: taken as national"),
+    "origin_unknown": ("来源未记录（重新导入后显示）", "origin not recorded (shown after a re-ingest)"),
+    "source": ("出处", "Source"), "full_text": ("全文", "Full text"), "preamble": ("序言", "Preamble"),
+    "cite_resolved": ("库中有此文件，点击查看", "In the store: open the cited document"),
+    "cite_missing": ("库中没有此文件", "not in the store"),
+    "shared_agencies": ("共同机构", "Shared agencies"), "shared_targets": ("共同目标", "Shared targets"),
+    "note_national_issuer": ("国家级发文机关", "national issuer"), "note_issuer": ("发文机关名称", "issuer's name"),
+    "note_prefix": ("文号前缀", "文号 prefix"), "note_voice": ("行文用语", "the text's own voice"),
+    # the provision and entity pages
+    "agencies_named": ("单位", "Agencies"), "actions": ("措施", "Actions"), "sub_provisions": ("下级条款", "Sub-provisions"),
+    "implements_provisions": ("落实的国家条款", "Implements (national provisions)"),
+    "implemented_by_provisions": ("落实本条的地方条款", "Implemented by (local provisions)"),
+    "corresponds_to": ("其他地区的相似条款", "Similar provisions in other regions"),
+    "by": ("到", "by"), "evidence_label": ("证据", "Evidence"), "body_text": ("（正文）", "(body)"),
+    "action": ("措施", "action"), "mentions": ("出现", "Mentions"), "role": ("角色", "Role"),
+    "written": ("写法", "As written"), "found_in": ("出处", "Found in"), "properties": ("属性", "Properties"),
+    "back_to_search": ("← 搜索", "← Search"), "relation": ("关系", "Relation"), "score": ("得分", "Score"),
+    "local_provision": ("地方条款", "Local provision"), "target_provision": ("国家条款 / 对应条款", "National / matching provision"),
+    "next_page": ("下一页 →", "Next page →"), "cookbook": ("查询示例", "Cookbook"), "run": ("运行", "Run"),
 }
 
 

@@ -79,7 +79,7 @@ class Service:
             from search.embedder import Embedder
 
             self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
-                                      runtime=self.settings.runtime)
+                                      runtime=self.settings.runtime, threads=self.settings.model_threads)
         return self._embedder
 
     def close(self) -> None:

@@ -30,6 +30,10 @@ class Backend(Protocol):
     closed: bool
     batch_triples: int | None
     """Most triples one update request may carry (None: no limit); the layout stages bigger writes."""
+    exclusive: bool
+    """True when no other process can write to the store while this one has it open (an embedded
+    store opened for writing): what it last wrote is then what it holds, and reads of the write
+    counter can be answered from memory."""
 
     def query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None,
               prefixes: Mapping[str, str] | None = None) -> Result:

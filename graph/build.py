@@ -104,6 +104,12 @@ def _decimal(q: float) -> Literal:
     return Literal(d, datatype=XSD.decimal)
 
 
+_FIELD_PROPERTIES = {"title": DCTERMS.title, "inferred_title": PKG.inferredTitle, "doc_number": ELI.id_local,
+                     "issuers": ELI.passed_by, "date": DCTERMS.issued, "level": PKG.level,
+                     "region": ELI.jurisdiction}
+"""Metadata fields (``ingest.model.Metadata``) and the document property each one fills."""
+
+
 class _Builder:
     def __init__(self, doc: Document, *, iris: Iris, catalog: Catalog | None, scheme: Schemes) -> None:
         self.doc = doc
@@ -184,6 +190,28 @@ class _Builder:
             self.agency_mention(d, n, ag)
         for n, cit in enumerate(self.doc.citations, 1):
             self.citation(d, n, cit)
+        self.field_evidence()
+
+    def field_evidence(self) -> None:
+        """Where each stated metadata value came from (manifest, a span of the text, the default):
+        a ``pkg:FieldEvidence`` per field, so the document page can show it beside the value."""
+        d, m = self.doc_iri, self.doc.metadata
+        written = {p for s, p, _ in self.out.triples if s == d}
+        origin = {**m.origin, **({"inferred_title": "text"} if "inferred_title" in m.evidence else {})}
+        for n, (key, prop) in enumerate(_FIELD_PROPERTIES.items(), 1):
+            if prop not in written or key not in origin:
+                continue
+            node = self.iris.fact(d, "field", n)
+            self.t((node, RDF.type, PKG.FieldEvidence))
+            self.t((node, PKG.field, prop))
+            self.t((node, PKG.origin, Literal(origin[key])))
+            if (span := m.evidence.get(key)) is not None and origin[key] == "text":
+                self.evidence(node, d, span[0], span[1], key)
+            else:
+                self.t((node, PROV.wasDerivedFrom, d))
+                self.t((node, PKG.document, d))
+            if note := m.evidence_note.get(key):
+                self.t((node, PKG.evidenceNote, Literal(note)))
 
     # -- provisions
 

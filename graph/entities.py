@@ -38,6 +38,7 @@ EXTRA_CONTEXT: dict[str, Any] = {
     "implementedBy": {"@reverse": "pkg:national"},
     "agencyRoles": {"@reverse": "prov:wasDerivedFrom"},
     "citations": {"@reverse": "prov:wasDerivedFrom"},
+    "fieldEvidence": {"@reverse": "prov:wasDerivedFrom"},
     "mentionedAs": {"@reverse": "pkg:agency"},
 }
 """Reverse terms for the incoming links an entity page shows (alignments, mentions)."""
@@ -295,6 +296,8 @@ def _add_facts(store: GraphStore, s: URIRef, node: dict[str, Any]) -> None:
         node["agencyRoles"] = by_type["AgencyMention"]
     if by_type.get("Citation"):
         node["citations"] = by_type["Citation"]
+    if by_type.get("FieldEvidence"):
+        node["fieldEvidence"] = by_type["FieldEvidence"]
 
 
 def _natural(iri: str) -> tuple[str, int]:
@@ -342,8 +345,13 @@ def _add_mentions(store: GraphStore, s: URIRef, node: dict[str, Any]) -> None:
         node["mentionedAs"] = mentions
 
 
+_TREE_FACTS = {"Target": "hasTarget", "AgencyMention": "agencyRoles", "Citation": "citations"}
+"""The facts of each provision in a document's tree, by type, and the key that holds them."""
+
+
 def document_tree(store: GraphStore, doc: URIRef) -> list[dict[str, Any]]:
-    """The provisions of ``doc`` nested by ``hasPart``, each with its targets and agency roles."""
+    """The provisions of ``doc`` nested by ``hasPart``, each with its targets, agency roles and
+    citations (the page marks them in the text)."""
     facts = NodeBuilder()
     source_of: dict[str, str] = {}
     for row in store.query(internal_query("document-facts"), bindings={"doc": doc}):
@@ -356,7 +364,7 @@ def document_tree(store: GraphStore, doc: URIRef) -> list[dict[str, Any]]:
     nodes = facts.nodes()
     for f in sorted(nodes, key=_natural):
         n = nodes[f]
-        key = "hasTarget" if "Target" in n.get("@type", []) else "agencyRoles"
+        key = next(k for t, k in _TREE_FACTS.items() if t in n.get("@type", []))
         by_source[source_of.get(f, "")][key].append(n)
 
     nodes: dict[str, dict[str, Any]] = {}

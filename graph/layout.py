@@ -85,6 +85,7 @@ class GraphStore:
         self._meta = f"<{self.iris.meta_graph}>"
         self._write_lock = threading.Lock()
         self._kept: dict[str, tuple[str, Any]] = {}  # read models kept until the next write (``kept``)
+        self._state: str | None = None  # the write counter, when the backend is exclusive
         if not self.read_only:
             self._prepare()
 
@@ -119,8 +120,17 @@ class GraphStore:
                 f"INSERT DATA {{ GRAPH {self._meta} {{ {subject} <{prop}> {_literal(value)} }} }}"]
 
     def write_state(self) -> str:
-        """A token that changes on every write (``"<counter>-<random>"``); ``"0"`` for an empty store."""
-        return self._meta_value(self._meta, PKG.graphState) or "0"
+        """A token that changes on every write (``"<counter>-<random>"``); ``"0"`` for an empty store.
+
+        Every read path asks for it (is my index, my kept read model still current?), up to three
+        times a search: on an exclusive backend only this process writes, so it is read once and
+        then kept from its own writes."""
+        if self._state is not None:
+            return self._state
+        state = self._meta_value(self._meta, PKG.graphState) or "0"
+        if self.backend.exclusive:
+            self._state = state
+        return state
 
     def _write(self, ops: list[str]) -> str:
         """``ops`` plus the bump of the write counter as ONE update request; returns the new state."""
@@ -128,7 +138,10 @@ class GraphStore:
             raise ReadOnlyStoreError("The graph store was opened read-only; writes need the writing process.")
         with self._write_lock:
             state = f"{int(self.write_state().split('-')[0]) + 1}-{uuid.uuid4().hex[:8]}"
+            self._state = None  # a failed update leaves the counter to be read again
             self.backend.update(" ;\n".join([*ops, *self._set_meta(self._meta, PKG.graphState, state)]))
+            if self.backend.exclusive:
+                self._state = state
             return state
 
     def _versions(self) -> dict[str, str]:

@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from common.errors import InputError, NotFoundError
+from graph.pairs import provision_facts, shared
 from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import REGION
@@ -252,7 +253,9 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
     """A document's links at document level: the documents it implements and those implementing it.
     Each carries the linker's document-level decision when there is one (``document``: probability,
     method, evidence, asserted) and its aligned provision pairs (best first, with how many are
-    asserted and whether one is a citation). Asserted documents come first, then by probability."""
+    asserted and whether one is a citation), each side with its agencies and targets and the pair
+    with those both sides state (``shared``, ``graph.pairs``). Asserted documents come first, then
+    by probability."""
     require_iri(doc_iri, hint="Pass a document IRI, e.g. from /documents.")
     focus = {"focusDoc": URIRef(doc_iri)}
     sides: dict[str, dict[str, dict[str, Any]]] = {"implements": {}, "implementedBy": {}}
@@ -272,13 +275,16 @@ def document_links(store: GraphStore, doc_iri: str) -> dict[str, Any]:
     keys = [row.al for row in store.query(internal_query("document-links"), bindings=focus)]
     rows = sorted(_for_iris(store, "alignment-details", "al", keys), key=lambda r: (-r.score.toPython(), str(r.local), str(r.target)))
     details = _provisions(store, {str(r[end]) for r in rows for end in ("local", "target")})
+    facts = provision_facts(store, list(details), _for_iris)
     for row in rows:
         outgoing = details[str(row.local)]["docIri"] == doc_iri
         g = group(outgoing, details[str(row.target if outgoing else row.local)]["docIri"])
         pair = {"score": float(row.score.toPython()), "rank": int(row.rank.toPython()), "method": str(row.method),
                 "evidence": None if row.evidence is None else str(row.evidence),
                 "asserted": bool(row.asserted.toPython()),
-                "local": details[str(row.local)]["side"], "national": details[str(row.target)]["side"]}
+                "local": {**details[str(row.local)]["side"], **facts[str(row.local)]},
+                "national": {**details[str(row.target)]["side"], **facts[str(row.target)]}}
+        pair["shared"] = shared(facts[str(row.local)], facts[str(row.target)])
         g["pairs"].append(pair)
         g["best"] = max(g["best"], pair["score"])
         g["asserted"] += pair["asserted"]

@@ -116,6 +116,10 @@ class Metadata:
     # inferred_title: the sentence it was read from);
     # absent when the manifest gave the value or the text did not show it
     evidence: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # field (as in ``evidence``, plus issuers) -> "manifest" or "text": where the stored value came from
+    origin: dict[str, str] = field(default_factory=dict)
+    # field -> why the text gave it, where a span alone does not say (region: "issuer 山东省工业和信息化厅")
+    evidence_note: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -257,7 +257,17 @@ def _reconcile(head: Header, known: Metadata) -> tuple[Metadata, list[str]]:
                        "level": known.level, "region": known.region}
     spans = {**head.spans, **({"level": place.evidence[0][:2], "region": place.evidence[0][:2]}
                               if place and place.evidence else {})}
-    metadata.evidence = {k: span for k, span in spans.items() if not manifest_values.get(k)}
+    if head.issuer_spans:
+        spans["issuers"] = head.issuer_spans[0]
+    # where each stored value came from: the manifest (or upload form), a span of the text, or the
+    # default when the text shows no local issuer (national)
+    chosen = {**{k: getattr(metadata, k) for k in manifest_values}, "issuers": metadata.issuers}
+    given = {**manifest_values, "issuers": manifest_issuers}
+    metadata.origin = {k: "manifest" if given[k] and given[k] == value else "text" if k in spans else "default"
+                       for k, value in chosen.items() if value}
+    metadata.evidence = {k: span for k, span in spans.items() if metadata.origin.get(k) == "text"}
+    if place and place.evidence:
+        metadata.evidence_note = {k: place.evidence[0][2] for k in ("level", "region") if metadata.origin.get(k) == "text"}
     return metadata, conflicts
 
 

@@ -29,6 +29,7 @@ class PKG(DefinedNamespace):
     Target: URIRef
     AgencyMention: URIRef
     Citation: URIRef
+    FieldEvidence: URIRef
     Alignment: URIRef
     # document and provision
     level: URIRef
@@ -52,6 +53,9 @@ class PKG(DefinedNamespace):
     evidenceStart: URIRef
     evidenceEnd: URIRef
     evidenceText: URIRef
+    field: URIRef
+    origin: URIRef
+    evidenceNote: URIRef
     # action
     verb: URIRef
     object: URIRef

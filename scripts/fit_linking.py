@@ -21,7 +21,7 @@ import numpy as np
 
 from api.service import Service
 from common.settings import Settings
-from search.doclinks import DOC_FEATURES
+from search.doclinks import DOC_FEATURES, may_assert
 from search.hybrid import HybridIndex
 from search.link_eval import (
     Dataset,
@@ -113,7 +113,11 @@ def main() -> None:
     xd, yd, gd = _stack(doc_parts, [names[i] for i in doc_sets])
     wd = group_weights(yd, gd)
     doc_oof = cross_validated(DOC_FEATURES, xd, yd, gd, folds=len(set(gd)), weights=wd)
-    doc_cut = choose_cut(doc_oof, yd, precision=PRECISION)
+    # the cut is chosen among the pairs the model may assert (search.doclinks.may_assert); cited pairs
+    # are asserted whatever their probability
+    eligible = np.asarray([may_assert(p.features) and not p.features["cites"]
+                           for i in doc_sets for p in sets[i].pairs], dtype=bool)
+    doc_cut = choose_cut(doc_oof[eligible], yd[eligible], precision=PRECISION)
     doc_model = fit(DOC_FEATURES, xd, yd, weights=wd)
     doc_model.cut = doc_cut
     oof_by_set = dict(zip(doc_sets, _split(doc_oof, [len(p[1]) for p in doc_parts]), strict=True))

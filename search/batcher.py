@@ -12,9 +12,8 @@ recent query texts (a search page reloaded, a link run re-asking the same senten
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 
 import numpy as np
 
@@ -56,13 +55,33 @@ class VectorCache:
         return len(self._items)
 
 
+class _Call:
+    """One caller's texts, its result, and the event that wakes it: when its vectors are ready,
+    or when it is its turn to run the next pass."""
+
+    __slots__ = ("error", "lead", "texts", "vectors", "wake")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.lead = False
+        self.wake = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self.vectors is not None or self.error is not None
+
+
 class MicroBatcher:
     """Embeds the texts of concurrent callers together, one forward pass at a time.
 
     Leader/followers, no extra thread: a caller that finds no pass running runs one itself, over
     every text waiting (up to ``max_batch``), its own included; callers that arrive meanwhile wait,
-    and when the pass ends one of them leads the next, over all that queued up. A lone caller
-    thus pays no hand-off between threads, and under load the batch grows by itself. Each caller
+    and when the pass ends its leader hands the next one to the oldest waiting caller, over all
+    that queued up. A lone caller thus pays no hand-off between threads, and under load the batch
+    grows by itself. Each caller is woken exactly once or twice (its turn to lead, its result):
+    waking every waiter after each pass cost a tenth of the GIL's time at 20 clients. Each caller
     gets back exactly the rows of its own texts, in its order; an exception in ``encode`` is
     raised to every caller whose texts were in that pass.
     """
@@ -70,53 +89,63 @@ class MicroBatcher:
     def __init__(self, encode: Encode, *, max_batch: int = 32) -> None:
         self._encode = encode
         self.max_batch = max_batch
-        self._pending: list[tuple[list[str], Future[np.ndarray]]] = []
-        self._cond = threading.Condition()
+        self._pending: deque[_Call] = deque()
+        self._lock = threading.Lock()
         self._leading = False
         self.batches = 0  # forward passes run, for benches and tests
         self.largest = 0
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        future: Future[np.ndarray] = Future()
-        with self._cond:
-            self._pending.append((list(texts), future))
-        while not future.done():
-            with self._cond:
-                while self._leading and not future.done():
-                    self._cond.wait()
-                if future.done():
-                    break
-                self._leading = True
+        call = _Call(list(texts))
+        with self._lock:
+            self._pending.append(call)
+            if not self._leading:  # nothing runs, so nothing else waits: this call is the oldest
+                self._leading = call.lead = True
+        while not call.done:
+            if not call.lead:
+                call.wake.wait()
+                call.wake.clear()
+                continue
+            with self._lock:
                 taken = self._take()
             try:
                 self._run(taken)
             finally:
-                with self._cond:
-                    self._leading = False
-                    self._cond.notify_all()
-        return future.result()
+                with self._lock:
+                    if self._pending:
+                        successor = self._pending[0]
+                        successor.lead = True
+                        successor.wake.set()
+                    else:
+                        self._leading = False
+        if call.error is not None:
+            raise call.error
+        assert call.vectors is not None
+        return call.vectors
 
-    def _take(self) -> list[tuple[list[str], Future[np.ndarray]]]:
+    def _take(self) -> list[_Call]:
         """The oldest waiting calls, up to ``max_batch`` texts (at least one call). Lock held."""
-        taken: list[tuple[list[str], Future[np.ndarray]]] = []
+        taken: list[_Call] = []
         size = 0
-        while self._pending and (not taken or size + len(self._pending[0][0]) <= self.max_batch):
-            texts, future = self._pending.pop(0)
-            taken.append((texts, future))
-            size += len(texts)
+        while self._pending and (not taken or size + len(self._pending[0].texts) <= self.max_batch):
+            call = self._pending.popleft()
+            taken.append(call)
+            size += len(call.texts)
         return taken
 
-    def _run(self, taken: list[tuple[list[str], Future[np.ndarray]]]) -> None:
-        texts = [t for batch, _ in taken for t in batch]
+    def _run(self, taken: list[_Call]) -> None:
+        texts = [t for call in taken for t in call.texts]
         try:
             vectors = self._encode(texts)
         except BaseException as e:  # every caller in this pass hears about it
-            for _, future in taken:
-                future.set_exception(e)
+            for call in taken:
+                call.error = e
+                call.wake.set()
             return
         self.batches += 1
         self.largest = max(self.largest, len(texts))
         start = 0
-        for batch, future in taken:
-            future.set_result(vectors[start : start + len(batch)])
-            start += len(batch)
+        for call in taken:
+            call.vectors = vectors[start : start + len(call.texts)]
+            start += len(call.texts)
+            call.wake.set()

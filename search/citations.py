@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -39,6 +40,7 @@ class StoredDocument:
     level: str
     region: str
     issuers: tuple[str, ...]
+    preamble: str | None = None  # the opening before the first provision (eli:description)
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,21 @@ class Resolutions:
             out.setdefault(c.citing_id, {}).setdefault(r.target_id, f"{c.relation}《{c.title or ''}》{c.number or ''}")
         return out
 
+    def basis_elsewhere(self) -> set[str]:
+        """Documents that name what they carry out (根据/依据/按照/贯彻落实《…》) and no stored
+        document is it: their parent is likely outside the store, so the nearest topical neighbour
+        is not it. A bare 落实《…》 is left out: it usually takes up one requirement of a guide or
+        standard inside a task, not the document's basis."""
+        return {c.citing_id for c in self.unresolved if c.relation in BASIS_RELATIONS}
+
     def summary(self) -> dict[str, int]:
         return {"citations": len(self.resolved) + len(self.unresolved), "resolved": len(self.resolved),
                 "by_number": sum(r.method == "number" for r in self.resolved),
                 "by_content": sum(r.method == "content" for r in self.resolved),
                 "at_link_time": sum(r.citation.at_ingest is None for r in self.resolved)}
+
+
+BASIS_RELATIONS = BASED_ON_RELATIONS - {"落实"}
 
 
 def _text(row: object, name: str) -> str | None:
@@ -96,7 +108,8 @@ def stored_documents(store: GraphStore) -> list[StoredDocument]:
     for row in store.query(internal_query("document-catalog")):
         doc = str(row.doc)
         docs.setdefault(doc, StoredDocument(doc, str(row.id), _text(row, "title"), _text(row, "number"),
-                                            _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", ()))
+                                            _text(row, "date"), _text(row, "level") or "", _text(row, "region") or "", (),
+                                            _text(row, "preamble")))
         if (name := _text(row, "issuerName")) and name not in issuers.setdefault(doc, []):
             issuers[doc].append(name)
     return [replace(d, issuers=tuple(sorted(issuers.get(iri, ())))) for iri, d in docs.items()]
@@ -114,13 +127,15 @@ def resolve(citations: Iterable[CitationRow], documents: Iterable[StoredDocument
             texts: Mapping[str, str] | None = None) -> Resolutions:
     """Resolve every citation against ``documents``: by 文号 or title (``graph.citations.Catalog``),
     else, given the documents' ``texts`` (id -> provision texts), by content against the stored
-    documents that have no title (``content_match``; method ``content``)."""
+    documents that have no title (``content_match``; method ``content``). A document's preamble
+    is read with its provisions: it is where a text says what it is (为…，制定本规划)."""
     docs = list(documents)
     catalog = Catalog()
     for d in docs:
         catalog.add(URIRef(d.iri), title=d.title, doc_number=d.number, date=d.date, issuers=d.issuers)
     ids = {d.iri: d.id for d in docs}
-    untitled = {d.id: (d, own_text(texts[d.id])) for d in docs if not d.title and texts and texts.get(d.id)}
+    untitled = {d.id: (d, own_text(body)) for d in docs
+                if not d.title and (body := "\n".join(filter(None, (d.preamble, (texts or {}).get(d.id)))))}
     out = Resolutions()
     for c in citations:
         hit = catalog.match(title=c.title, doc_number=c.number, citing=URIRef(c.citing), citing_date=c.citing_date)
@@ -167,6 +182,8 @@ _KIND = re.compile(r"(规划纲要|发展纲要|纲要|规划|指导意见|实�
                    r"指南|指引|管理办法|实施办法|办法|规定|细则|条例|决定|通知|框架|倡议|规范|标准)$")
 _SELF = {"规划纲要": "纲要", "发展纲要": "纲要", "指导意见": "意见", "实施意见": "意见", "若干意见": "意见",
          "行动计划": "计划", "实施方案": "方案", "工作方案": "方案", "管理办法": "办法", "实施办法": "办法"}
+_QUALIFIERS = "指导|实施|行动|工作|管理|若干|发展|专项"
+"""What stands between 本 and a kind when a text names itself: 本指导意见, 本行动计划 (not 本地区规划)."""
 _CITED = re.compile(r"《[^《》]{0,80}》")
 MIN_TOPIC = 4
 """A cited title must keep this many characters once its kind (规划, 意见…) is cut off to be looked for by content."""
@@ -180,7 +197,7 @@ def title_topic(title: str) -> tuple[str, str] | None:
     -> (新一代人工智能发展, 规划); None when too little is left to look for."""
     keys = title_keys(title)
     key = min(keys, key=lambda k: (keys[k][0] == 0 and len(keys) > 1, len(k)))  # the core, issuer and wrapper cut
-    key = re.sub(r"\((?:\d{4}.*|试行|征求意见稿|\d+版)\)$", "", key).removeprefix("关于")
+    key = re.sub(r"\((?:\d{4}.*|试行|征求意见稿|\d+版|[^()]*〔\d{4}〕[^()]*号)\)$", "", key).removeprefix("关于")
     m = _KIND.search(key)
     if m is None:
         return None
@@ -191,7 +208,8 @@ def title_topic(title: str) -> tuple[str, str] | None:
 def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, float]]:
     """Documents whose own text (``texts``: citations of other documents already masked, see
     ``own_text``) reads like the one a title names: the share of the title's topic found as one
-    stretch, halved unless the text calls itself by the title's kind (本规划, 本意见…); best first."""
+    stretch, halved unless the text calls itself by the title's kind (本规划, 制定本指导意见, 提出以下意见…);
+    best first."""
     parsed = title_topic(title)
     if parsed is None:
         return []
@@ -199,8 +217,15 @@ def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, 
     out = []
     for doc_id, text in texts.items():
         if span := _longest_run(topic, text):
-            out.append((doc_id, span / len(topic) * (1.0 if f"本{kind}" in text else 0.5)))
+            out.append((doc_id, span / len(topic) * (1.0 if _names_itself(text, kind) else 0.5)))
     return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+@lru_cache(maxsize=4096)
+def _names_itself(text: str, kind: str) -> bool:
+    """The text calls itself a ``kind``: 本规划, 制定本指导意见, 提出以下意见 (once per text and kind:
+    link time asks it for every citation and every untitled document)."""
+    return re.search(rf"(?:本|提出(?:如下|以下))(?:{_QUALIFIERS})?{kind}", text) is not None
 
 
 def own_text(text: str) -> str:

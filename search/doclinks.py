@@ -32,7 +32,7 @@ LEVEL_RANK = {"national": 0, "provincial": 1, "municipal": 2}
 PROBE_K = 10
 DOC_FEATURES = ["cites", "top1_share", "lead", "title_overlap", "heading_overlap", "earlier", "later"]
 """The document model's inputs. ``rank_mass`` (also computed, and read by the provision model)
-is left out: it rewards the national plan every topical provision brushes against (新一代人工智能
+and ``basis_elsewhere`` (a rule of ``may_assert``) are left out; ``rank_mass`` it rewards the national plan every topical provision brushes against (新一代人工智能
 发展规划 for any AI text) over the one whose tasks the local document repeats."""
 _GENERIC = re.compile(
     r"山东省|[\u4e00-\u9fff]{2,3}(?:省|市|自治区)|关于|印发|进一步|加快|推进|推动|促进|实施方案|实施意见|行动计划|行动方案|"
@@ -142,6 +142,7 @@ class DocInfo:
     title: str | None
     date: str | None
     headings: tuple[str, ...] = ()  # its provisions' own headings, boilerplate (指导思想, 保障措施…) left out
+    basis_elsewhere: bool = False  # names its basis (根据《…》) and no stored document is it (``Resolutions.basis_elsewhere``)
 
 
 def doc_infos(stored: Iterable[Any], units: Iterable[Unit]) -> dict[str, DocInfo]:
@@ -193,6 +194,7 @@ def doc_pairs(probes: Iterable[Probe], docs: Mapping[str, DocInfo],
                 "heading_overlap": _heading_overlap(info, pinfo),
                 "earlier": float(_before(pinfo, info)),
                 "later": float(_before(info, pinfo)),
+                "basis_elsewhere": float(bool(info and info.basis_elsewhere) and parent not in cited),
             }
             evidence = [f"cites {cited[parent]}"] if parent in cited else []
             evidence.append(f"{int(top1.get(parent, 0))} of {n} provisions match it best")
@@ -221,8 +223,17 @@ def is_asserted(pair: DocPair, model: Model) -> bool:
 
 def asserts(features: Mapping[str, float], prob: float, cut: float) -> bool:
     """The local document cites the parent (resolved citation, the strongest evidence), or the
-    model's probability reaches its calibrated cut and the parent is not dated after it."""
-    return bool(features["cites"]) or (prob >= cut and not features["later"])
+    model's probability reaches its calibrated cut and ``may_assert`` allows the pair."""
+    return bool(features["cites"]) or (prob >= cut and may_assert(features))
+
+
+def may_assert(features: Mapping[str, float]) -> bool:
+    """Whether the model may state an uncited parent at all: not one dated after the local
+    document (it cannot be what it carries out); not when the local document names its basis
+    (根据《…》) and no stored document is it (its parent is then outside the store, and the nearest
+    topical neighbour is not it); and only the one document that more of its provisions match
+    best than any other (``lead`` > 0: a tie names no parent)."""
+    return not features["later"] and not features["basis_elsewhere"] and features["lead"] > 0
 
 
 def parents(pairs: Iterable[DocPair], model: Model) -> dict[str, list[DocPair]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +82,11 @@ class DocumentInfo:
     title_inferred: bool = False  # the title is read from the text, which states none (推断标题)
     preamble: str = ""  # the opening before the first provision
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "issuers": list(self.issuers)}
+    def to_dict(self, *, preamble: bool = True) -> dict[str, Any]:
+        """The fields as plain JSON values; a hit leaves out the preamble (``preamble=False``)."""
+        out = {name: getattr(self, name) for name in _DOC_FIELDS if preamble or name != "preamble"}
+        out["issuers"] = list(self.issuers)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentInfo:
@@ -111,10 +114,13 @@ class DocumentHit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "doc": {k: v for k, v in self.doc.to_dict().items() if k != "preamble"}, "score": self.score, "relevance": round(self.relevance, 4),
+            "doc": self.doc.to_dict(preamble=False), "score": self.score, "relevance": round(self.relevance, 4),
             "rank": self.rank, "matched": self.matched, "views": self.views, "copies": self.copies,
             "provisions": [h.to_dict() for h in self.provisions],
         }
+
+
+_DOC_FIELDS = tuple(f.name for f in fields(DocumentInfo))
 
 
 def documents_of(units: Sequence[Unit]) -> list[DocumentInfo]:
@@ -265,7 +271,7 @@ class DocumentIndex:
         allowed = self._allowed(units, filters)
         if vector is None and mode != "lexical" and units.embedder is not None:
             vector = units.embedder.embed_queries([text])[0]
-        unit_hits = units.search(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector)
+        unit_hits = units.search(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector, tokens=tokens)
         views: dict[str, list[int]] = {}
         if mode != "dense":
             views["head"] = [r for r, _ in self.head.search(tokens, len(self.docs), allowed=allowed)]
@@ -284,22 +290,28 @@ class DocumentIndex:
 
     def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
              boosts: dict[str, float] = BOOSTS, rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
-        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches."""
-        scores: dict[int, float] = {}
-        ranks: dict[int, dict[str, int]] = {}
-        for name, rows in ev.views.items():
-            for rank, row in enumerate(rows, start=1):
-                scores[row] = scores.get(row, 0.0) + weights[name] / (rrf_k + rank)
-                ranks.setdefault(row, {})[name] = rank
+        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches.
+
+        Over arrays: the views rank every document, so this grows with the corpus (and ~20
+        clients' searches share one GIL)."""
+        scores = np.zeros(len(self.docs))
+        ranks = np.zeros((len(ev.views), len(self.docs)), np.int64)  # 0: not in that view
+        for view, (name, rows) in enumerate(ev.views.items()):
+            at = np.asarray(rows, np.int64)
+            places = np.arange(1, at.size + 1)
+            scores[at] += weights[name] / (rrf_k + places)  # views in order: the sums of adding scalars
+            ranks[view, at] = places
         for row, found in ev.matched.items():
-            if row in scores:
+            if ranks[:, row].any():
                 scores[row] += sum(boosts[part] for part in found)
-        order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
-        best = (scores[order[0]] if order else 0.0) or 1.0
+        candidates = np.flatnonzero(ranks.any(axis=0))
+        order = candidates[np.lexsort((candidates, -scores[candidates]))][:k].tolist()
+        best = (float(scores[order[0]]) if order else 0.0) or 1.0
+        names = list(ev.views)
         return [
-            DocumentHit(doc=self.docs[row], score=scores[row], relevance=scores[row] / best, rank=rank,
+            DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
                         provisions=ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=ev.matched.get(row, {}),
-                        views=ranks.get(row, {}))
+                        views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
             for rank, row in enumerate(order, start=1)
         ]
 

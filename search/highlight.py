@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,15 +24,17 @@ def highlight(text: str, terms: Sequence[str], *, width: int = SNIPPET_WIDTH) ->
     when the query has nothing longer (else every 的 and 和 would light up). The snippet is
     the ``width``-character window holding the most marked characters.
     """
-    covered, merged, found = mark(text, marked_terms(terms))
+    covered, merged, found = mark(text, marked_terms(tuple(terms)))
     html_snippet, plain = window(text, covered, merged, width=width)
     return html_snippet, plain, merged, found
 
 
-def marked_terms(terms: Sequence[str]) -> list[str]:
-    """The query terms ``highlight`` looks for, longest first (single characters only when nothing is longer)."""
+@lru_cache(maxsize=1024)
+def marked_terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The query terms ``highlight`` looks for, longest first (single characters only when nothing
+    is longer). Kept per query: every hit of a search marks the same terms."""
     uniq = sorted({t for t in terms if t.strip()}, key=lambda t: (-len(t), t))
-    return [t for t in uniq if len(t) > 1] if any(len(t) > 1 for t in uniq) else uniq
+    return tuple(t for t in uniq if len(t) > 1) if any(len(t) > 1 for t in uniq) else tuple(uniq)
 
 
 def mark(text: str, uniq: Sequence[str]) -> tuple[bytearray, list[tuple[int, int]], list[str]]:

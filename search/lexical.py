@@ -137,7 +137,7 @@ class LexicalIndex:
             part = np.argpartition(-scores[candidates], k - 1)[:k]
             candidates = candidates[part]
         order = candidates[np.lexsort((candidates, -scores[candidates]))]  # score desc, row asc
-        return [(int(r), float(scores[r])) for r in order]
+        return list(zip(order.tolist(), scores[order].tolist(), strict=True))
 
     def save(self, directory: Path) -> None:
         """Write the bm25s files, ``iris.json`` and ``config.json``; replaces atomically."""

@@ -20,7 +20,7 @@ local provisions of different provinces to each other. Copies of one document
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,7 +55,7 @@ from search.duplicates import (
 )
 from search.hybrid import Filters, Hit, HybridIndex
 from search.model import Model, load_model
-from search.rerank import PROVISION_FEATURES, rerank
+from search.rerank import PROVISION_FEATURES, assertable, rerank
 from search.unit_cache import text_key
 from search.units import SearchError, Skipped, Unit, unsearchable
 
@@ -126,6 +126,8 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
         live = {text_key(t.text) for t in items}
         save_signatures(signatures, {k: v for k, v in kept.items() if k in live})
     resolutions = resolve_store(store, stored, {d: "\n".join(t) for d, t in texts.items()})
+    elsewhere = resolutions.basis_elsewhere()
+    docs = {i: replace(d, basis_elsewhere=i in elsewhere) for i, d in docs.items()}
     return LinkContext(stored, docs, resolutions, dups)
 
 
@@ -172,7 +174,7 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
             link.method = "citation" if cited else "reranked"
             if cited:
                 link.evidence = f"cites {s.hit.unit.doc_number or s.hit.unit.doc_title}; " + link.evidence
-            link.asserted = (rank == 1 and s.prob >= provision_model.cut
+            link.asserted = (rank == 1 and s.prob >= provision_model.cut and assertable(s.features)
                              and s.hit.unit.doc_id in asserted.get(unit.doc_id, set()))
             links.append(link)
     links.extend(_resembles(index, local, horizontal_top=horizontal_top, progress=progress))

@@ -19,6 +19,7 @@ and only inside such a parent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,8 +32,11 @@ from search.model import Model
 PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
-    "boilerplate_both", "matched", "heading_overlap",
+    "boilerplate_both", "matched", "heading_overlap", "sibling_distinct", "sibling_dense_margin",
 ]
+
+
+_BOTH = PROVISION_FEATURES.index("boilerplate_both")
 
 
 @dataclass
@@ -52,6 +56,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
     best_lex = max((h.lexical_score or 0.0) for h in p.hits) or 1.0
     dense = [h.dense_score or 0.0 for h in p.hits]
     q_boiler = float(is_boilerplate(None, q.text))
+    distinct = _sibling_distinct(p.hits)
     shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
               for h in p.hits if (q.doc_id, h.unit.doc_id) in pairs}
     best_share = max(shares.values(), default=0.0)
@@ -77,8 +82,36 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             boiler * q_boiler,
             min(len(h.matched), 30) / 30,
             _overlap(h.unit.heading or h.unit.text[:40], q.text),
+            distinct[i],
+            dense[i] - max((d for j, d in enumerate(dense) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
+                           default=dense[i]),
         ])
     return rows
+
+
+def assertable(row: Sequence[float]) -> bool:
+    """Whether a candidate may be stated as ``eli:implements`` at all: never a boilerplate section
+    matched to a boilerplate section (指导思想 ↔ 指导思想): every opinion has one, so their likeness
+    says the two texts are opinions, not that one carries the other out. It may still rank first."""
+    return not row[_BOTH]
+
+
+def _sibling_distinct(hits: Sequence[Hit]) -> list[float]:
+    """How much of each candidate's match is its own among the candidates of the same document,
+    as a share of the best: the query words that few siblings share (品牌 in one task of a notice,
+    纺织 in all) weigh most. Rank fusion sees the siblings as near ties; a local task usually
+    repeats the words that set its national counterpart apart from the other tasks."""
+    by_doc: dict[str, list[set[str]]] = {}
+    words = [set(h.matched) for h in hits]
+    for h, w in zip(hits, words, strict=True):
+        by_doc.setdefault(h.unit.doc_id, []).append(w)
+    out = []
+    for h, w in zip(hits, words, strict=True):
+        siblings = by_doc[h.unit.doc_id]
+        n = len(siblings)
+        out.append(sum(math.log(1 + n / sum(t in s for s in siblings)) * len(t) for t in w))
+    best = max(out, default=0.0) or 1.0
+    return [v / best for v in out]
 
 
 def _overlap(heading: str, text: str) -> float:

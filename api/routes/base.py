@@ -8,17 +8,17 @@ the JSON; anyone else gets the same data as JSON.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
+from api import document_page
 from api.deps import wants_html
 from api.i18n import lang_of, translator
 
@@ -53,18 +53,9 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _highlight(text: str | None, evidence: str | None) -> Markup:
-    """``text`` escaped, with the words of a link's evidence (``、``-separated) in ``<mark>``."""
-    words = sorted({w for w in re.split(r"[、;；,，\s]+", evidence or "") if len(w) > 1 and "cites" not in w},
-                   key=len, reverse=True)
-    if not text or not words:
-        return escape(text or "")
-    parts = re.split("(" + "|".join(map(re.escape, words)) + ")", text)
-    return Markup("").join(Markup("<mark>{}</mark>").format(x) if i % 2 else escape(x) for i, x in enumerate(parts))
-
-
+TEMPLATES.env.globals.update(metadata_rows=document_page.metadata_rows, mark_citations=document_page.mark_citations,
+                             mark_words=document_page.mark_words, pair_classes=document_page.pair_classes)
 TEMPLATES.env.filters["short"] = _short
-TEMPLATES.env.filters["highlight"] = _highlight
 TEMPLATES.env.filters["as_list"] = _as_list
 TEMPLATES.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
 
@@ -80,8 +71,10 @@ class JSONUTF8Response(JSONResponse):
     """JSON with Chinese characters as they are (not ``\\uXXXX``)."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
-                          default=str).encode("utf-8")
+        """orjson: UTF-8 as it is; numpy numbers as numbers; what JSON has no type for (dates,
+        dataclasses, paths) as its ``str``, as the standard encoder with ``default=str`` did."""
+        return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+                            | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def respond(request: Request, template: str, data: Any, *, media_type: str = "application/json",

@@ -69,7 +69,8 @@ def document(request: Request, service: ServiceDep,
 def document_links(service: ServiceDep, doc_id: Annotated[str, Path(examples=["2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"])]
                    ) -> Response:
     """The documents this one implements and those implementing it, each with its aligned provision
-    pairs (score, rank, method, evidence, asserted) — the panels of the document page, as JSON."""
+    pairs (score, rank, method, evidence, asserted; each side's agencies and targets, and those both
+    sides state: `shared`) — the panels of the document page, as JSON."""
     return JSONUTF8Response(service.document_links(service.document_iri(doc_id)))
 
 

@@ -6,14 +6,17 @@ By default one hit per document (its best provisions grouped under it, copies fo
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep, wants_html
 from api.routes.base import errors_doc, respond
+from api.service import Service
 
 
 class UnitModel(BaseModel):
@@ -101,16 +104,24 @@ Group = Annotated[Literal["document", "provision"], Query(
 
 @router.get("/search", response_model=list[DocumentHitModel] | list[HitModel], responses=errors_doc(400, 422, 503),
             summary="Search documents (default) or provisions and actions")
-def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
-           doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document",
-           year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: hits of this year.")] = None,
-           page: Annotated[int, Query(ge=1, le=5, description="Page only: which page of ten.")] = 1) -> Response:
+async def search(request: Request, service: ServiceDep, q: Q = None, level: Level = None, region: Region = None,
+                 doc_type: DocType = None, kind: Kind = None, k: K = 10, group: Group = "document",
+                 year: Annotated[str | None, Query(pattern=r"^(\d{4})?$", description="Page only: hits of this year.")] = None,
+                 page: Annotated[int, Query(ge=1, le=5, description="Page only: which page of ten.")] = 1) -> Response:
     """Dense (e5) and lexical (BM25) retrieval fused by rank; the same hits as `policykg search --json`.
 
     Places, issuers, kinds of document, years and 文号 named in the query raise the documents
     that match them (soft boosts; the filters are the hard ones). Without `q` there are no hits
     (a browser gets the empty search page). A browser sees ten hits a page, with facet counts.
     """
+    # on a worker thread, at most ``search_threads`` at once (first come, first served)
+    answer = partial(_answer, request, service, q=q, level=level, region=region, doc_type=doc_type, kind=kind,
+                     k=k, group=group, year=year, page=page)
+    return await anyio.to_thread.run_sync(answer, limiter=request.app.state.search_limiter)
+
+
+def _answer(request: Request, service: Service, *, q: str | None, level: str | None, region: str | None,
+            doc_type: str | None, kind: str | None, k: int, group: str, year: str | None, page: int) -> Response:
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:

@@ -60,6 +60,7 @@ class OxigraphBackend:
 
     def __init__(self, data_dir: Path | None, *, read_only: bool = False) -> None:
         self.read_only = read_only
+        self.exclusive = not read_only  # RocksDB's lock: one writing process at a time
         self.closed = False
         self.path = (Path(data_dir) / "oxigraph") if data_dir is not None else None
         try:

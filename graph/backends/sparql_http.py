@@ -95,6 +95,7 @@ class SparqlHttpBackend:
                  user: str | None = None, password: str | None = None, timeout_s: float = 60.0,
                  batch_triples: int = DEFAULT_BATCH_TRIPLES) -> None:
         self.read_only = read_only
+        self.exclusive = False  # other clients of the server may write at any time
         self.closed = False
         self.endpoint = endpoint
         self.timeout_s = timeout_s

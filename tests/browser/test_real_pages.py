@@ -101,7 +101,7 @@ def check_accessibility(page) -> None:
         const bg = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
             if (!c.startsWith('rgba(0, 0, 0, 0)')) return c; } return 'rgb(255, 255, 255)'; };
         let worst = 21, what = '';
-        for (const el of document.querySelectorAll('main p, main li, main td, main th, main a, main small, main dd, main dt')) {
+        for (const el of document.querySelectorAll('main p, main li, main td, main th, main a, main small, main dd, main dt, main mark, main q')) {
             if (!el.textContent.trim() || !el.offsetParent) continue;
             const a = lum(getComputedStyle(el).color), b = lum(bg(el));
             const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -156,6 +156,69 @@ def test_shandong_document_shows_its_national_parent(page, real_server: str) -> 
     page.wait_for_selector("#implemented-by details.doclink")
     assert page.locator("#implemented-by summary a", has_text="").first.get_attribute("href") in {
         f"/documents/{k}" for k in SLICE}
+
+
+def test_document_page_shows_the_evidence_of_each_field(page, real_server: str) -> None:
+    local = next(iter(SLICE))
+    timed_goto(page, f"{real_server}/documents/{local}")
+    meta = page.locator("#metadata")
+    # the text states no title: the inferred one is marked and its sentence shown
+    title = meta.locator("#field-title").inner_text()
+    assert "推断标题" in title and "由原文推断" in title and "特制定本办法" in title
+    assert "原文未写明" in meta.locator("#field-number").inner_text()  # no 文号 in this text: said so
+    assert "文件清单" in meta.locator("#field-region").inner_text()  # the slice's manifest names the province
+    elapsed = timed_goto(page, f"{real_server}/documents/nat-089")
+    issuer, date = meta.locator("#field-issuer").inner_text(), meta.locator("#field-date").inner_text()
+    assert "工业和信息化部" in issuer and "原文" in issuer  # read from the 落款
+    assert "2020-04-28" in date and "2020年4月28日" in date
+    check_accessibility(page)
+    assert elapsed < BUDGET_S
+
+
+def test_citations_are_marked_in_the_full_text(page, real_server: str) -> None:
+    local, national = next(iter(SLICE.items()))
+    timed_goto(page, f"{real_server}/documents/{local}")
+    resolved = page.locator("a.cite.resolved").first
+    assert "智能制造发展规划" in resolved.inner_text()
+    # a cited provincial plan that is not in the slice is marked, not linked
+    missing = page.locator("mark.cite.missing").first
+    assert "制造强省建设规划" in missing.inner_text()
+    assert missing.locator("xpath=following-sibling::small[1]").inner_text() == "（库中没有此文件）"
+    resolved.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "real-6-citations.png"))
+    resolved.click()
+    page.wait_for_selector("#metadata")
+    assert f"/{national}" in page.url
+
+
+def test_pairs_mark_agencies_and_targets_from_the_graph(page, real_server: str) -> None:
+    doc = list(SLICE)[1]  # pro-009 names its departments in nearly every task
+    timed_goto(page, f"{real_server}/documents/{doc}")
+    links = json.loads(page.request.get(f"{real_server}/documents/{doc}/links").text())
+    shown = [pr for g in links["implements"] if g["confidence"] != "low" for pr in g["pairs"][:12]]
+    agencies = {a["mention"] for pr in shown for a in pr["local"]["agencies"]}
+    marked = set(page.locator("#implements > details.doclink table.sbs mark.agency").all_inner_texts())
+    assert marked and marked <= agencies
+    assert page.locator("#implements > details.doclink .shared-agencies").count() == sum(
+        bool(pr["shared"]["agencies"]) for pr in shown)
+
+
+@pytest.mark.parametrize("path", ["/", "/documents/pro-037", "/documents/nat-089", "/search?q=智能制造", "/coverage",
+                                  "/eli/cn/370000/na/pro-037/art1"])
+def test_english_view_is_complete(page, real_server: str, path: str) -> None:
+    """Every interface word of the page in English: headings, column and row labels, captions and
+    the confidence and origin words (data such as titles and region names stay as written)."""
+    timed_goto(page, f"{real_server}{path}{'&' if '?' in path else '?'}lang=en")
+    words = page.evaluate("""() => [...document.querySelectorAll(
+        'main h2, main h3, main caption, main th[scope=col], table.meta th, .conf, td.origin, .not-stated, '
+        + 'header nav a:not(#lang-switch), .filters label, .cite-missing')]
+        .map(el => [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim())
+        .filter(Boolean)""")
+    assert words
+    chinese = [w for w in words if any("\u4e00" <= ch <= "\u9fff" for ch in w)]
+    assert chinese == []
+    raw_keys = page.evaluate("() => document.querySelector('main').innerText.match(/\\b[a-z]+_[a-z_]+\\b/g) || []")
+    assert raw_keys == []  # a word missing from the catalogue would show as its key
 
 
 def test_coverage_heat_map_and_map(page, real_server: str) -> None:

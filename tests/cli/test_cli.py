@@ -58,6 +58,16 @@ def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, content: bytes, mess
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("command", [["link"], ["remove", "some-doc"], ["search", "纺织"], ["stats"]])
+def test_commands_on_a_folder_without_a_store_say_so_and_create_nothing(tmp_path: Path, command: list[str]) -> None:
+    """A mistyped --data must not leave an empty store behind (link and remove created one)."""
+    missing = tmp_path / "no-such-data"
+    run = policykg(*command, data=missing)
+    assert run.returncode == 2
+    assert f'No graph store in {missing}; run "policykg ingest" first' in run.stderr
+    assert not missing.exists()
+
+
 @pytest.mark.slow
 def test_read_commands_on_the_linked_store(linked_service: Service) -> None:
     data = Path(linked_service.settings.data)

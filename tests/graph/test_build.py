@@ -201,3 +201,33 @@ def test_a_text_without_title_or_numbering_is_whole_in_the_graph_with_an_inferre
     assert paragraphs == ["当前，工业互联网创新发展与人工智能技术突破正处于历史交汇期。",
                           "本次峰会以“AI变革 洞见工业未来”为主题，来自政府部门、国际组织、全球领军企业代表超过2000人参加大会。"]
     assert validate_graph(g).conforms
+
+
+def _field_evidence(built) -> dict[str, dict[str, str]]:
+    g = built.to_graph()
+    return {str(g.value(e, PKG.field)).rsplit("/", 1)[-1].rsplit("#", 1)[-1]: {
+        "origin": str(g.value(e, PKG.origin)), "text": str(g.value(e, PKG.evidenceText) or ""),
+        "note": str(g.value(e, PKG.evidenceNote) or "")} for e in g.subjects(RDF.type, PKG.FieldEvidence)}
+
+
+def test_metadata_read_from_the_text_states_its_evidence(corpus_dir) -> None:
+    from graph.validate import validate_triples
+    from ingest.manifest import Entry
+    from ingest.pipeline import parse_file
+
+    file = "municipal/guangzhou-shishang-chanye-jiqun-gaozhiliang-fazhan-sannian-xingdong-jihua-2022.txt"
+    doc = parse_file(corpus_dir / file, meta=Entry(file=file), corpus_dir=corpus_dir)
+    built = build_document(doc)
+    fields = _field_evidence(built)
+    # the city from its bureau's name in the 落款, the date from the 落款's date line
+    assert fields["jurisdiction"] == {"origin": "text", "text": "广州市工业和信息化局", "note": "issuer 广州市工业和信息化局"}
+    assert fields["issued"] == {"origin": "text", "text": "2022年8月2日", "note": ""}
+    assert fields["inferredTitle"]["text"].startswith("根据《广州市构建“链长制”推进产业高质量发展的意见》")
+    assert validate_triples(built.triples + built.shared).conforms
+
+
+def test_metadata_the_manifest_gave_is_marked_so(corpus_docs) -> None:
+    doc = next(iter(corpus_docs.values()))
+    fields = _field_evidence(build_document(doc))
+    assert fields["jurisdiction"] == {"origin": "manifest", "text": "", "note": ""}
+    assert {f["origin"] for f in fields.values()} <= {"manifest", "text"}

@@ -17,6 +17,7 @@ from graph.errors import (
 )
 from graph.store import GraphStore
 from ingest.model import Document
+from ontology.namespaces import PKG
 
 from .conftest import national_87
 
@@ -68,6 +69,28 @@ def test_graph_state_changes_on_every_write(store: GraphStore) -> None:
     store.remove_document(national_87().id)
     seen.add(store.write_state())
     assert len(seen) == 4
+
+
+def test_exclusive_store_answers_its_write_state_from_memory_and_follows_its_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every search asks for the write state; only this process can write an embedded store it
+    opened for writing, so the state is read once and then kept from its own writes."""
+    with GraphStore(tmp_path) as s:
+        assert s.backend.exclusive
+        state = s.write_state()
+        asked: list[str] = []
+        real = s.backend.query
+        monkeypatch.setattr(s.backend, "query", lambda q, **kw: asked.append(q) or real(q, **kw))
+        assert s.write_state() == state and not asked
+        s.replace_document(national_87())
+        asked.clear()
+        after = s.write_state()
+        assert after != state and not asked
+        stored = s._meta_value(s._meta, PKG.graphState)
+        assert stored == after  # what is kept is what the store holds
+    with GraphStore(tmp_path, read_only=True) as ro:  # another process may write: read every time
+        assert not ro.backend.exclusive
+        assert ro.write_state() == after
 
 
 def test_store_persists_across_reopen(tmp_path: Path) -> None:

@@ -107,3 +107,25 @@ def test_national_numbers_name_no_region() -> None:
 def test_place_prefix_of_agency_names(name: str, code: str | None) -> None:
     found = place_prefix(name)
     assert (found.code if found else None) == code
+
+
+@needs_real
+@pytest.mark.parametrize(("file", "origin", "note"), [
+    ("provincial/pro-005.txt", "text", "issuer 山东省人民政府"),  # the 落款 names the province
+    ("provincial/pro-030.txt", "text", "voice 我省"),
+    ("national/nat-006.txt", "default", None),  # nothing local in it: national by default, no span
+])
+def test_region_records_where_it_came_from(file: str, origin: str, note: str | None) -> None:
+    m = _silent(REAL / file, REAL).metadata
+    assert m.origin["region"] == m.origin["level"] == origin
+    assert m.evidence_note.get("region") == note
+    assert ("region" in m.evidence) == (origin == "text")
+
+
+@needs_real
+def test_manifest_values_are_marked_as_given_by_the_manifest() -> None:
+    entry = Entry(file="provincial/pro-005.txt", level="provincial", region="山东省", title="别的标题")
+    m = parse_file(REAL / entry.file, meta=entry, corpus_dir=REAL).metadata
+    assert {k: m.origin[k] for k in ("title", "level", "region")} == dict.fromkeys(("title", "level", "region"), "manifest")
+    assert not {"title", "level", "region"} & set(m.evidence) and not m.evidence_note
+    assert m.origin["issuers"] == "text" and m.evidence["issuers"]  # the manifest names none: the 落款 does

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from rdflib import URIRef
 
 from ingest.model import Document
+from ingest.pipeline import parse_file
 from ontology.namespaces import ELI, PKG
 from search.citations import (
     CitationRow,
     StoredDocument,
     citation_triples,
+    content_candidates,
     content_match,
     own_text,
     resolve,
@@ -92,3 +97,49 @@ def test_title_topic_keeps_what_the_title_is_about() -> None:
     assert title_topic("国务院关于印发《新一代人工智能发展规划》的通知") == ("新一代人工智能发展", "规划")
     assert title_topic("关于加快煤矿智能化发展的指导意见") == ("加快煤矿智能化发展", "意见")
     assert title_topic("行动计划") is None
+
+
+def test_title_topic_leaves_out_a_document_number_in_brackets() -> None:
+    assert title_topic("新一代人工智能发展规划（国发〔2017〕35号）") == ("新一代人工智能发展", "规划")
+
+
+# ---------------------------------------------------------------- on the real corpus, when it is beside the repo
+
+REAL = Path(os.environ.get("POLICYKG_REAL_CORPUS") or Path(__file__).resolve().parents[3] / "shared" / "realcorpus")
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real corpus not found at {REAL}")
+
+
+def _stored(name: str) -> tuple[StoredDocument, str]:
+    """A real national text as linking sees it: no title, its preamble, its provisions' text."""
+    doc = parse_file(REAL / "national" / f"{name}.txt", corpus_dir=REAL)
+    preamble = doc.text[slice(*doc.preamble)].strip() if doc.preamble else None
+    return (StoredDocument(f"http://x/{name}", name, None, None, None, "national", "全国", (), preamble),
+            "\n".join(p.text for p in doc.provisions))
+
+
+@needs_real
+def test_a_text_that_names_itself_only_in_its_preamble_is_found_by_content() -> None:
+    # nat-147 says 制定本规划 before its 一、 only; its provisions never call it a plan, and the
+    # other AI plans share its topic words, so without the preamble no citation of it resolved
+    plan, plan_text = _stored("nat-147")
+    other, other_text = _stored("nat-139")  # another AI plan of the same years
+    assert plan.preamble and "制定本规划" in plan.preamble and "本规划" not in plan_text
+    cite = CitationRow("http://x/c", LOCAL.iri, LOCAL.id, LOCAL.date, "贯彻落实", "国务院关于印发新一代人工智能发展规划的通知",
+                       None, LOCAL.iri, None)
+    texts = {"nat-147": plan_text, "nat-139": other_text}
+    assert [r.target_id for r in resolve([cite], [LOCAL, plan, other], texts).resolved] == ["nat-147"]
+    assert resolve([cite], [LOCAL, replace(plan, preamble=None), other], texts).resolved == []
+
+
+@needs_real
+def test_a_text_names_itself_by_its_kind_with_a_qualifier_or_as_the_opinions_it_puts_forward() -> None:
+    ship, ship_text = _stored("nat-118")  # 制定本行动计划
+    coal, coal_text = _stored("nat-092")  # 现就煤矿智能化发展提出以下意见
+    texts = {"nat-118": own_text(f"{ship.preamble}\n{ship_text}"), "nat-092": own_text(f"{coal.preamble}\n{coal_text}")}
+    title = "推进船舶总装建造智能化转型行动计划（2019-2021年）"
+    assert dict(content_candidates(title, texts))["nat-118"] == 11 / 13  # 船舶总装建造智能化转型, not halved
+    assert dict(content_candidates(title, {"nat-118": own_text(ship_text)}))["nat-118"] == 11 / 26  # without its preamble
+    found = dict(content_candidates("关于加快煤矿智能化发展的指导意见", texts))
+    assert found["nat-092"] == 7 / 9  # 煤矿智能化发展 of 加快煤矿智能化发展, not halved: it names itself
+    # 本 followed by a place is not a text naming itself
+    assert content_candidates("山东省数字经济规划", {"x": "本地区规划建设数字经济园区"})[0][1] == 4 / 7 / 2  # halved
