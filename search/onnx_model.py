@@ -13,6 +13,7 @@ built, running it needs only ``onnxruntime`` and ``tokenizers``: torch is not im
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -187,9 +188,15 @@ class OnnxEncoder:
 
     def prefetch(self) -> None:
         """Load the session on a thread now (ONNX Runtime releases the GIL while it builds it), so
-        a cold search overlaps it with loading the index; the first pass waits for it."""
+        a cold search overlaps it with loading the index; the first pass waits for it. Not a daemon
+        thread: a process that ends early (a bad --data) waits for the build instead of aborting
+        inside ONNX Runtime."""
         if self._loaded is None:
-            threading.Thread(target=lambda: self._session, name="onnx-session", daemon=True).start()
+            threading.Thread(target=self._load_quietly, name="onnx-session").start()
+
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the first forward pass loads it again and raises
+            _ = self._session
 
     def warm(self) -> None:
         """Load the session and the whole tokenizer now (a server, before its first request)."""
