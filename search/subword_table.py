@@ -74,6 +74,7 @@ class SubwordTokenizer:
         self._lock = threading.Lock()
         self._table = open_table(path.with_name(TABLE), meta=_source(path))
         self._table_chars = 0
+        self._skeleton_text: str | None = None  # the tokenizer without its vocabulary, as JSON
 
     def full(self) -> Tokenizer:
         """The whole tokenizer, loaded once (and the piece table written, when it can be)."""
@@ -110,7 +111,9 @@ class SubwordTokenizer:
 
     def _encode_short(self, table: LookupTable, text: str) -> list[int]:
         skeleton, fixed = table.meta["skeleton"], table.meta["fixed"]
-        tok = Tokenizer.from_str(json.dumps(skeleton))
+        if self._skeleton_text is None:
+            self._skeleton_text = json.dumps(skeleton)
+        tok = Tokenizer.from_str(self._skeleton_text)
         tok.no_padding()
         tok.enable_truncation(max_length=self._max_length)
         normalized = tok.normalizer.normalize_str(text) if tok.normalizer is not None else text
