@@ -62,7 +62,6 @@ class Embedder:
         *,
         runtime: Runtime = DEFAULT_RUNTIME,
         batch_size: int = 16,  # measured: 16 beats 32 on length-sorted batches (bench/embed_bench.py)
-        batch_chars: int = 512,  # and a batch of long texts is smaller: see ``_batches``
         threads: int | None = None,
         device: str = "cpu",
         query_cache: int = 2048,
@@ -93,7 +92,6 @@ class Embedder:
         self.dim: int = dim
         self.max_seq_length: int = max_seq_length
         self.batch_size = batch_size
-        self.batch_chars = batch_chars
         self._encode = encode
         self._query_prefix = prompts.get("query", "")
         self._passage_prefix = prompts.get("passage", "")
@@ -110,13 +108,13 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         order = sorted(range(len(unique)), key=lambda i: len(unique[i]), reverse=True)
         vectors = np.zeros((len(unique), self.dim), np.float32)
-        batches = self._batches([len(unique[i]) for i in order])
+        starts = range(0, len(order), self.batch_size)
         if progress:
             from tqdm import tqdm
 
-            batches = tqdm(batches, total=len(batches), unit="batch", desc="embedding")
-        for start, end in batches:
-            rows = order[start:end]
+            starts = tqdm(starts, total=len(starts), unit="batch", desc="embedding")
+        for start in starts:
+            rows = order[start : start + self.batch_size]
             vectors[rows] = self._encode([unique[i] for i in rows])
         if len(unique) == len(texts):
             return vectors
@@ -127,20 +125,6 @@ class Embedder:
         """Everything a query needs loaded now (the server's start-up, not a one-off command)."""
         if self._onnx is not None:
             self._onnx.warm()
-
-    def _batches(self, lengths: list[int]) -> list[tuple[int, int]]:
-        """``(start, end)`` of each batch over texts sorted longest first: at most ``batch_size``
-        texts, and no more than ``batch_chars`` characters of padded width (one text at least).
-
-        Measured on 2 cores (ONNX int8, real provisions of ~100 characters): batches of 4 took 15%
-        less CPU than batches of 16, short action labels did best at 16; a batch of long texts
-        builds attention matrices of batch x heads x length² that no longer fit the caches."""
-        out, start = [], 0
-        while start < len(lengths):
-            size = max(1, min(self.batch_size, self.batch_chars // max(1, lengths[start])))
-            out.append((start, min(start + size, len(lengths))))
-            start += size
-        return out
 
     @staticmethod
     def _check(texts: Sequence[str]) -> list[str]:
