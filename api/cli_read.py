@@ -175,6 +175,8 @@ def search(
                        f"[{'、'.join(d.issuers) or '-'} | {d.region} {d.date or ''}]")
             if matched:
                 typer.echo(f"    matches {matched}")
+            if hit.conflicts:
+                typer.echo(f"    title contradicts the query's {', '.join(hit.conflicts)}")
             units = hit.provisions
         else:
             units = [hit]

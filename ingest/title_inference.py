@@ -6,9 +6,15 @@ show. A Chinese policy text names itself in its opening all the same, in a few f
 
 - *issuing*: 现将《中小企业数字化转型指南》印发给你们, or (opening a report) 近日印发了《…》 — the
   title of the text it issues;
-- *kind + purpose*: 为加快推进智能汽车创新发展，制定本战略 / 现提出以下意见 / 现就有关事项通知如下 —
-  the kind from the phrase and the subject from the purpose clause (为…) or the decision (决定…),
-  written as 关于{subject}的{kind}, the form of most 意见 and 通知 titles;
+- *kind + purpose*: 为加快推进智能汽车创新发展，制定本战略 / 现提出以下意见 / 制定如下措施 /
+  现就有关事项通知如下 — the kind from the phrase and the subject from the purpose clause (为…,
+  in the same sentence or the one before) or the decision (决定…, 现组织开展…), written as
+  关于{subject}的{kind}, the form of most 意见 and 通知 titles; a decision sentence with no kind
+  phrase is a notice's (现组织开展…征集工作。), and 现就X报告如下 names its subject itself;
+- *self-named*: 为…，制定《国家人工智能产业综合标准化体系建设指南》 / 组织编制了《…》 — the purpose
+  sentence that names the text it introduces; 现将“…”等重点专项项目申报指南予以公布 — an issued
+  object without 《》 that ends in a kind of document;
+- *heading*: 智能航运发展指导意见为认真贯彻… — a title line the copy glued to its preamble;
 - *reply*: 《关于…的函》收悉 — a reply to a named request;
 - *news*: 2019年5月26日，…论坛在北京举办。 — the event sentence, as a headline.
 
@@ -29,9 +35,21 @@ _KIND = (r"(?:政策措施|若干措施|行动计划|实施方案|行动方案|�
          r"方案|计划|意见|办法|规划|纲要|指南|指引|细则|规定|规范|战略|要点|措施|标准|条例|通知|通告|公告)")
 _NAMED_KIND = [
     re.compile(rf"(?:特|现)?(?:制定|制订|编制|研究制定|出台)(?:了)?本(?P<kind>{_KIND})"),
-    re.compile(rf"提出(?:以下|如下)(?P<kind>{_KIND})"),
+    re.compile(rf"(?:提出|制定|制订)(?:以下|如下)(?P<kind>{_KIND})"),
     re.compile(r"(?P<kind>通知|公告|通告)如下"),
 ]
+# 现就数字经济发展情况报告如下 / 现就煤矿智能化发展提出以下意见: the subject is named in the sentence;
+# 现就有关事项通知如下 names none.
+_ON_SUBJECT = re.compile(r"现就(?P<what>[^，,；。]{4,30}?)(?:(?P<kind>报告|说明)如下|提出(?:以下|如下)(?P<opinion>意见))")
+_NO_SUBJECT = re.compile(r"^(?:有关|相关)(?:事项|事宜|工作|问题|情况)$")
+# What is left of a citing clause once its 《titles》 are cut: still no subject (等文件精神, 会议精神).
+_ORDERS_LEFT = re.compile(r"^(?:等|的)?文件|(?:精神|要求|部署)$")
+# The text named by its own purpose sentence: 为…，制定《…指南》 / 组织编制了《…》 / 形成了《…》初稿.
+_SELF_NAMED = re.compile(r"(?:制定|制订|编制|起草|形成)(?:了)?《(?P<title>[^《》]{4,60})》(?=(?:（[^）]*）)*(?:系列|初稿|。|$)|（以下简称)")
+# An issued object without 《》: 现将“智能机器人”等重点专项2019年度项目申报指南予以公布.
+_ISSUED_BARE = re.compile(rf"(?:现将|现发布|现印发)(?P<title>[^《》，,；。]{{4,60}}?{_KIND})(?:予以公布|予以发布|印发给你们|$|[，。])")
+# A title line glued to its preamble: 智能航运发展指导意见为认真贯彻…
+_GLUED = re.compile(rf"^(?P<title>[\u4e00-\u9fff“”（）]{{4,40}}?{_KIND})(?=为|根据|按照)")
 _ISSUING = re.compile(r"(?:^|现将|现印发|印发|发布|制定了)《(?P<title>[^《》]{4,60})》(?:[^。；]{0,24})?(?:印发|发布|予以公布|公布|给你们)")
 _ISSUED = re.compile(r"(?:近日|日前)?(?:印发|发布)了《(?P<title>[^《》]{4,60})》")  # a report of the text issued
 _OWN_KIND = re.compile(rf"本(?P<kind>{_KIND})")  # 本通知 anywhere in the opening: the kind, when no sentence names it
@@ -39,10 +57,16 @@ _REPLY = re.compile(r"[《“\"](?P<title>关于[^《》“”\"]{4,60})[》”�
 _NEWS_DATE = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日?(?:[-－—至]\d{1,2}日)?(?:上午|下午|晚上?)?[，,]")
 _NEWS_VERB = re.compile(r"(?:召开|举办|举行|开幕|闭幕|发布|启动|揭牌|签约)")
 _PURPOSE = re.compile(r"^(?:为了|为)")
-_DECIDED = re.compile(r"(?:决定|现组织开展|现启动|拟)(?P<what>.+)$")
+_SLOGAN = re.compile(r"强国|科技革命|产业变革|创新驱动发展战略")  # national slogans of every domain
+_NOTICE_DECISION = re.compile(r"(?:现|决定)(?:组织)?(?:开展|启动)")
+_DECIDED = re.compile(r"(?:决定|现组织开展|现启动|启动实施|拟)(?P<what>.+)$")
+_FOLLOWING = re.compile(r"^(?:深入|认真|全面|进一步)?(?:贯彻落实|贯彻|落实|根据|按照|依据)(?=[^，]{0,12}《)")
+_CITED_FIRST = re.compile(r"^(?:[^《》，]{0,12}《[^《》]+》(?:（[^（）]*）)?[、和及与]?)+(?:等|的)?(?:精神|要求|部署)?")
 # Clauses of a purpose sentence that cite or follow orders rather than name the subject.
 _NOT_SUBJECT = re.compile(r"^(?:深入|认真|全面|进一步|切实|更好|加快)?(?:贯彻|落实|根据|按照|依据|遵照|结合|经|依照|"
                           r"学习|践行|对标|围绕|立足|现|特|我部|我局|我委|我厅|本|在|随着)")
+# A notice's addressees before its first sentence (各省、自治区、直辖市…医疗保障局：为贯彻…).
+_ADDRESSEES = re.compile(r"^(?:各[^：。]{1,80}|[^：。]{2,40}(?:人民政府|厅|局|委|办|单位|部门))：(?=为)")
 _LEAD_NUMBER = re.compile(r"^(?:第[一二三四五六七八九十]+[章条]\s*\S*?\s+)+|^第[一二三四五六七八九十]+条\s*")
 _WORD_START = re.compile(r"^[\u4e00-\u9fff“《\dA-Za-z]")
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
@@ -55,12 +79,12 @@ class InferredTitle:
     title: str
     start: int  # the evidence sentence, offsets into the text
     end: int
-    rule: str  # issuing | kind | reply | news
+    rule: str  # heading | issuing | kind | reply | news
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Sentences as (start, end, text without a leading 第一条)."""
-    return [(start + m.start(), start + m.end(), _LEAD_NUMBER.sub("", m.group().strip()))
+    """Sentences as (start, end, text without a leading 第一条 or addressees)."""
+    return [(start + m.start(), start + m.end(), _ADDRESSEES.sub("", _LEAD_NUMBER.sub("", m.group().strip())))
             for m in _SENTENCE.finditer(text[start:end]) if m.group().strip()]
 
 
@@ -71,17 +95,23 @@ def _subject(sentence: str, kind_at: int) -> str | None:
         if (m := _DECIDED.search(clause)) and (decided := _trim(m.group("what"))):
             return decided
     in_purpose = False
+    found: list[str] = []
     for clause in clauses:
         if _PURPOSE.match(clause):
             in_purpose = True
             clause = _PURPOSE.sub("", clause)
+            # 为落实《…》《…》进一步做好X工作: what follows the cited texts is the subject
+            if _FOLLOWING.match(clause):
+                clause = _CITED_FIRST.sub("", _FOLLOWING.sub("", clause))
+                clause = "" if _ORDERS_LEFT.search(clause) else clause
         if in_purpose and not _NOT_SUBJECT.match(clause) and (subject := _trim(clause)):
-            return subject
-    return None
+            found.append(subject)
+    # 为深入实施制造强国战略，促进建材工业与信息技术融合发展: the slogan opens, the next clause is the topic
+    return next((f for f in found if not _SLOGAN.search(f)), found[0] if found else None)
 
 
 def _trim(subject: str) -> str | None:
-    subject = re.sub(r"（以下(?:简称|统称)[^）]*）", "", subject.strip())
+    subject = re.sub(r"（(?:以下(?:简称|统称)|又称|简称)[^）]*）", "", subject.strip()).rstrip("。！？：；")
     subject = re.sub(r"(?:的要求|工作|有关事项|等工作)$", "", subject)
     subject = re.sub(r"^(?:在全行业|在全省|在全国|组织|开展了?)(?=[\u4e00-\u9fff]{4})", "", subject)
     subject = subject.rstrip("。！？：；")
@@ -92,18 +122,36 @@ def _trim(subject: str) -> str | None:
 def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     """A title for ``text[start:end]`` (the body) from the sentences of its opening, or None."""
     sentences = _sentences(text, start, min(end, start + LOOK_CHARS))
+    if sentences and (m := _GLUED.match(sentences[0][2])):
+        return InferredTitle(m.group("title"), sentences[0][0], sentences[0][1], "heading")
     for n, (s, e, sentence) in enumerate(sentences):
         if (m := _ISSUING.search(sentence)) or (n < 2 and (m := _ISSUED.search(sentence))):
             return InferredTitle(m.group("title"), s, e, "issuing")
-    for s, e, sentence in sentences:
+        if n < 3 and ((_PURPOSE.match(sentence) and not _NAMED_KIND[2].search(sentence)
+                       and (m := _SELF_NAMED.search(sentence)))
+                      or (m := _ISSUED_BARE.search(sentence))):
+            return InferredTitle(m.group("title"), s, e, "issuing")
+    for n, (s, e, sentence) in enumerate(sentences):
+        if ((m := _ON_SUBJECT.search(sentence)) and not _NO_SUBJECT.match(m.group("what"))
+                and (subject := _trim(m.group("what")))):
+            return InferredTitle(f"关于{subject}的{m.group('kind') or m.group('opinion')}", s, e, "kind")
         for pattern in _NAMED_KIND:
-            if (m := pattern.search(sentence)) and (subject := _subject(sentence, m.start())):
-                kind = m.group("kind")
-                return InferredTitle(f"关于{subject}的{kind}", s, e, "kind")
+            if not (m := pattern.search(sentence)):
+                continue
+            if subject := _subject(sentence, m.start()):
+                return InferredTitle(f"关于{subject}的{m.group('kind')}", s, e, "kind")
+            # 为…，决定开展X。现将有关事项通知如下：the purpose is the sentence before
+            before = sentences[n - 1] if n else None
+            if before and m.start() < 8 and (subject := _subject(before[2], len(before[2]))):
+                return InferredTitle(f"关于{subject}的{m.group('kind')}", before[0], e, "kind")
     own = _OWN_KIND.search(text, start, min(end, start + LOOK_CHARS))
     for s, e, sentence in sentences[:2]:
         if own and _PURPOSE.match(sentence) and (subject := _subject(sentence, len(sentence))):
             return InferredTitle(f"关于{subject}的{own.group('kind')}", s, e, "kind")
+        # 为…，现组织开展X征集工作。: a notice that names no kind
+        if _PURPOSE.match(sentence) and _NOTICE_DECISION.search(sentence) and (
+                subject := _subject(sentence, len(sentence))):
+            return InferredTitle(f"关于{subject}的通知", s, e, "kind")
     for s, e, sentence in sentences[:3]:
         if m := _REPLY.search(sentence):
             return InferredTitle(f"对《{m.group('title')}》的答复", s, e, "reply")

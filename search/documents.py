@@ -37,7 +37,7 @@ from search.dense import (
 )
 from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
 from search.lexical import WORDS, LexicalIndex
-from search.query_understanding import QueryIntent, understand
+from search.query_understanding import KIND_WORDS, QueryIntent, issuer_forms, understand
 from search.tokenize import search_tokens
 from search.units import Unit
 
@@ -61,9 +61,17 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # are boilerplate).
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.75}
 BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8}
+# What the query names and the title contradicts (session 4): a 通知 when a 指导意见 is asked for, the
+# 2018 edition when 2021 is. A kind as large as its matching boost; a named edition or period nearly
+# as decisive as a 文号 (half its boost): with less, the 2018 draft of a guide still outranked the
+# 2021 edition asked for, by a margin that the batch the query vectors were embedded in could flip.
+# Chosen on real dev and the bundled sets only (no change there but that query).
+PENALTIES = {"kind": 0.08, "year": 0.4}
+QUESTION_CHARS = 60  # a longer query is a pasted passage: the kinds and years it names are not asked for
 DOC_FORMAT = 3  # bump when what goes into a view changes: a saved index of another format is rebuilt
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
 PROVISIONS_PER_DOC = 3
+_TITLE_YEARS = re.compile(r"((?:19|20)\d{2})(?:\s*年)?(?:\s*[—–\-－~至到]\s*((?:19|20)\d{2}))?")
 _BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
 
 
@@ -109,13 +117,15 @@ class DocumentHit:
     rank: int
     provisions: list[Hit] = field(default_factory=list)
     matched: dict[str, list[str]] = field(default_factory=dict)  # query parts the document matches
+    conflicts: list[str] = field(default_factory=list)  # query parts its title contradicts (kind, year)
     views: dict[str, int] = field(default_factory=dict)  # rank of the document in each view
     copies: list[str] = field(default_factory=list)  # ids of duplicate copies collapsed into this hit
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "doc": self.doc.to_dict(preamble=False), "score": self.score, "relevance": round(self.relevance, 4),
-            "rank": self.rank, "matched": self.matched, "views": self.views, "copies": self.copies,
+            "rank": self.rank, "matched": self.matched, "conflicts": self.conflicts, "views": self.views,
+            "copies": self.copies,
             "provisions": [h.to_dict() for h in self.provisions],
         }
 
@@ -159,6 +169,7 @@ class Evidence:
     views: dict[str, list[int]]
     by_doc: dict[int, list[Hit]]
     matched: dict[int, dict[str, list[str]]]
+    conflicts: dict[int, list[str]] = field(default_factory=dict)
 
 
 class DocumentIndex:
@@ -237,11 +248,10 @@ class DocumentIndex:
         if intent.level and doc.level == intent.level:
             out["level"] = [intent.level]
         header = doc.title + " ".join(doc.issuers)
-        issuers = [i for i in intent.issuers if i in header]
+        issuers = [i for i in intent.issuers if any(f in header for f in issuer_forms(i))]
         if issuers:
             out["issuer"] = issuers
-        bare_title = re.sub(r"（[^）]*）$", "", doc.title)
-        kinds = [k for k in intent.kinds if (doc.doc_type or "").endswith(k) or bare_title.endswith(k)]
+        kinds = [k for k in intent.kinds if any(kind.endswith(k) for kind in _kinds(doc))]
         if kinds:
             out["kind"] = kinds
         years = [y for y in intent.years if (doc.date or "").startswith(y) or y in doc.title]
@@ -250,6 +260,18 @@ class DocumentIndex:
         numbers = [n for n in intent.doc_numbers if _same_number(doc.number, n)]
         if numbers:
             out["doc_number"] = numbers
+        return out
+
+    def conflicts(self, doc: DocumentInfo, intent: QueryIntent) -> list[str]:
+        """Parts of the query's intent the document's title contradicts: another kind of document
+        (a 通知 for a 指导意见; 方案 and 实施方案 agree), another edition or period (2018年版 for 2021)."""
+        out = []
+        kinds = _kinds(doc)
+        if intent.kinds and kinds and not any(k.endswith(q) or q.endswith(k) for k in kinds for q in intent.kinds):
+            out.append("kind")
+        spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(doc.title)]
+        if intent.years and spans and not any(a <= int(y) <= b for a, b in spans for y in intent.years):
+            out.append("year")
         return out
 
     # ------------------------------------------------------------------ search
@@ -285,12 +307,18 @@ class DocumentIndex:
                 by_doc.setdefault(row, []).append(hit)
         views["units"] = list(by_doc)
         candidates = {row for rows in views.values() for row in rows}
-        matched = {} if intent.is_empty() else {row: self.matches(self.docs[row], intent) for row in candidates}
-        return Evidence(views, by_doc, matched)
+        if intent.is_empty():
+            return Evidence(views, by_doc, {})
+        matched = {row: self.matches(self.docs[row], intent) for row in candidates}
+        conflicts = {row: found for row in candidates
+                     if len(text) <= QUESTION_CHARS and (found := self.conflicts(self.docs[row], intent))}
+        return Evidence(views, by_doc, matched, conflicts)
 
     def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
-             boosts: dict[str, float] = BOOSTS, rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
-        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches.
+             boosts: dict[str, float] = BOOSTS, penalties: dict[str, float] = PENALTIES,
+             rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
+        """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches, less the
+        soft penalties of what the title contradicts.
 
         Over arrays: the views rank every document, so this grows with the corpus (and ~20
         clients' searches share one GIL)."""
@@ -304,6 +332,9 @@ class DocumentIndex:
         for row, found in ev.matched.items():
             if ranks[:, row].any():
                 scores[row] += sum(boosts[part] for part in found)
+        for row, parts in ev.conflicts.items():
+            if ranks[:, row].any():
+                scores[row] = max(0.0, scores[row] - sum(penalties[part] for part in parts))
         candidates = np.flatnonzero(ranks.any(axis=0))
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k].tolist()
         best = (float(scores[order[0]]) if order else 0.0) or 1.0
@@ -311,6 +342,7 @@ class DocumentIndex:
         return [
             DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
                         provisions=ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=ev.matched.get(row, {}),
+                        conflicts=ev.conflicts.get(row, []),
                         views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
             for rank, row in enumerate(order, start=1)
         ]
@@ -322,6 +354,18 @@ class DocumentIndex:
             return None
         ids = units.columns.where("doc_id", mask)
         return np.array([d.doc_id in ids for d in self.docs], bool)
+
+
+def _kinds(doc: DocumentInfo) -> set[str]:
+    """The kinds of document a title names: its last word (关于…的实施方案) and, for a text that
+    issues or publishes another (关于印发《…指导意见》的通知, 公告——《…规范条件(2023版)》), that
+    text's kind too; the header's kind as a fallback."""
+    titles = [doc.title]
+    if re.search(r"印发|转发|发布", doc.title) or doc.title.endswith("》"):
+        titles += re.findall(r"《([^《》]+)》", doc.title)
+    bare = [re.sub(r"[（(][^（）()]*[）)]$", "", t) for t in titles]
+    kinds = {k for k in KIND_WORDS for t in bare if t.endswith(k)}
+    return kinds or ({doc.doc_type} if doc.doc_type else set())
 
 
 def _same_number(number: str | None, wanted: str) -> bool:

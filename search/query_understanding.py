@@ -14,14 +14,15 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ingest.agencies import NATIONAL_ALIASES
+from ingest.agencies import LOCAL_ALIASES, NATIONAL_ALIASES
 from ingest.metadata import DOC_TYPES
 from ontology.regions import NATIONAL, Divisions, Region, divisions
+from search.tokenize import cut
 
 # Words that ask for the centre's texts (国家对人工智能伦理有什么规定): the national level.
 _NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "部委")
 # Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
-_KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
+KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔\[［【(（](\d{4})[〕\]］】)）]\s?(\d{1,4})\s?号")
 # A government body inside a query: a name and an agency suffix. Stricter than ingest's ORG_SUFFIX
@@ -29,6 +30,7 @@ _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔\[［【(（](\d{4})[〕\]
 _QUERY_ORG_SUFFIX = r"(?:办公厅|办公室|委员会|人民政府|政府|总局|总署|部|委|厅|局|署)"
 _AGENCY = re.compile(rf"(?:省委|市委|[\u4e00-\u9fff]{{0,8}}?{_QUERY_ORG_SUFFIX})")
 _LEVEL_PREFIX = {"省": "provincial", "市": "municipal"}
+_DIVISION_ENDS = ("区", "州", "盟", "市", "县")
 _LEADING_WORDS = re.compile(r"^(?:和|与|及|或|跟|同|的|对|在|由|关于|有关|还有)+")
 
 
@@ -55,25 +57,26 @@ class QueryIntent:
 
 
 @cache
-def _place_names() -> dict[str, Region]:
-    """Every name a query may use for a place, mapped to its region.
+def _place_names() -> dict[str, tuple[Region, bool]]:
+    """Every name a query may use for a place, mapped to its region and whether it is a short form.
 
-    Official names at every tier; short forms (广西, 武汉) of provinces and prefectures only: a
-    county's short form is too often an ordinary word. One-character 简称 (鲁) are left out for
-    the same reason. A name several regions share resolves as ``Divisions.lookup`` says, or not at all.
+    Official names at every tier (a county's only from three characters: 矿区, 城区, 成县 are
+    words); short forms (广西, 武汉) of provinces and prefectures only: a county's short form is too
+    often an ordinary word. One-character 简称 (鲁) are left out for the same reason. A name several
+    regions share resolves as ``Divisions.lookup`` says, or not at all.
     """
     d: Divisions = divisions()
-    out: dict[str, Region] = {}
+    out: dict[str, tuple[Region, bool]] = {}
     for region in d.by_code.values():
         if region.code == NATIONAL:
             continue
-        names = [region.name]
+        names = [region.name] if region.tier != "county" or len(region.name) > 2 else []
         if region.tier in ("province", "prefecture"):
             names += [lb for lb in region.labels if len(lb) > 1]
         for name in names:
             found = d.lookup(name)
             if found is not None and len(name) > 1:
-                out[name] = found
+                out[name] = (found, name != found.name)
     return out
 
 
@@ -83,37 +86,76 @@ def _longest_place_name() -> int:
     return max(map(len, _place_names()))
 
 
+def _inside_a_word(words: list[tuple[int, int, str]], start: int, end: int) -> bool:
+    """Is ``[start, end)`` strictly inside a longer word (朝阳产业, 长治久安, 阿里巴巴, 中山大学)? A word
+    ending like a division (延边州, 苏州工业园区, 合肥高新区) is still that place."""
+    return any(s <= start and end <= e and e - s > end - start and not w.endswith(_DIVISION_ENDS)
+               for s, e, w in words)
+
+
 def _places(text: str) -> list[tuple[int, int, Region]]:
-    """Longest place names in ``text``, left to right, not overlapping."""
+    """Longest place names in ``text``, left to right, not overlapping; a short form only where the
+    segmenter does not read it as part of a longer word."""
     names = _place_names()
     longest = _longest_place_name()
+    words: list[tuple[int, int, str]] | None = None
     out: list[tuple[int, int, Region]] = []
     i = 0
     while i < len(text):
         for n in range(min(longest, len(text) - i), 1, -1):
-            region = names.get(text[i : i + n])
-            if region is not None:
-                out.append((i, i + n, region))
-                i += n
-                break
+            found = names.get(text[i : i + n])
+            if found is None:
+                continue
+            region, short = found
+            if short:
+                words = words if words is not None else [(t.start, t.end, t.text) for t in cut(text)]
+                if _inside_a_word(words, i, i + n):
+                    continue
+            out.append((i, i + n, region))
+            i += n
+            break
         else:
             i += 1
     return out
 
 
-def _issuers(text: str) -> list[tuple[int, int, str]]:
-    """Agency names in the query, in the form a header writes them (工信部 -> 工业和信息化部)."""
-    out = []
+def _issuers(text: str, places: list[tuple[int, int, Region]]) -> list[tuple[int, int, str]]:
+    """Agency names in the query, in the form a header writes them (工信部 -> 工业和信息化部; after
+    a place or 省/市, 发改委 -> 发展和改革委员会, the local body); a body's office is one name with
+    it (成都市人民政府 + 办公厅)."""
+    ends = {e for _, e, _ in places}
+    found: list[tuple[int, int, str]] = []
     for alias, full in sorted(NATIONAL_ALIASES.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(re.escape(alias), text):
-            if not any(s <= m.start() < e for s, e, _ in out):
-                out.append((m.start(), m.end(), full))
+            local = m.start() in ends or text[m.start() - 1 : m.start()] in _LEVEL_PREFIX
+            if not any(s <= m.start() < e for s, e, _ in found):
+                found.append((m.start(), m.end(), LOCAL_ALIASES.get(alias, alias) if local else full))
     for m in _AGENCY.finditer(text):
-        name = m.group()
-        if any(s < m.end() and m.start() < e for s, e, _ in out) or len(name) < 2:
+        if any(s < m.end() and m.start() < e for s, e, _ in found) or len(m.group()) < 2:
             continue
-        out.append((m.start(), m.end(), name))
-    return sorted(out)
+        found.append((m.start(), m.end(), m.group()))
+    merged: list[tuple[int, int, str]] = []
+    for s, e, name in sorted(found):
+        if merged and merged[-1][1] == s and name in ("办公厅", "办公室"):
+            ps, _, prev = merged.pop()
+            s, name = ps, prev + name
+        merged.append((s, e, name))
+    return merged
+
+
+@cache
+def _short_forms() -> dict[str, tuple[str, ...]]:
+    forms: dict[str, list[str]] = {}
+    for table in (NATIONAL_ALIASES, LOCAL_ALIASES):
+        for alias, full in table.items():
+            forms.setdefault(full, []).append(alias)
+    return {full: tuple(aliases) for full, aliases in forms.items()}
+
+
+def issuer_forms(name: str) -> tuple[str, ...]:
+    """An issuer as the query reads it and the short forms a title may write instead (工业和信息化厅,
+    工信厅): a title 省工信厅关于… names the same body as the header's 工业和信息化厅."""
+    return (name, *_short_forms().get(name, ()))
 
 
 def understand(query: str) -> QueryIntent:
@@ -128,7 +170,7 @@ def understand(query: str) -> QueryIntent:
         spans.append(m.span())
     issuers = []
     level = None
-    for s, e, name in _issuers(query):
+    for s, e, name in _issuers(query, places):
         # A place inside an agency name (山东省工业和信息化厅) is the place; the rest is the issuer.
         for ps, pe, _ in places:
             if s <= ps < e:
@@ -137,10 +179,11 @@ def understand(query: str) -> QueryIntent:
         if name[:1] in _LEVEL_PREFIX and len(name) > 2:
             level = level or _LEVEL_PREFIX[name[0]]
             name = name[1:]
+        name = LOCAL_ALIASES.get(name, name)  # 工信厅 -> 工业和信息化厅, as the header writes it
         if len(name) >= 2 and name not in {"国家", "中国"}:
             issuers.append(name)
             spans.append((s, e))
-    kinds = [k for k in sorted(_KIND_WORDS, key=len, reverse=True) if k in query]
+    kinds = [k for k in sorted(set(KIND_WORDS), key=len, reverse=True) if k in query]
     kinds = [k for k in kinds if not any(k != o and k in o for o in kinds)]  # 实施方案, not also 方案
     years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
     if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:

@@ -72,13 +72,17 @@ class DocumentModel(BaseModel):
 
 class DocumentHitModel(BaseModel):
     """One document: its metadata, a relevance relative to the best hit, what of the query it
-    matches (region, level, issuer, kind, year, doc_number), and its best provisions."""
+    matches (region, level, issuer, kind, year, doc_number) or its title contradicts, and its best
+    provisions."""
 
     doc: DocumentModel
     score: float
     relevance: float = Field(description="score / the best hit's score: 1.0 for the top hit.", examples=[1.0, 0.62])
     rank: int
     matched: dict[str, list[str]] = Field(examples=[{"region": ["广东省"], "kind": ["行动方案"]}])
+    conflicts: list[str] = Field(default=[], description="What of the query the title contradicts (a soft penalty): "
+                                 "kind (a 通知 when a 指导意见 is asked for), year (another edition or period).",
+                                 examples=[["year"]])
     views: dict[str, int] = Field(description="Rank of the document in each view: head, body, profile, units.")
     copies: list[str] = Field(description="Ids of duplicate copies folded into this hit.")
     provisions: list[HitModel]

@@ -50,6 +50,12 @@ def test_a_province_named_in_the_query_ranks_its_document_first(client: httpx.Cl
     assert top["doc"]["region"] == "江苏省" and top["matched"]["region"] == ["江苏省"]
 
 
+def test_a_title_that_contradicts_the_query_says_so(client: httpx.Client) -> None:
+    hits = client.get("/search", params={"q": "印染行业规范条件2019年版"}).json()
+    found = next(h for h in hits if "印染行业规范条件" in h["doc"]["title"])
+    assert found["conflicts"] == ["year"]  # the corpus has the 2023 edition only
+
+
 def test_traditional_query_finds_what_simplified_finds(client: httpx.Client) -> None:
     simplified = client.get("/search", params={"q": "设备更新"}).json()
     traditional = client.get("/search", params={"q": "設備更新"}).json()

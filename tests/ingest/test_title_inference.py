@@ -26,6 +26,24 @@ CASES = [
      "对《关于申请建设上海国家新一代人工智能创新发展试验区的函》的答复", "reply", None),
     ("8月30日，2019世界人工智能大会全球工业智能峰会在上海举办，工业和信息化部信息化和软件服务业司巡视员李颖参加会议并致辞。",
      "2019世界人工智能大会全球工业智能峰会在上海举办", "news", None),
+    # Rules added in session 4, written in other domains than the real corpus (its texts taught the
+    # phrases; these openings check the phrases, not the corpus).
+    ("为规范纺织行业绿色工厂评价工作，省工业和信息化厅组织编制了《浙江省纺织行业绿色工厂评价指南（2024版）》"
+     "（以下简称《评价指南》），用于指导企业开展自评。\n一、总体要求",
+     "浙江省纺织行业绿色工厂评价指南（2024版）", "issuing", None),
+    ("各地级以上市工业和信息化主管部门：为贯彻落实《推动大规模设备更新和消费品以旧换新行动方案》《广东省推动大规模设备更新"
+     "实施方案》等文件精神，加快推进工业领域设备更新，决定组织开展2024年设备更新项目遴选。现将有关事项通知如下：\n一、遴选范围",
+     "关于组织开展2024年设备更新项目遴选的通知", "kind", None),
+    ("设备更新专项贷款贴息实施细则为落实国家关于推动大规模设备更新的部署，支持企业技术改造，制定本细则。",
+     "设备更新专项贷款贴息实施细则", "heading", None),
+    ("根据本重点专项实施方案的部署，现将“先进纺织材料”等重点专项2024年度项目申报指南予以公布。\n一、申报要求",
+     "“先进纺织材料”等重点专项2024年度项目申报指南", "issuing", None),
+    ("受省人民政府委托，现就全省制造业设备更新推进情况报告如下，请审议。",
+     "关于全省制造业设备更新推进情况的报告", "kind", None),
+    ("为加快推动深圳市工业设备更新和技术改造，促进制造业高端化智能化绿色化发展，制定如下措施。\n一、支持设备更新",
+     "关于加快推动深圳市工业设备更新和技术改造的措施", "kind", None),
+    ("为贯彻落实《纺织工业提质升级实施方案》，发挥典型案例的示范作用，现组织开展纺织服装数字化转型典型案例征集工作。\n一、征集范围",
+     "关于纺织服装数字化转型典型案例征集的通知", "kind", None),
 ]
 
 
@@ -37,6 +55,14 @@ def test_title_is_inferred_from_the_sentence_that_names_the_document(text: str, 
     assert (found.title, found.rule) == (title, rule)
     if evidence is not None:
         assert text[found.start:found.end] == evidence
+
+
+def test_a_citing_clause_is_not_taken_for_the_subject() -> None:
+    # what is left of 贯彻落实《…》《…》等文件精神 once the titles are cut is not what the text is about
+    text = ("为深入贯彻落实《纺织工业提质升级实施方案》《浙江省制造业高质量发展规划》等文件精神，加快纺织产业集群数字化改造，"
+            "特制定本方案。")
+    found = infer_title(text, 0, len(text))
+    assert found is not None and found.title == "关于加快纺织产业集群数字化改造的方案"
 
 
 def test_no_title_is_made_up_for_a_text_that_names_nothing() -> None:
@@ -54,3 +80,15 @@ def test_a_stated_title_wins_and_an_inferred_one_is_marked(corpus_dir) -> None:
     assert body_only.title is None
     assert body_only.inferred_title == "关于进一步推动全省纺织服装产业高质量发展的政策措施"
     assert "inferred_title" in body_only.evidence and body_only.doc_type == "政策措施"
+
+
+def test_a_national_slogan_gives_way_to_the_topic_that_follows() -> None:
+    text = "为深入实施制造强国战略，加快纺织服装产业数字化转型，推动产业高质量发展，制定本行动计划。"
+    found = infer_title(text, 0, len(text))
+    assert found is not None and found.title == "关于加快纺织服装产业数字化转型的行动计划"
+
+
+def test_the_subject_a_notice_names_itself_wins_over_its_purpose() -> None:
+    text = "为推动纺织行业高质量发展，促进产业转型升级，现就纺织行业数字化转型提出以下意见。"
+    found = infer_title(text, 0, len(text))
+    assert found is not None and found.title == "关于纺织行业数字化转型的意见"

@@ -57,3 +57,37 @@ def test_years_and_doc_numbers_in_either_script() -> None:
 
 def test_a_plain_topic_names_nothing() -> None:
     assert intent("纺织服装品牌建设").is_empty()
+
+
+@pytest.mark.parametrize(("query", "regions"), [
+    ("深圳推动大规模设备更新的实施方案", ["深圳市"]),
+    ("绍兴纺织印染产业集群", ["绍兴市"]),
+    ("延边州和恩施的文旅政策", ["延边朝鲜族自治州", "恩施土家族苗族自治州"]),
+    ("苏州工业园区智能制造政策", ["苏州工业园区"]),
+])
+def test_places_of_any_province_and_tier(query: str, regions: list[str]) -> None:
+    assert [r.name for r in intent(query).regions] == regions
+
+
+@pytest.mark.parametrize("query", ["朝阳产业发展规划", "维护社会长治久安", "中山大学人工智能研究", "阿里巴巴数字经济平台",
+                                   "矿区智能化建设要求"])
+def test_a_place_name_inside_an_ordinary_word_is_no_place(query: str) -> None:
+    # 朝阳, 长治, 中山, 阿里 are short forms of prefectures; 矿区 is a county's whole name
+    assert intent(query).regions == ()
+
+
+@pytest.mark.parametrize(("query", "issuer", "level"), [
+    ("浙江省经信厅关于纺织产业的通知", "经济和信息化厅", None),
+    ("苏州市工信局智能制造政策", "工业和信息化局", None),
+    ("浙江省发改委设备更新方案", "发展和改革委员会", None),  # the province's commission, not the national one
+    ("国家发改委设备更新方案", "国家发展和改革委员会", "national"),
+    ("成都市人民政府办公厅印发的数字经济规划", "人民政府办公厅", None),
+    ("省工信厅的设备更新通知", "工业和信息化厅", "provincial"),
+])
+def test_local_issuers_in_short_forms_are_read_as_headers_write_them(query: str, issuer: str, level: str | None) -> None:
+    found = intent(query)
+    assert found.issuers == (issuer,) and found.level == level
+
+
+def test_a_kind_is_named_once() -> None:
+    assert intent("成都市数字经济发展规划").kinds == ("规划",)
