@@ -115,8 +115,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         app.state.search_limiter = anyio.CapacityLimiter(svc.settings.search_threads)
         app.state.sparql_pool = ThreadPoolExecutor(max_workers=svc.settings.sparql_workers,
                                                    thread_name_prefix="sparql")
-        try:  # load (or build) both search indexes now, not on the first searches
-            svc.document_index()
+        try:  # load (or build) both search indexes and the model now, not on the first searches
+            svc.warm()
         except errors.PolicyKGError as e:
             log.warning("search index not ready: %s", e)
         yield

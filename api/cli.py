@@ -8,6 +8,7 @@ lists the typical run first).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from itertools import count
 from pathlib import Path
@@ -15,7 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli_base import DataOpt, FileArg, app, friendly, progress_bars, service_for, settings_for
+from api.cli_base import (
+    DataOpt,
+    FileArg,
+    app,
+    ends_without_teardown,
+    friendly,
+    progress_bars,
+    service_for,
+    settings_for,
+)
 from common.errors import InputError
 
 if TYPE_CHECKING:
@@ -265,7 +275,17 @@ def serve(
 
 
 def main() -> None:
-    app()
+    """The ``policykg`` command. A read command that asked for it (``exit_without_teardown``) ends the
+    process without the interpreter's teardown, once its output is flushed."""
+    try:
+        app()
+    except SystemExit as e:
+        if not ends_without_teardown():
+            raise
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 import api.cli_read  # noqa: E402, F401  (registers the reading commands after these)

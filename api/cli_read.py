@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_base import DataOpt, app, friendly, service_for
+from api.cli_base import DataOpt, app, exit_without_teardown, friendly, service_for
 from common.errors import InputError
 
 
@@ -154,15 +154,16 @@ def search(
     data: DataOpt = None,
 ) -> None:
     """Hybrid (embedding + BM25) search: documents with their best provisions, or provisions and actions."""
-    from search.documents import DocumentHit
-    from search.hybrid import Hit
-
     if group not in ("document", "provision"):
         raise InputError(f"--group must be document or provision, not {group!r}.")
     svc = service_for(ctx, data, read_only=True)
     run = svc.search_documents if group == "document" else svc.search
     hits = run(query, k=k, level=level, region=region, doc_type=doc_type)
     svc.close()
+    exit_without_teardown(svc, hits)
+    from search.documents import DocumentHit  # imported by the search, after the model started loading
+    from search.hybrid import Hit
+
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return

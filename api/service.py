@@ -19,19 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from common.errors import InputError, PolicyKGError
 from common.settings import Settings, get_settings
-from graph.store import GraphStore, IngestSummary, open_store
-from search.documents import DocumentHit, DocumentIndex, collapse_copies
-from search.embedder import Embedder
-from search.hybrid import Filters, Hit, HybridIndex
-from search.index_store import IndexStore
 
 if TYPE_CHECKING:
     from graph import views
+    from graph.store import GraphStore, IngestSummary
     from graph.validate import ValidationReport
     from ingest.formats.importer import Import
     from ingest.manifest import Entry
     from ingest.model import Document
     from ingest.pipeline import Progress
+    from search.documents import DocumentHit, DocumentIndex
+    from search.embedder import Embedder
+    from search.hybrid import Filters, Hit, HybridIndex
+    from search.index_store import IndexStore
     from search.linking import LinkSummary
 
 
@@ -50,13 +50,25 @@ class Service:
         self._store: GraphStore | None = None
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
-        self.indexes = IndexStore(self.data_dir / "index", embedder=lambda: self.embedder, lock=self._lock)
+        self._indexes: IndexStore | None = None
 
     # ------------------------------------------------------------------ resources
 
     @property
+    def indexes(self) -> IndexStore:
+        """The search indexes of the data directory (imported when first used: a cold search first
+        starts the model loading, then imports the search path while it loads)."""
+        if self._indexes is None:
+            from search.index_store import IndexStore
+
+            self._indexes = IndexStore(self.data_dir / "index", embedder=lambda: self.embedder, lock=self._lock)
+        return self._indexes
+
+    @property
     def store(self) -> GraphStore:
         if self._store is None:
+            from graph.store import open_store
+
             self._store = open_store(self.data_dir, base=self.settings.base_iri, read_only=self.read_only,
                                      settings=self.settings)
         return self._store
@@ -64,6 +76,8 @@ class Service:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
+            from search.embedder import Embedder
+
             self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
                                       runtime=self.settings.runtime, threads=self.settings.model_threads)
         return self._embedder
@@ -76,6 +90,15 @@ class Service:
     def index(self, *, progress: bool = False) -> HybridIndex:
         """The search index for the graph as it is now; rebuilt when stale or missing."""
         return self.indexes.current(self.store, progress=progress)
+
+    def warm(self) -> None:
+        """Load what the first searches would (indexes, model session, whole tokenizer and dictionary),
+        for a server: a one-off command reads only what its one query needs."""
+        from search import tokenize
+
+        self.document_index()
+        self.embedder.warm()
+        tokenize.warm()
 
     def document_index(self, units: HybridIndex | None = None) -> DocumentIndex:
         """The document-level index that goes with the unit index ``units`` (default: the current one)."""
@@ -195,12 +218,16 @@ class Service:
     def search(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
         """Units (provisions and actions), best first: ``group=provision`` of the API."""
+        self.embedder.prefetch()  # the model's session loads while the search path is imported and loaded
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         return self.index().search(query, k=k, filters=filters)
 
     def search_documents(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                          doc_type: str | None = None, kind: str | None = None) -> list[DocumentHit]:
         """Documents, best first, one hit per document (copies folded in), each with its best units."""
+        self.embedder.prefetch()  # the model's session loads while the search path is imported and loaded
+        from search.documents import collapse_copies
+
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         units = self.index()
         hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
@@ -274,6 +301,8 @@ class Service:
 
 
 def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
+    from search.hybrid import Filters
+
     if not 1 <= k <= 100:
         raise InputError(f"k must be between 1 and 100, not {k}.")
     if len(query) > 1000:

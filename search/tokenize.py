@@ -10,14 +10,23 @@ so a query for ``15家`` or ``国办发[2016]40号`` still meets ``15家以上``
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
 import logging
 import re
+import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import jieba
+
+from search.lookup_table import LookupTable, open_table
 
 TokenKind = Literal["word", "doc_number", "title", "date", "quantity"]
 
@@ -87,10 +96,16 @@ class Token:
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+# Texts are cut with entries read from the dictionary table until this many characters were cut
+# that way (a read costs ~3 ms for a 40-character query); past it, loading the whole dictionary
+# once (~0.55 s) is cheaper.
+TABLE_BUDGET = 20_000
+_table_chars = 0
 
 
 def _jieba() -> jieba.Tokenizer:
-    """One private jieba tokenizer with the domain dictionary, built once and quietly."""
+    """One private jieba tokenizer with the domain dictionary, built once and quietly; the first
+    build also writes the dictionary table short texts are cut with (``_jieba_for``)."""
     global _tokenizer
     if _tokenizer is None:
         with _lock:
@@ -100,8 +115,49 @@ def _jieba() -> jieba.Tokenizer:
                 tok.initialize()
                 for word in DOMAIN_WORDS:  # fixed order -> same frequencies every run
                     tok.add_word(word)
+                # no writable temporary folder: every text is cut with the whole dictionary, as before
+                with contextlib.suppress(OSError, sqlite3.Error):
+                    if _dictionary_table() is None:
+                        LookupTable.write(_table_path(), tok.FREQ.items(), meta=_table_meta() | {"total": tok.total})
                 _tokenizer = tok
     return _tokenizer
+
+
+def _table_meta() -> dict[str, Any]:
+    """What the dictionary table is built from: jieba's dictionary file and the domain words."""
+    with jieba.get_dict_file() as f:
+        dictionary = Path(f.name)
+    return {"jieba": jieba.__version__, "dictionary": [dictionary.stat().st_size, dictionary.stat().st_mtime_ns],
+            "domain_words": hashlib.sha256("\n".join(DOMAIN_WORDS).encode()).hexdigest()[:16]}
+
+
+def _table_path() -> Path:
+    """Beside jieba's own dictionary cache (the temporary folder), named by what built it."""
+    digest = hashlib.sha256(json.dumps(_table_meta(), sort_keys=True).encode()).hexdigest()[:12]
+    return Path(jieba.dt.tmp_dir or tempfile.gettempdir()) / f"policykg-jieba-{digest}.sqlite"
+
+
+@functools.cache
+def _dictionary_table() -> LookupTable | None:
+    return open_table(_table_path(), meta=_table_meta())
+
+
+def warm() -> None:
+    """Load the whole dictionary now (a server, before its first request; not a one-off command)."""
+    _jieba()
+
+
+def _jieba_for(text: str) -> jieba.Tokenizer:
+    """A tokenizer that cuts ``text`` as ``_jieba()`` does: for a short text while the dictionary
+    is not loaded, one that holds only the dictionary entries that occur in ``text``."""
+    global _table_chars
+    table = None if _tokenizer is not None or _table_chars > TABLE_BUDGET else _dictionary_table()
+    if table is None:
+        return _jieba()
+    _table_chars += len(text)
+    tok = jieba.Tokenizer()
+    tok.FREQ, tok.total, tok.initialized = table.substrings(text), table.meta["total"], True
+    return tok
 
 
 def _is_content(token: str) -> bool:
@@ -118,9 +174,9 @@ def _docno_start(text: str, core_start: int, floor: int) -> int:
     return m.start() + (stop.end() if stop else 0)
 
 
-def _spans(text: str) -> Iterator[Token]:
+def _spans(text: str, tok: jieba.Tokenizer | None = None) -> Iterator[Token]:
     """Protected tokens and jieba words, in order, punctuation and whitespace dropped."""
-    tok = _jieba()
+    tok = tok or _jieba_for(text)
     pos = 0
 
     def words(a: int, b: int) -> Iterator[Token]:
@@ -169,9 +225,13 @@ def search_tokens(text: str) -> list[str]:
     titles add their inner words, 文号 are written with 〔〕 whatever brackets the text used,
     and quantities add their number and number+unit (``15家以上`` -> ``15``, ``15家``).
     """
-    freq = _jieba().FREQ
+    return _search_tokens(text, _jieba_for(text))
+
+
+def _search_tokens(text: str, tok: jieba.Tokenizer) -> list[str]:
+    freq = tok.FREQ
     out: list[str] = []
-    for t in cut(text):
+    for t in _spans(text, tok):
         if t.kind == "word":
             if len(t.text) > 2:
                 for n in (2, 3):
@@ -180,7 +240,7 @@ def search_tokens(text: str) -> list[str]:
             out.append(t.text)
         elif t.kind == "title":
             out.append(t.text)
-            out += search_tokens(t.text[1:-1])
+            out += _search_tokens(t.text[1:-1], tok)
         elif t.kind == "doc_number":
             canonical = re.sub(r"\s", "", t.text).translate(_BRACKETS)
             out.append(canonical)

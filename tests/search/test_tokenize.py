@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.model import Document
 from search.tokenize import cut, search_tokens, tokenize
 
 
@@ -84,3 +85,19 @@ def test_search_tokens_open_titles_and_dates() -> None:
 def test_segmentation_is_deterministic() -> None:
     text = "加快推进纺织服装产业数字化转型，培育15家以上国家级创意设计园区。"
     assert tokenize(text) == tokenize(text) == tokenize(str(text))
+
+
+def test_short_texts_cut_from_the_dictionary_table_as_with_the_whole_dictionary(
+        corpus_docs: dict[str, Document], monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.tokenize as segmenter
+
+    segmenter._jieba()  # builds the table once, if this machine has none yet
+    segmenter._dictionary_table.cache_clear()
+    lines = [line for doc in corpus_docs.values() for line in doc.text.splitlines() if line.strip()]
+    whole = [(tokenize(line), search_tokens(line)) for line in lines]
+    monkeypatch.setattr(segmenter, "_tokenizer", None)  # as in a new process: the dictionary is not loaded
+    monkeypatch.setattr(segmenter, "_table_chars", 0)
+    monkeypatch.setattr(segmenter, "TABLE_BUDGET", 10**9)
+    assert len(segmenter._jieba_for("设备更新").FREQ) < 20  # the entries inside the text, not 500k
+    assert [(tokenize(line), search_tokens(line)) for line in lines] == whole
+    assert segmenter._tokenizer is None  # never loaded the whole dictionary
