@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ingest.pipeline import Progress
     from search.documents import DocumentHit, DocumentIndex
     from search.embedder import Embedder
-    from search.hybrid import Filters, Hit, HybridIndex
+    from search.filters import Filters
+    from search.hybrid import Hit, HybridIndex
     from search.index_store import IndexStore
     from search.linking import LinkSummary
 
@@ -301,7 +302,7 @@ class Service:
 
 
 def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
-    from search.hybrid import Filters
+    from search.filters import Filters
 
     if not 1 <= k <= 100:
         raise InputError(f"k must be between 1 and 100, not {k}.")

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     model_threads: int | None = None
     """Threads one forward pass of the embedding model uses (ONNX Runtime / torch); default every
     core. A server under load may do better with fewer (the searches' other work needs a core too)."""
-    search_threads: int = 8
+    search_threads: int = 4
     """Searches worked on at once; the others wait their turn, first come first served. On 2 cores
     more threads only take turns at Python's lock and make every search wait longer
     (bench/concurrency_bench.py --vary search_threads=4,8,40). Other requests are not counted."""

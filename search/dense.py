@@ -28,11 +28,15 @@ import numpy as np
 from common.errors import NotFoundError, StaleIndexError
 from search.units import SearchError
 
-IndexKind = Literal["flat", "hnsw"]
+IndexKind = Literal["flat", "flat16", "hnsw"]
+FLAT_KINDS = ("flat", "flat16")
 FORMAT_VERSION = 1
-# Above this many vectors, build HNSW. Flat is exact at ~6 ms a query at 100k, and it is built in
-# a blink (24k x 384: 0.3 s) where HNSW took 251 s on 2 busy cores; every document added rebuilds
-# the index, so HNSW pays only where a flat scan gets slow.
+# Above this many vectors, build HNSW. A flat scan is exact at ~6 ms a query at 100k, and it is
+# built in a blink (24k x 384: 0.3 s) where HNSW took 251 s on 2 busy cores; every document added
+# rebuilds the index, so HNSW pays only where a flat scan gets slow. The default flat index keeps
+# the vectors as float16 ("flat16"): one query's scan reads memory, not arithmetic, so half the
+# bytes is 2.6 -> 0.9 ms a query over 24k units (scores within ~1e-3 of float32: only near-ties
+# can swap; the linking and search gold sets were checked, README "Search under load").
 FLAT_LIMIT = 100_000
 EXACT_SCAN_LIMIT = 20_000  # filtered HNSW searches over at most this many rows scan them exactly
 
@@ -157,10 +161,13 @@ class DenseIndex:
             raise SearchError(f"Expected {len(iris)} vectors as rows, got an array of shape {vectors.shape}.")
         dim = vectors.shape[1]
         if kind == "auto":
-            kind = "flat" if len(iris) <= flat_limit else "hnsw"
+            kind = "flat16" if len(iris) <= flat_limit else "hnsw"
         if kind == "flat":
             index: faiss.Index = faiss.IndexFlatIP(dim)
             config = DenseConfig(model, dim, len(iris), "flat", graph_state)
+        elif kind == "flat16":
+            index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+            config = DenseConfig(model, dim, len(iris), "flat16", graph_state)
         else:
             index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = ef_construction
@@ -229,7 +236,7 @@ class DenseIndex:
             hits = _pairs(rows[0], scores[0])
             if len(hits) == k:
                 return hits
-        if self.config.kind == "flat":
+        if self.config.kind in FLAT_KINDS:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows_allowed.astype(np.int64)))
             scores, rows = self.index.search(q, k, params=params)
             return _pairs(rows[0], scores[0])
@@ -247,7 +254,7 @@ class DenseIndex:
         way (an exact scan of our own ordered them otherwise, and moved the bundled gold's
         document R@1). An HNSW index is searched query by query."""
         q = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, self.config.dimension))
-        if self.config.kind != "flat":
+        if self.config.kind not in FLAT_KINDS:
             return [self.search(v, k, allowed=allowed) for v in q]
         k = min(k, len(self.iris) if allowed is None else int(allowed.sum()))
         if k <= 0 or not len(q):

@@ -22,7 +22,8 @@ import jieba
 
 from common.errors import InputError
 from search.documents import DocumentIndex, collapse_copies, document_texts
-from search.hybrid import Filters, HybridIndex, Mode, prepare_query
+from search.filters import Filters
+from search.hybrid import HybridIndex, Mode, prepare_query
 from search.linking import query_text
 
 DOC_KS = (1, 3)

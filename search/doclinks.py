@@ -24,7 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from graph.citations import normalize_title
-from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
+from search.filters import Filters
+from search.hybrid import Hit, HybridIndex, Mode, prepare_query
 from search.model import Model
 from search.units import Unit, unsearchable
 

@@ -36,7 +36,8 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
-from search.hybrid import Filters, Hit, HybridIndex, Mode, prepare_query
+from search.filters import Filters
+from search.hybrid import Hit, HybridIndex, Mode, prepare_query
 from search.lexical import WORDS, LexicalIndex
 from search.query_understanding import KIND_WORDS, QueryIntent, issuer_forms, understand
 from search.tokenize import search_tokens

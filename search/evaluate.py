@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputError
-from search.hybrid import Filters, HybridIndex, Mode, prepare_query
+from search.filters import Filters
+from search.hybrid import HybridIndex, Mode, prepare_query
 from search.linking import query_text
 
 KS = (1, 3, 5)

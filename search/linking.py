@@ -53,7 +53,8 @@ from search.duplicates import (
     load_signatures,
     save_signatures,
 )
-from search.hybrid import Filters, Hit, HybridIndex
+from search.filters import Filters
+from search.hybrid import Hit, HybridIndex
 from search.model import Model, load_model
 from search.rerank import PROVISION_FEATURES, assertable, rerank
 from search.unit_cache import text_key

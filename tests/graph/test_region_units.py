@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from graph.store import GraphStore
 from graph.validate import store_graph, validate_graph
+from search.filters import regions_inside
 from search.from_graph import units_from_store
-from search.hybrid import regions_inside
 
 from .conftest import guangdong_jiedu
 

@@ -12,7 +12,8 @@ import pytest
 from search.dense import IndexMismatchError
 from search.doc_evaluate import evaluate_documents, load_doc_cases
 from search.documents import DocumentIndex, DocumentInfo, collapse_copies, documents_of
-from search.hybrid import Filters, HybridIndex
+from search.filters import Filters
+from search.hybrid import HybridIndex
 from search.units import Unit
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from search.dense import DenseIndex, IndexMismatchError, IndexNotFoundError
+from search.filters import Filters
 from search.highlight import highlight
-from search.hybrid import Filters, HybridIndex, SearchQueryError, prepare_query
+from search.hybrid import HybridIndex, SearchQueryError, prepare_query
 from search.lexical import LexicalIndex
 from search.units import Unit, UnitError, check_units
 
@@ -29,22 +30,25 @@ def _iris(n: int) -> list[str]:
 # ---------------------------------------------------------------- dense
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+TOLERANCE = {"flat": 1e-5, "hnsw": 1e-5, "flat16": 2e-3}  # float16 keeps ~3 decimal digits of a score
+
+
+@pytest.mark.parametrize("kind", ["flat", "flat16", "hnsw"])
 def test_dense_search_finds_the_vector_itself(kind: str) -> None:
     vectors = _vectors(500)
     index = DenseIndex.build(_iris(500), vectors, model="m", graph_state="g", kind=kind)
     hits = index.search(vectors[42], 5)
-    assert hits[0][0] == 42 and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert hits[0][0] == 42 and hits[0][1] == pytest.approx(1.0, abs=TOLERANCE[kind])
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
 
 
-def test_dense_picks_flat_below_and_hnsw_above_the_limit() -> None:
+def test_dense_picks_flat16_below_and_hnsw_above_the_limit() -> None:
     vectors = _vectors(300)
-    assert DenseIndex.build(_iris(300), vectors, model="m", graph_state="g").config.kind == "flat"
+    assert DenseIndex.build(_iris(300), vectors, model="m", graph_state="g").config.kind == "flat16"
     assert DenseIndex.build(_iris(300), vectors, model="m", graph_state="g", flat_limit=100).config.kind == "hnsw"
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "flat16", "hnsw"])
 @pytest.mark.parametrize("allowed_count", [3, 10, 40, 450])
 def test_dense_filter_returns_k_hits_whenever_k_rows_match(kind: str, allowed_count: int) -> None:
     vectors = _vectors(500)
@@ -56,7 +60,7 @@ def test_dense_filter_returns_k_hits_whenever_k_rows_match(kind: str, allowed_co
     assert len(hits) == min(10, allowed_count)
     assert all(allowed[row] for row, _ in hits)
     exact = np.sort(vectors[allowed] @ vectors[0])[::-1][: len(hits)]
-    np.testing.assert_allclose([s for _, s in hits], exact, atol=1e-5)
+    np.testing.assert_allclose([s for _, s in hits], exact, atol=TOLERANCE[kind])
 
 
 def test_dense_filtered_hnsw_above_scan_limit_uses_the_graph(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +74,7 @@ def test_dense_filtered_hnsw_above_scan_limit_uses_the_graph(monkeypatch: pytest
     assert len(hits) == 10 and all(row % 2 == 0 for row, _ in hits) and hits[0][0] == 2
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "flat16", "hnsw"])
 def test_dense_save_load_round_trip(tmp_path: Path, kind: str) -> None:
     vectors = _vectors(200)
     index = DenseIndex.build(_iris(200), vectors, model="m", graph_state="g1", kind=kind)
@@ -78,7 +82,7 @@ def test_dense_save_load_round_trip(tmp_path: Path, kind: str) -> None:
     loaded = DenseIndex.load(tmp_path / "dense", model="m", graph_state="g1")
     assert loaded.iris == index.iris and loaded.config == index.config
     assert loaded.search(vectors[7], 3) == index.search(vectors[7], 3)
-    np.testing.assert_array_equal(loaded.vectors(np.array([7])), vectors[7:8])
+    np.testing.assert_allclose(loaded.vectors(np.array([7])), vectors[7:8], atol=TOLERANCE[kind])
 
 
 def test_dense_load_refuses_another_model_or_graph_state(tmp_path: Path) -> None:

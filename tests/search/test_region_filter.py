@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.hybrid import regions_inside
+from search.filters import regions_inside
 
 # Region names as the graph hands them to search (province, province+city, city+county).
 NAMES = ["全国", "山东省", "山东省济南市", "山东省青岛市", "济南市历下区", "广东省", "广东省广州市", "江苏省"]
