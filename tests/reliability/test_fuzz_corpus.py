@@ -105,6 +105,12 @@ class HashingEmbedder:
     def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self._embed(texts)
 
+    def prefetch(self) -> None:  # the Embedder interface: nothing to load
+        pass
+
+    def warm(self) -> None:
+        pass
+
 
 HEADING_ONLY = ("关于加快制造业数字化转型的实施意见\n一、总体要求\n（一）指导思想。推动人工智能与制造业深度融合。\n"
                 "十、\n十一、保障措施\n（□）□□\n（二）2025\n1.加强组织领导，建立工作机制。\n")
