@@ -98,6 +98,7 @@ class Service:
         from search import tokenize
 
         self.document_index()
+        self.index().warm()
         self.embedder.warm()
         tokenize.warm()
 
