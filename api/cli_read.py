@@ -27,7 +27,7 @@ def sparql(
     from graph.queries import load_query
 
     params = _params(param or [])
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     if query.startswith("@"):
         path = Path(query[1:])
         if path.is_file():
@@ -71,7 +71,7 @@ def export(
     data: DataOpt = None,
 ) -> None:
     """Write the graph (or one named graph) to stdout."""
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     sys.stdout.buffer.write(svc.store.export(fmt, graph))
     svc.close()
 
@@ -82,7 +82,7 @@ def validate(ctx: typer.Context, data: DataOpt = None) -> None:
     """Check the whole graph against the SHACL shapes; exit 1 with a report on violations."""
     from graph.validate import validate_store
 
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     report = validate_store(svc.store)
     svc.close()
     typer.echo(report.text())
@@ -94,7 +94,7 @@ def validate(ctx: typer.Context, data: DataOpt = None) -> None:
 @friendly
 def stats(ctx: typer.Context, data: DataOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents, provisions, tasks, actions, targets, agencies, links and triples in the store."""
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     s = svc.store.stats()
     svc.close()
     if as_json:
@@ -123,7 +123,7 @@ def links(
     """List one page of the computed links, by local document; the last line says how to get the next page."""
     from graph.views import LinkFilter
 
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     page = svc.links(LinkFilter(focus=from_iri, document=document, target_document=target, region=region,
                                 relation=relation, asserted=asserted), limit=limit, offset=offset)
     svc.close()
@@ -156,7 +156,7 @@ def search(
     """Hybrid (embedding + BM25) search: documents with their best provisions, or provisions and actions."""
     if group not in ("document", "provision"):
         raise InputError(f"--group must be document or provision, not {group!r}.")
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     run = svc.search_documents if group == "document" else svc.search
     hits = run(query, k=k, level=level, region=region, doc_type=doc_type)
     svc.close()
@@ -210,7 +210,7 @@ def evaluate_cmd(
     from search.model import load_model
     from search.rerank import PROVISION_FEATURES
 
-    svc = service_for(ctx, data, read_only=True)
+    svc = service_for(ctx, data, read_only=True, existing=True)
     index = svc.index()
     gold_dir = gold or svc.settings.gold
     scores = evaluate(index, load_gold(gold_dir, index))

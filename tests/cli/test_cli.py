@@ -59,8 +59,11 @@ def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, content: bytes, mess
 
 
 @pytest.mark.parametrize("command", [["link"], ["remove", "some-doc"], ["search", "纺织"], ["stats"]])
-def test_commands_on_a_folder_without_a_store_say_so_and_create_nothing(tmp_path: Path, command: list[str]) -> None:
-    """A mistyped --data must not leave an empty store behind (link and remove created one)."""
+def test_commands_on_a_folder_without_a_store_say_so_and_create_nothing(tmp_path: Path, command: list[str],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mistyped --data must not leave an empty store behind (link and remove created one), nor a
+    model built there (search began loading the model, into the data folder, before the store)."""
+    monkeypatch.delenv("POLICYKG_MODEL_CACHE", raising=False)  # the model's default home is the data folder
     missing = tmp_path / "no-such-data"
     run = policykg(*command, data=missing)
     assert run.returncode == 2
