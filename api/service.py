@@ -98,7 +98,6 @@ class Service:
         from search import tokenize
 
         self.document_index()
-        self.index().warm()
         self.embedder.warm()
         tokenize.warm()
 

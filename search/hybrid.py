@@ -166,11 +166,6 @@ class HybridIndex:
         """The filter fields of every unit, without reading the unit records."""
         return self._columns
 
-    def warm(self) -> None:
-        """Everything a search reads, in memory now (a server, before its first request)."""
-        if isinstance(self.units, UnitRecords):
-            self.units.parse_all()
-
     def __len__(self) -> int:
         return len(self.units)
 

@@ -97,12 +97,6 @@ class UnitRecords(Sequence[Unit]):
     def __iter__(self) -> Iterator[Unit]:
         return (self[i] for i in range(len(self)))
 
-    def parse_all(self) -> None:
-        """Parse every record now (a server before its first request: a search then parses none;
-        ~0.8 ms of a document search while the records it reads are new)."""
-        for i in range(len(self)):
-            self[i]
-
 
 def save(directory: Path, units: Sequence[Unit]) -> None:
     """Write ``units.jsonl`` and its ``units.index.npz`` into ``directory``."""

@@ -66,18 +66,3 @@ def test_records_that_do_not_match_their_index_are_refused(tmp_path: Path, corpu
         f.write("{}\n")
     with pytest.raises(IndexMismatchError, match="rebuild"):
         unit_records.load(tmp_path)
-
-
-def test_parse_all_leaves_nothing_for_a_search_to_parse(tmp_path: Path, corpus_units: list[Unit],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A server parses every record at start-up; its searches then decode no JSON."""
-    unit_records.save(tmp_path, corpus_units)
-    units, _ = unit_records.load(tmp_path)
-    assert isinstance(units, UnitRecords)
-    units.parse_all()
-
-    def no_json(*_: object) -> None:
-        raise AssertionError("a record was parsed after parse_all")
-
-    monkeypatch.setattr(unit_records.json, "loads", no_json)
-    assert list(units) == corpus_units
