@@ -122,8 +122,7 @@ def service_for(ctx: typer.Context, data: Path | None, *, read_only: bool = Fals
 
     settings = settings_for(ctx, data)
     if existing and settings.store == "oxigraph" and not (settings.data / "oxigraph").is_dir():
-        from graph.errors import StoreError
+        from graph.errors import NoStoreError
 
-        raise StoreError(f"No graph store in {settings.data}; run \"policykg ingest\" first.",
-                         hint="Check --data (or POLICYKG_DATA): it names the folder the ingest wrote.")
+        raise NoStoreError(settings.data, hint="Check --data (or POLICYKG_DATA): it names the folder the ingest wrote.")
     return Service(settings, read_only=read_only)

@@ -6,7 +6,16 @@ shape without knowing the graph layer; ``status``/``code`` are what a client see
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from common.errors import ForbiddenError, InputError, NotFoundError, QueryError, StoreError
+
+
+class NoStoreError(StoreError):
+    """The data folder holds no graph store: nothing was ingested there, or --data names another folder."""
+
+    def __init__(self, data_dir: Path, *, hint: str | None = None) -> None:
+        super().__init__(f"No graph store in {data_dir}; run \"policykg ingest\" first.", hint=hint)
 
 
 class StoreLockedError(StoreError):

@@ -35,8 +35,8 @@ FORMAT_VERSION = 1
 # built in a blink (24k x 384: 0.3 s) where HNSW took 251 s on 2 busy cores; every document added
 # rebuilds the index, so HNSW pays only where a flat scan gets slow. The default flat index keeps
 # the vectors as float16 ("flat16"): one query's scan reads memory, not arithmetic, so half the
-# bytes is 2.6 -> 0.9 ms a query over 24k units (scores within ~1e-3 of float32: only near-ties
-# can swap; the linking and search gold sets were checked, README "Search under load").
+# bytes is 0.63x the time a query over 24k units (bench/dense_bench.py). Scores stay within ~1e-3
+# of float32, so only near-ties swap; the gold sets were checked (README "Search under load").
 FLAT_LIMIT = 100_000
 EXACT_SCAN_LIMIT = 20_000  # filtered HNSW searches over at most this many rows scan them exactly
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph.errors import QuerySyntaxError, ReadOnlyStoreError, StoreError, StoreLockedError
+from graph.errors import NoStoreError, QuerySyntaxError, ReadOnlyStoreError, StoreError, StoreLockedError
 from graph.terms import result_from_ox, to_ox
 
 
@@ -68,7 +68,7 @@ class OxigraphBackend:
                 self.ox = ox.Store()
             elif read_only:
                 if not self.path.exists():
-                    raise StoreError(f"No graph store in {self.path.parent}; run \"policykg ingest\" first.")
+                    raise NoStoreError(self.path.parent)
                 self.ox = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
