@@ -11,8 +11,9 @@ less with the load than wall seconds. Settings:
 
 * ``before``: every text read to 512 tokens, batches of 16 texts of similar length, one pass at a time
   (the embedder until session 5);
-* ``batches``: batches capped at 1,024 padded tokens, two passes at a time, 512 tokens;
-* ``after``: the same, texts cut at 256 tokens (the default).
+* ``after``: batches capped at 1,024 padded tokens, two passes at a time (the default);
+* ``cut256``: the same, texts cut at 256 tokens (measured and not kept:
+  ``docs/decisions/2026-12-01-passage-batches.md``).
 
 Each row gives units/s and the cosine of its vectors to ``before`` (min / mean; int8 quantizes
 activations per batch, so other batches alone move a vector a little).
@@ -38,8 +39,8 @@ from search.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
 
 SETTINGS: dict[str, dict[str, object]] = {
     "before": {"max_tokens": None, "batch_tokens": 10**9, "workers": 1},
-    "batches": {"max_tokens": None},
     "after": {},
+    "cut256": {"max_tokens": 256},
 }
 
 

@@ -25,10 +25,10 @@ __all__ = ["DEFAULT_MODEL", "DEFAULT_RUNTIME", "Embedder", "ModelError", "Runtim
 
 Runtime = Literal["onnx-int8", "onnx", "torch"]
 DEFAULT_RUNTIME: Runtime = "onnx-int8"
-# Tokens of a text the model reads. e5 reads 512, but the last 256 of the few texts that long cost
-# as much as ~10% of all ingest embedding (attention is quadratic); quality: docs/decisions/
-# 2026-12-01-passage-tokens.md. Recorded in the model name, so an index never mixes the two.
-MAX_TOKENS = 256
+# Tokens of a text the model reads: all it can (e5: 512). Cutting at 256 saves ~13% of ingest
+# embedding CPU but cost a real document link and a link R@1 (docs/decisions/
+# 2026-12-01-passage-batches.md); a cut is recorded in the model name, so an index never mixes the two.
+MAX_TOKENS: int | None = None
 BATCH_TOKENS = 1024  # padded tokens a pass over many passages holds (search.batcher.length_batches)
 
 
