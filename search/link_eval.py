@@ -25,7 +25,7 @@ from search.doclinks import DocInfo, DocPair, Probe, Query, asserts, doc_pairs, 
 from search.hybrid import HybridIndex, Mode
 from search.linking import query_text
 from search.model import Model
-from search.rerank import assertable, candidate_rows, matrix
+from search.rerank import assertable, candidate_rows, matrix, rank_key
 
 Key = tuple[str, tuple[str, ...]]
 
@@ -154,16 +154,20 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
 def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
                       parents: Mapping[str, set[str]] | None = None) -> dict[str, float]:
     """Provision level over the gold cases with a counterpart: R@1/3/5 and MRR of the candidates
-    ordered by ``prob`` (``None``: the hybrid order; given ``parents``, those inside an asserted
-    parent document first, as ``search.rerank.rerank`` orders them), and precision/recall of the
+    ordered as ``search.rerank.rerank`` orders them (``search.rerank.rank_key``; ``prob`` None: the
+    hybrid order), and precision/recall of the
     asserted links (the best candidate at or above ``cut`` that ``search.rerank.assertable`` allows,
     inside an asserted parent when ``parents``)."""
     flat = iter(prob if prob is not None else [])
     ranks, asserted, correct = [], 0, 0
     for case, p, labels, rows in zip(data.gold.cases, data.probes, data.labels, data.rows, strict=True):
-        scores = [next(flat) for _ in labels] if prob is not None else [-h.rank for h in p.hits]
-        mine = (parents or {}).get(case.doc_id, set()) if prob is not None else set()
-        order = sorted(range(len(labels)), key=lambda i: (p.hits[i].unit.doc_id not in mine, -scores[i]))
+        if prob is None:
+            scores = [-h.rank for h in p.hits]
+            order = list(range(len(labels)))
+        else:
+            scores = [next(flat) for _ in labels]
+            mine = (parents or {}).get(case.doc_id, set())
+            order = sorted(range(len(labels)), key=lambda i: rank_key(p.hits[i], rows[i], scores[i], mine))
         if case.relevant:
             ranks.append(next((r for r, i in enumerate(order, start=1) if labels[i]), None))
         if order and prob is not None and scores[order[0]] >= cut and assertable(rows[order[0]]):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.doclinks import DocPair, Probe, is_boilerplate
+from search.doclinks import LEVEL_RANK, DocPair, Probe, is_boilerplate
 from search.hybrid import Hit
 from search.model import Model
 
@@ -37,6 +37,7 @@ PROVISION_FEATURES = [
 
 
 _BOTH = PROVISION_FEATURES.index("boilerplate_both")
+_LATER = PROVISION_FEATURES.index("doc_later")
 
 
 @dataclass
@@ -96,6 +97,20 @@ def assertable(row: Sequence[float]) -> bool:
     return not row[_BOTH]
 
 
+def late_step(hit: Hit, row: Sequence[float]) -> bool:
+    """A candidate that is a step of a chain (a provincial provision for a city's) issued after the
+    local document: the city could not have carried it out, so it is no step of the chain (a
+    2020 city plan beside a 2024 provincial one is a topical neighbour). National candidates keep
+    the model's soft date feature: a later national text often restates a continuing policy line."""
+    return LEVEL_RANK.get(hit.unit.level, 0) > 0 and bool(row[_LATER])
+
+
+def rank_key(hit: Hit, row: Sequence[float], prob: float, mine: set[str]) -> tuple[bool, bool, float, int]:
+    """Order of a probe's candidates: inside an asserted parent document first, a chain step that
+    came after the local document last (``late_step``), then by the second-stage probability."""
+    return hit.unit.doc_id not in mine, late_step(hit, row), -prob, hit.rank
+
+
 def _sibling_distinct(hits: Sequence[Hit]) -> list[float]:
     """How much of each candidate's match is its own among the candidates of the same document,
     as a share of the best: the query words that few siblings share (品牌 in one task of a notice,
@@ -122,16 +137,15 @@ def _overlap(heading: str, text: str) -> float:
 
 def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model,
            parents: Mapping[str, set[str]] | None = None) -> list[list[Scored]]:
-    """Every probe's candidates, best first: those inside a document its local document is
-    asserted to implement (``parents``: local document id -> parent ids), then by the
-    second-stage probability."""
+    """Every probe's candidates, best first (``rank_key``; ``parents``: local document id -> the
+    parent ids asserted at document level)."""
     by_pair = {(pr.local, pr.parent): pr for pr in pairs}
     out = []
     for p in probes:
         rows = candidate_rows(p, by_pair)
         scored = [Scored(h, r, float(pb)) for h, r, pb in zip(p.hits, rows, model.prob(rows), strict=True)]
         mine = (parents or {}).get(p.query.doc_id, set())
-        out.append(sorted(scored, key=lambda s: (s.hit.unit.doc_id not in mine, -s.prob, s.hit.rank)))
+        out.append(sorted(scored, key=lambda s: rank_key(s.hit, s.features, s.prob, mine)))
     return out
 
 
