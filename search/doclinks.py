@@ -46,6 +46,15 @@ BOILERPLATE = re.compile(
 )
 
 
+GENERAL = re.compile(r"指导思想|总体要求|总体思路|基本原则|(?:发展|主要|总体|工作)目标")
+"""The general sections of a plan: what it follows and aims at, said in every document's own words."""
+
+
+def is_general(heading: str | None, text: str) -> bool:
+    """A general section (指导思想, 总体要求, 主要目标…), by its heading or the head of its text."""
+    return bool(GENERAL.search(heading or "") or GENERAL.search(text[:12]))
+
+
 def is_boilerplate(heading: str | None, text: str) -> bool:
     """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
     national document a local one carries out."""
@@ -275,6 +284,13 @@ def _heading_overlap(local: DocInfo | None, parent: DocInfo | None) -> float:
 
 def _heading_grams(headings: Iterable[str]) -> set[str]:
     return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - _WEAK_GRAMS
+
+
+def title_share(title: str | None, text: str) -> float:
+    """Share of a title's distinctive bigrams (``_bigrams``) found in ``text``: a local text that
+    names its national document by subject (落实国家推动传统产业转型升级要求) rather than by 《title》."""
+    grams = _bigrams(title) if title else set()
+    return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
 def _bigrams(title: str) -> set[str]:

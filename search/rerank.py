@@ -25,19 +25,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.doclinks import LEVEL_RANK, DocPair, Probe, is_boilerplate
+from search.doclinks import LEVEL_RANK, DocPair, Probe, is_boilerplate, is_general, order, title_share
 from search.hybrid import Hit
 from search.model import Model
 
 PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
-    "boilerplate_both", "matched", "heading_overlap", "sibling_distinct", "sibling_dense_margin",
+    "boilerplate_both", "matched", "heading_overlap", "sibling_distinct", "sibling_dense_margin", "title_named",
+    "general_both",
 ]
 
 
 _BOTH = PROVISION_FEATURES.index("boilerplate_both")
 _LATER = PROVISION_FEATURES.index("doc_later")
+_GENERAL = PROVISION_FEATURES.index("general_both")
+_DOC_BEST = PROVISION_FEATURES.index("doc_best")
 
 
 @dataclass
@@ -57,6 +60,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
     best_lex = max((h.lexical_score or 0.0) for h in p.hits) or 1.0
     dense = [h.dense_score or 0.0 for h in p.hits]
     q_boiler = float(is_boilerplate(None, q.text))
+    q_general = is_general(None, q.text)
     distinct = _sibling_distinct(p.hits)
     shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
               for h in p.hits if (q.doc_id, h.unit.doc_id) in pairs}
@@ -86,6 +90,8 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             distinct[i],
             dense[i] - max((d for j, d in enumerate(dense) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
                            default=dense[i]),
+            title_share(h.unit.doc_title, q.text),
+            float(q_general and is_general(h.unit.heading, h.unit.text)),
         ])
     return rows
 
@@ -105,10 +111,22 @@ def late_step(hit: Hit, row: Sequence[float]) -> bool:
     return LEVEL_RANK.get(hit.unit.level, 0) > 0 and bool(row[_LATER])
 
 
-def rank_key(hit: Hit, row: Sequence[float], prob: float, mine: set[str]) -> tuple[bool, bool, float, int]:
-    """Order of a probe's candidates: inside an asserted parent document first, a chain step that
-    came after the local document last (``late_step``), then by the second-stage probability."""
-    return hit.unit.doc_id not in mine, late_step(hit, row), -prob, hit.rank
+def parent_general(hit: Hit, row: Sequence[float], parent: set[str]) -> bool:
+    """A general section (指导思想, 总体要求…) answering a local general section, inside the local
+    document's parent (``parent``: the asserted ones, or else the first at document level). Every
+    plan has such a section, so a general section carries out its parent's, not whichever
+    national one shares most of the stock phrases."""
+    return bool(row[_GENERAL]) and hit.unit.doc_id in parent
+
+
+def rank_key(hit: Hit, row: Sequence[float], prob: float, mine: set[str],
+             lead: str | None = None) -> tuple[bool, bool, bool, float, int]:
+    """Order of a probe's candidates: inside an asserted parent document (``mine``) first, a chain
+    step that came after the local document last (``late_step``), the parent's general section
+    first for a general section (``parent_general``; ``lead``: the first candidate parent at
+    document level, used when none is asserted), then by the second-stage probability."""
+    parent = mine or ({lead} if lead else set())
+    return hit.unit.doc_id not in mine, late_step(hit, row), not parent_general(hit, row, parent), -prob, hit.rank
 
 
 def _sibling_distinct(hits: Sequence[Hit]) -> list[float]:
@@ -140,13 +158,25 @@ def rerank(probes: Sequence[Probe], pairs: Sequence[DocPair], model: Model,
     """Every probe's candidates, best first (``rank_key``; ``parents``: local document id -> the
     parent ids asserted at document level)."""
     by_pair = {(pr.local, pr.parent): pr for pr in pairs}
+    lead = leading(pairs)
     out = []
     for p in probes:
         rows = candidate_rows(p, by_pair)
         scored = [Scored(h, r, float(pb)) for h, r, pb in zip(p.hits, rows, model.prob(rows), strict=True)]
         mine = (parents or {}).get(p.query.doc_id, set())
-        out.append(sorted(scored, key=lambda s: rank_key(s.hit, s.features, s.prob, mine)))
+        first = lead.get(p.query.doc_id)
+        out.append(sorted(scored, key=lambda s: rank_key(s.hit, s.features, s.prob, mine, first)))
     return out
+
+
+def leading(pairs: Sequence[DocPair]) -> dict[str, str]:
+    """Local document id -> its first candidate parent at document level (``search.doclinks.order``
+    over the pairs' probabilities)."""
+    best: dict[str, DocPair] = {}
+    for pr in pairs:
+        if pr.local not in best or order(pr.features, pr.prob) < order(best[pr.local].features, best[pr.local].prob):
+            best[pr.local] = pr
+    return {d: pr.parent for d, pr in best.items()}
 
 
 def matrix(rows: Sequence[Sequence[float]]) -> np.ndarray:
