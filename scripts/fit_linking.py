@@ -27,9 +27,9 @@ from search.link_eval import (
     Dataset,
     asserted_parents,
     dataset,
-    leading_parents,
     doc_metrics,
     doc_xy,
+    leading_parents,
     load_link_gold,
     provision_metrics,
 )
