@@ -61,7 +61,7 @@ def is_boilerplate(heading: str | None, text: str) -> bool:
     return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
 
 
-_WEAK_GRAMS = {"推动", "加快", "推进", "加强", "促进", "发展", "建设", "提升", "完善", "实施", "开展", "支持", "工作", "体系"}
+WEAK_GRAMS = {"推动", "加快", "推进", "加强", "促进", "发展", "建设", "提升", "完善", "实施", "开展", "支持", "工作", "体系"}
 
 
 @dataclass(frozen=True)
@@ -283,7 +283,7 @@ def _heading_overlap(local: DocInfo | None, parent: DocInfo | None) -> float:
 
 
 def _heading_grams(headings: Iterable[str]) -> set[str]:
-    return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - _WEAK_GRAMS
+    return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - WEAK_GRAMS
 
 
 def title_share(title: str | None, text: str) -> float:

@@ -10,22 +10,38 @@ unrelated national plan, at rank 1 for many local provisions. The second stage s
   provisions matching that document best, rank mass, an explicit citation of it);
 - the date order of the two documents;
 - a boilerplate penalty: headings such as 指导思想, 基本原则, 保障措施 that every opinion shares;
-- the query terms found in the candidate (shared agencies, targets, actions show up here).
+- the query terms found in the candidate (shared agencies, targets, actions show up here);
+- against the candidate's *siblings* (the other candidates of its document, near ties for rank
+  fusion): the words only it shares with the query, its dense margin, and how much more of the
+  local provision's head (a task's heading) its own heading repeats;
+- the candidate document's title named in the local text (落实国家推动传统产业转型升级要求);
+- general section (指导思想, 总体要求…) on both sides.
 
-Candidates inside a document already asserted as the local document's parent (``search.doclinks``)
-rank first; linking asserts ``eli:implements`` only for the best candidate above the model's cut,
-and only inside such a parent.
+``rank_key`` orders the candidates: inside a document already asserted as the local document's
+parent (``search.doclinks``) first, a chain step issued after the local document last, a local
+general section's parent's general section first, then by probability. Linking asserts
+``eli:implements`` only for the best candidate above the model's cut, and only inside such a parent.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.doclinks import LEVEL_RANK, DocPair, Probe, is_boilerplate, is_general, order, title_share
+from search.doclinks import (
+    LEVEL_RANK,
+    WEAK_GRAMS,
+    DocPair,
+    Probe,
+    is_boilerplate,
+    is_general,
+    order,
+    title_share,
+)
 from search.hybrid import Hit
 from search.model import Model
 
@@ -33,7 +49,7 @@ PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
     "boilerplate_both", "matched", "heading_overlap", "sibling_distinct", "sibling_dense_margin", "title_named",
-    "general_both",
+    "general_both", "head_sibling_margin",
 ]
 
 
@@ -61,6 +77,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
     dense = [h.dense_score or 0.0 for h in p.hits]
     q_boiler = float(is_boilerplate(None, q.text))
     q_general = is_general(None, q.text)
+    heads = [_head_match(q.text, h.unit.heading or h.unit.text[:40]) for h in p.hits]
     distinct = _sibling_distinct(p.hits)
     shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
               for h in p.hits if (q.doc_id, h.unit.doc_id) in pairs}
@@ -92,6 +109,8 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
                            default=dense[i]),
             title_share(h.unit.doc_title, q.text),
             float(q_general and is_general(h.unit.heading, h.unit.text)),
+            heads[i] - max((m for j, m in enumerate(heads) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
+                           default=heads[i]),
         ])
     return rows
 
@@ -145,6 +164,18 @@ def _sibling_distinct(hits: Sequence[Hit]) -> list[float]:
         out.append(sum(math.log(1 + n / sum(t in s for s in siblings)) * len(t) for t in w))
     best = max(out, default=0.0) or 1.0
     return [v / best for v in out]
+
+
+def _head_match(query: str, heading: str) -> float:
+    """Share of the local provision's head (its first sentence: the heading of a task, or the whole
+    clause) found in the candidate's heading, by character bigrams: 加速工业数据高质量汇聚 ~
+    推动工业数据高质量汇聚. A local plan often restates its parent's task headings; the body of a long
+    task, measured by ``_overlap``, dilutes that. Used against the candidate's siblings: alone it
+    adds nothing to ``_overlap`` (out of fold), as a margin it tells the restated task from its
+    neighbours."""
+    head = re.split(r"[。；]", query.strip(), maxsplit=1)[0][:40]
+    grams = {head[i : i + 2] for i in range(len(head) - 1)} - WEAK_GRAMS
+    return sum(g in heading for g in grams) / len(grams) if grams else 0.0
 
 
 def _overlap(heading: str, text: str) -> float:

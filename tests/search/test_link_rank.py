@@ -100,3 +100,22 @@ def test_the_first_parent_at_document_level_is_a_cited_one_then_not_a_later_one_
     assert leading([pair("a", 0.9), pair("b", 0.2)]) == {"local": "a"}
     assert leading([pair("a", 0.9), pair("b", 0.2, cites=1.0)]) == {"local": "b"}
     assert leading([pair("a", 0.9, later=1.0), pair("b", 0.2)]) == {"local": "b"}
+
+
+def test_a_heading_the_local_task_restates_sets_its_provision_apart_from_its_siblings() -> None:
+    # real corpus: pro-009 (山东) 2. restates nat-089's task heading （三）推动工业数据高质量汇聚; its
+    # sibling （四） speaks of 汇聚工业数据 in its body and wins on the whole text
+    query = ("加速工业数据高质量汇聚。启动工业大数据主题库建设，建立资源目录体系，完善数据管理及服务机制。"
+             "到2022年，全省高质量工业数据集实现泽（Z）级突破。")
+    tasks = [("四", "统筹建设国家工业大数据平台", "建设国家工业互联网大数据中心，汇聚工业数据，支撑产业监测分析。"),
+             ("三", "推动工业数据高质量汇聚", "组织开展工业数据资源调查，引导企业加强数据资源管理。"),
+             ("一", "推动工业数据全面采集", "支持工业企业实施设备数字化改造，升级各类信息系统。")]
+    units = [Unit(f"x:nat-089/{n}", f"{h}。{t}", "nat-089", "促进大数据发展", None, "national", "全国", "2020-04-28",
+                  None, ["二", f"（{n}）"], h) for n, h, t in tasks]
+    units.append(Unit("x:nat-147/1", "数据汇聚。", "nat-147", "", None, "national", "全国", None, None, ["一"], "数据汇聚"))
+    hits = [Hit(u.iri, 1.0, r, u, r, 0.8, r, 5.0, ()) for r, u in enumerate(units, start=1)]
+    rows = candidate_rows(Probe(Query("x:q", "pro-009", "provincial", "山东省", query), hits), {})
+    margin = [round(r[PROVISION_FEATURES.index("head_sibling_margin")], 3) for r in rows]
+    # 加速工业数据高质量汇聚: 8 of its 10 bigrams in （三）'s heading, 2 in （四）'s, 3 in （一）'s;
+    # nat-147's unit has no sibling to be told from
+    assert margin == [-0.6, 0.5, -0.5, 0.0]
