@@ -6,7 +6,7 @@ Usage (each DATA a data directory with that corpus ingested and indexed)::
 
 Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
-that keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
+down to which every cut keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
 quoting). The saved models are then fitted on all the gold.
 """
 
@@ -139,10 +139,12 @@ def main() -> None:
         correct = sum(m["precision"] * m["asserted"] for m in ms)
         return (correct / asserted if asserted else 0.0), asserted
 
-    prov_cut = NOTHING
+    prov_cut = NOTHING  # as search.model.choose_cut: down to the first cut that falls short
     for cut in sorted(set(np.round(prov_oof, 3)), reverse=True):
         precision, asserted = pooled_precision(float(cut))
-        if asserted and precision >= PRECISION:
+        if asserted and precision < PRECISION:
+            break
+        if asserted:
             prov_cut = float(cut)
 
     report: dict[str, object] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
