@@ -46,13 +46,20 @@ BOILERPLATE = re.compile(
 )
 
 
-GENERAL = re.compile(r"指导思想|总体要求|总体思路|基本原则|(?:发展|主要|总体|工作)目标")
-"""The general sections of a plan: what it follows and aims at, said in every document's own words."""
+GENERAL_KINDS = {
+    "aims": re.compile(r"指导思想|总体要求|总体思路"),
+    "principles": re.compile(r"基本原则|总体要求|总体思路"),
+    "targets": re.compile(r"(?:发展|主要|总体|工作)目标|总体要求|总体思路"),
+}
+"""The general sections of a plan, by kind: what it follows, how, and what it aims at. 总体要求 (or
+总体思路) is the section that holds all three."""
 
 
-def is_general(heading: str | None, text: str) -> bool:
-    """A general section (指导思想, 总体要求, 主要目标…), by its heading or the head of its text."""
-    return bool(GENERAL.search(heading or "") or GENERAL.search(text[:12]))
+def general_kinds(heading: str | None, text: str) -> frozenset[str]:
+    """The kinds of general section (``GENERAL_KINDS``) a provision is, by its heading or the head
+    of its text: 指导思想 -> aims; 指导思想、基本原则和主要目标 -> all three; a task -> none."""
+    head = f"{heading or ''} {text[:12]}"
+    return frozenset(k for k, pattern in GENERAL_KINDS.items() if pattern.search(head))
 
 
 def is_boilerplate(heading: str | None, text: str) -> bool:

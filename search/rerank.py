@@ -15,7 +15,7 @@ unrelated national plan, at rank 1 for many local provisions. The second stage s
   fusion): the words only it shares with the query, its dense margin, and how much more of the
   local provision's head (a task's heading) its own heading repeats;
 - the candidate document's title named in the local text (落实国家推动传统产业转型升级要求);
-- general section (指导思想, 总体要求…) on both sides.
+- general sections of one kind (指导思想 / 基本原则 / 目标; 总体要求 holds all three) on both sides.
 
 ``rank_key`` orders the candidates: inside a document already asserted as the local document's
 parent (``search.doclinks``) first, a chain step issued after the local document last, a local
@@ -37,8 +37,8 @@ from search.doclinks import (
     WEAK_GRAMS,
     DocPair,
     Probe,
+    general_kinds,
     is_boilerplate,
-    is_general,
     order,
     title_share,
 )
@@ -76,7 +76,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
     best_lex = max((h.lexical_score or 0.0) for h in p.hits) or 1.0
     dense = [h.dense_score or 0.0 for h in p.hits]
     q_boiler = float(is_boilerplate(None, q.text))
-    q_general = is_general(None, q.text)
+    q_general = general_kinds(None, q.text)
     heads = [_head_match(q.text, h.unit.heading or h.unit.text[:40]) for h in p.hits]
     distinct = _sibling_distinct(p.hits)
     shares = {h.unit.doc_id: pairs[(q.doc_id, h.unit.doc_id)].features["top1_share"]
@@ -108,7 +108,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             dense[i] - max((d for j, d in enumerate(dense) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
                            default=dense[i]),
             title_share(h.unit.doc_title, q.text),
-            float(q_general and is_general(h.unit.heading, h.unit.text)),
+            float(bool(q_general & general_kinds(h.unit.heading, h.unit.text))),
             heads[i] - max((m for j, m in enumerate(heads) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
                            default=heads[i]),
         ])

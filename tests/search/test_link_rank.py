@@ -5,7 +5,7 @@ its national document by subject. Dates, levels and titles are the manifest's.""
 from __future__ import annotations
 
 from ingest.model import Document
-from search.doclinks import DocInfo, DocPair, Probe, Query, doc_pairs, title_share
+from search.doclinks import DocInfo, DocPair, Probe, Query, doc_pairs, general_kinds, title_share
 from search.hybrid import Hit
 from search.rerank import PROVISION_FEATURES, candidate_rows, leading, rank_key
 from search.tokenize import search_tokens
@@ -119,3 +119,12 @@ def test_a_heading_the_local_task_restates_sets_its_provision_apart_from_its_sib
     # 加速工业数据高质量汇聚: 8 of its 10 bigrams in （三）'s heading, 2 in （四）'s, 3 in （一）'s;
     # nat-147's unit has no sibling to be told from
     assert margin == [-0.6, 0.5, -0.5, 0.0]
+
+
+def test_general_sections_correspond_by_kind() -> None:
+    # headings of the real corpus: pro-001 二, nat-157 一, pro-002 一/（三）, 一/（四）, nat-147 二/（二）
+    assert general_kinds("总体要求和基本目标", "") == {"aims", "principles", "targets"}
+    assert general_kinds("指导思想、基本原则和主要目标", "") == {"aims", "principles", "targets"}
+    assert general_kinds("指导思想", "") == {"aims"} and general_kinds(None, "指导思想。以习近平…") == {"aims"}
+    assert general_kinds("发展目标", "") == {"targets"} and general_kinds("基本原则", "") == {"principles"}
+    assert not general_kinds("推动工业数据全面采集", "推动工业数据全面采集。支持工业企业…")
