@@ -165,16 +165,21 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     return None
 
 
+def document_title(doc: Document) -> InferredTitle | None:
+    """The inferred title of a parsed document, read from its body's opening, then from its first
+    character: an opening that ends in a colon (…，现就开展X工作提出以下意见：) is read as the
+    addressees, so the sentence that names the text is in neither the preamble nor the body. Second,
+    not first: where the header holds addressees and a 文号, the body's sentences are the ones the
+    rules count from."""
+    start, end = doc.body or (0, len(doc.text))
+    return infer_title(doc.text, start, end) or (infer_title(doc.text, 0, end) if start else None)
+
+
 def add_inferred_title(doc: Document) -> Document:
     """Ingest step: an inferred title, with its evidence, for a document with no stated title."""
     if doc.metadata.title:
         return doc
-    start, end = doc.body or (0, len(doc.text))
-    # Then from the text's first character: an opening that ends in a colon (…，现就开展X工作提出
-    # 以下意见：) is read as the addressees, so the sentence that names the text is in neither the
-    # preamble nor the body. Second, not first: where the header holds addressees and a 文号, the
-    # body's sentences are the ones the rules count from.
-    found = infer_title(doc.text, start, end) or (infer_title(doc.text, 0, end) if start else None)
+    found = document_title(doc)
     if found is not None:
         doc.metadata.inferred_title = found.title
         doc.metadata.evidence["inferred_title"] = (found.start, found.end)
