@@ -38,7 +38,8 @@ def main() -> None:
     runs = [("as embedded", None)] + [(f"draw {i}", perturbed(args.cosine, i)) for i in range(args.draws)]
     table: dict[str, list[str]] = {}
     for name, jitter in runs:
-        for s in evaluate_documents(units, docs, cases, modes=("hybrid",), groups=svc.copy_groups(), jitter=jitter):
+        for s in evaluate_documents(units, docs, cases, modes=("hybrid",), groups=svc.copy_groups(),
+                                    cited=svc.cited_numbers(), jitter=jitter):
             if s.method == "doc-hybrid":
                 table.setdefault(s.task, []).append(f"{name}: {s.recall[1]:.3f}/{s.recall[3]:.3f}")
     svc.close()

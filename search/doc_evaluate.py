@@ -13,7 +13,7 @@ turned into document answers (the documents of the relevant provisions).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,9 +111,11 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
 
 def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[DocCase],
                        *, modes: Sequence[Mode] = DOC_MODES, groups: dict[str, str] | None = None,
+                       cited: Mapping[str, Sequence[str]] | None = None,
                        jitter: Callable[[np.ndarray], np.ndarray] | None = None) -> list[DocScores]:
     """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode. ``groups``
-    (doc id -> copy group, from linking) folds copies as the product's search does; ``jitter`` moves
+    (doc id -> copy group, from linking) folds copies as the product's search does, and ``cited``
+    (doc id -> the 文号 other texts cite it by) lets a copy be found by a number it never states; ``jitter`` moves
     each query vector (``perturbed``: how a ranking stands a vector that is not quite the same)."""
     baseline = DocBaseline(units, docs)
     vectors = {}
@@ -127,7 +129,7 @@ def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[
         def ranked(case: DocCase) -> list[str]:
             filters = Filters(level="national") if case.national_only else None
             hits = collapse_copies(docs.rank(case.query, units, k=10, filters=filters, mode=mode,
-                                             vector=vectors.get(case.query)), groups)
+                                             vector=vectors.get(case.query), cited=cited), groups)
             return [h.doc.doc_id for h in hits]
         return ranked
 

@@ -17,6 +17,7 @@ that the title contains is a soft boost scaled by that share.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,9 @@ _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 _QUESTION_WORDS = re.compile(r"怎么样?|怎样|如何|什么|哪些|有没有|是否|多少|请问|文件|政策|要求")
 
 
-def matches(doc: DocumentInfo, intent: QueryIntent) -> dict[str, list[str]]:
-    """Which parts of the query's intent this document meets (the hit's explanation)."""
+def matches(doc: DocumentInfo, intent: QueryIntent, cited_as: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Which parts of the query's intent this document meets (the hit's explanation). ``cited_as``:
+    the 文号 other texts cite it by, for a copy that never states its own."""
     out: dict[str, list[str]] = {}
     d = divisions()
     region = d.lookup(doc.region)
@@ -55,7 +57,7 @@ def matches(doc: DocumentInfo, intent: QueryIntent) -> dict[str, list[str]]:
     years = [y for y in intent.years if (doc.date or "").startswith(y) or y in doc.title]
     if years:
         out["year"] = years
-    numbers = [n for n in intent.doc_numbers if _same_number(doc.number, n)]
+    numbers = [n for n in intent.doc_numbers if any(_same_number(m, n) for m in (doc.number, *cited_as))]
     if numbers:
         out["doc_number"] = numbers
     return out

@@ -18,7 +18,7 @@ relevance is its score over the best hit's, so 1.0 is the top and 0.5 means "hal
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -242,15 +242,17 @@ class DocumentIndex:
     # ------------------------------------------------------------------ search
 
     def rank(self, query: str, units: HybridIndex, *, k: int = 10, filters: Filters | None = None,
-             mode: Mode = "hybrid", vector: np.ndarray | None = None) -> list[DocumentHit]:
-        """The ``k`` best documents for ``query`` with their best provisions (duplicates not yet collapsed)."""
+             mode: Mode = "hybrid", vector: np.ndarray | None = None,
+             cited: Mapping[str, Sequence[str]] | None = None) -> list[DocumentHit]:
+        """The ``k`` best documents for ``query`` with their best provisions (duplicates not yet collapsed).
+        ``cited``: document id -> the 文号 other texts cite it by (``search.citations.cited_numbers``)."""
         if k <= 0 or not self.docs:
             prepare_query(query)  # an empty query is still an error
             return []
-        return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector), k=k)
+        return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector, cited=cited), k=k)
 
     def evidence(self, query: str, units: HybridIndex, *, filters: Filters | None = None, mode: Mode = "hybrid",
-                 vector: np.ndarray | None = None) -> Evidence:
+                 vector: np.ndarray | None = None, cited: Mapping[str, Sequence[str]] | None = None) -> Evidence:
         """Each view's ranking of the documents, the unit hits by document, and the intent matches."""
         text = prepare_query(query)
         intent = understand(text)
@@ -274,14 +276,15 @@ class DocumentIndex:
         candidates = {row for rows in views.values() for row in rows}
         if len(text) > QUESTION_CHARS:  # a pasted passage: what it names is not asked for, its words are no title
             return Evidence(views, by_doc, {} if intent.is_empty() else
-                            {row: matches(self.docs[row], intent) for row in candidates})
+                            {row: matches(self.docs[row], intent, (cited or {}).get(self.docs[row].doc_id, ()))
+                             for row in candidates})
         topic = query_topic(text, intent)
         pairs = topic_pairs(topic)
         matched: dict[int, dict[str, list[str]]] = {}
         titles: dict[int, float] = {}
         for row in candidates:
             doc = self.docs[row]
-            found = matches(doc, intent) if not intent.is_empty() else {}
+            found = matches(doc, intent, (cited or {}).get(doc.doc_id, ())) if not intent.is_empty() else {}
             share, stretches = title_share(doc.title, topic, pairs)
             if share:
                 titles[row] = share
