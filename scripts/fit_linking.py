@@ -6,7 +6,7 @@ Usage (each DATA a data directory with that corpus ingested and indexed)::
 
 Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
-down to which every cut keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
+down to which every cut keeps precision >= 0.95 on the pooled sets (one number chosen on the same folds: say so when
 quoting). The saved models are then fitted on all the gold.
 """
 
@@ -37,7 +37,11 @@ from search.linking import link_context
 from search.model import NOTHING, choose_cut, cross_validated, fit, group_weights, save_models
 from search.rerank import PROVISION_FEATURES
 
-PRECISION = 0.9
+# The cuts are chosen where the out-of-fold precision holds 0.95, not the 0.9 the product promises:
+# the curve is estimated from ~50 positives a level (one case moves it by ~0.02-0.06), and at a cut
+# chosen on the edge the whole real corpus read 0.83-0.92 (session 5). The margin keeps new corpora
+# at or above 0.9; it costs recall (real provision 0.306 -> 0.245 out of fold).
+PRECISION = 0.95
 PROVISION_C = 0.1  # stronger regularisation: 16 features over ~110 gold cases
 
 
