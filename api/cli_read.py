@@ -219,7 +219,8 @@ def evaluate_cmd(
     report = shipped_report(dataset(index, load_link_gold(gold_dir, index), linking.docs, linking.cites,
                                     linking.canonical), doc_model, provision_model)
     docs = svc.document_index(index)
-    doc_scores = evaluate_documents(index, docs, load_doc_cases(gold_dir, index, docs), groups=svc.copy_groups())
+    doc_scores = evaluate_documents(index, docs, load_doc_cases(gold_dir, index, docs), groups=svc.copy_groups(),
+                                    cited=svc.cited_numbers())
     svc.close()
     typer.echo(format_table(scores))
     for s in scores:

@@ -231,8 +231,14 @@ class Service:
 
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         units = self.index()
-        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters)
+        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters, cited=self.cited_numbers())
         return collapse_copies(hits, self.copy_groups())[:k]
+
+    def cited_numbers(self) -> dict[str, tuple[str, ...]]:
+        """Document id -> the 文号 other stored texts cite it by; re-read only after a write."""
+        from search.citations import cited_numbers
+
+        return self.store.kept("cited-numbers", lambda: cited_numbers(self.store))
 
     def copy_groups(self) -> dict[str, str]:
         """Document id -> the copy kept, from the links graph; re-read only after a write."""

@@ -13,7 +13,8 @@ same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
-``--vary search_threads=4,8,40`` does the same for any setting. ``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
+``--vary search_threads=4,8,40`` does the same for any setting; ``--before-args`` passes uvicorn options
+to the before server only (``--http h11 --loop asyncio``: the server stack before httptools and uvloop). ``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
 PSS, which counts pages the processes share once) is printed after the warm-up.
 """
 
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=20, help="requests per client, level and grouping (default 20)")
     ap.add_argument("--groups", default="document,provision", help="groupings to measure (default document,provision)")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn workers of the after servers (default 1)")
+    ap.add_argument("--before-args", default="", help="extra uvicorn options of the before server, e.g. "
+                    "'--http h11 --loop asyncio' (what it ran with before httptools and uvloop were dependencies)")
     ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
                     help="load generator: raw keep-alive sockets (default; < 1 ms CPU a request) or httpx (~2.5 ms)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
@@ -160,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, root, extra in runs:
             data = prepare_data(args.data, tmp / name.replace(" ", "-"))
             env = {**os.environ, "POLICYKG_DATA": str(data), **extra}
-            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory"], env, root,
-                                        workers=1 if name == "before" else args.workers)
+            extra_args = args.before_args.split() if name == "before" else []
+            servers[name] = bench.start(name.replace(" ", "-"), ["api.app:create_app", "--factory", *extra_args], env,
+                                        root, workers=1 if name == "before" else args.workers)
         for server in servers.values():
             wait_ready(server, "/health", 900)
         for server in servers.values():  # warm: first request loads lazily held pieces

@@ -36,7 +36,7 @@ from ingest.agencies import canonical  # noqa: E402
 from ingest.manifest import Entry, read_manifest  # noqa: E402
 from ingest.pipeline import parse_file  # noqa: E402
 from ingest.script import to_simplified  # noqa: E402
-from ingest.title_inference import infer_title  # noqa: E402
+from ingest.title_inference import document_title  # noqa: E402
 
 # Manifest values the texts contradict, with the reason (read in the text, not guessed).
 CORRECTIONS: dict[str, dict[str, str]] = {
@@ -122,8 +122,7 @@ def inferred_titles(corpus: Path, sample: int) -> dict[str, object]:
         if doc.metadata.title:
             continue
         untitled += 1
-        start, end = doc.body or (0, len(doc.text))
-        if (t := infer_title(doc.text, start, end)) is not None:
+        if (t := document_title(doc)) is not None:
             rules[t.rule] += 1
             found.append((entry.file, t.title, doc.text[t.start:t.end].strip()))
     step = max(1, len(found) // sample) if sample else 0

@@ -28,6 +28,12 @@ _VOICE = {
     "provincial": re.compile(r"我省|全省|本省|省委、?省政府|" + _OWN.format("省")),
     "municipal": re.compile(r"我市|全市|本市|市委、?市政府|" + _OWN.format("市")),
 }
+# An autonomous region speaks of itself as 自治区 (自治区党委, 自治区人民政府, （自治区工业和信息化厅负责）)
+# and then of 全区 / 我区; without that voice 全区 is as likely a city's district. Not 新疆维吾尔自治区
+# (a name) nor 各省、自治区、直辖市 (the centre's addressees).
+_AUTONOMOUS = re.compile(r"(?:(?<![\u4e00-\u9fff、])|(?<=[由经和及与同请]))自治区(?!、|级|内|外)"
+                         r"(?:党委|人民政府|政府|[\u4e00-\u9fff]{1,10}?(?:厅|委员会|委|局|办公室|办公厅))")
+_REGION_VOICE = re.compile(r"全区|我区|本区")
 _FIRST_PERSON = {"provincial": "我省", "municipal": "我市"}
 _CENTRAL_ADDRESSEES = re.compile(r"各省、自治区、直辖市|各省（区、市）|各省\(区、市\)|各省级|国务院各部委")
 _PROVINCE_ADDRESSEES = re.compile(r"各(设区的)?市(人民政府|政府|[\u4e00-\u9fff]{0,12}(局|委|办))|各县（市、区）|各县\(市、区\)")
@@ -122,6 +128,9 @@ def from_body(text: str, addressees: str = "") -> Jurisdiction:
     """Level from the addressees and the body's voice; region from the places it names most."""
     d = divisions()
     voice = {level: len(rx.findall(text)) for level, rx in _VOICE.items()}
+    autonomous = len(_AUTONOMOUS.findall(text))
+    if autonomous:
+        voice["provincial"] += autonomous + len(_REGION_VOICE.findall(text))
     speaks = {level: n >= 3 or _FIRST_PERSON[level] in text for level, n in voice.items()}
     evidence: list[tuple[int, int, str]] = []
     level: Level = "national"
@@ -137,10 +146,13 @@ def from_body(text: str, addressees: str = "") -> Jurisdiction:
         level = "provincial"
     if level == "national":
         return Jurisdiction("national", d.get(NATIONAL), evidence)
-    if (m := _VOICE[level].search(text)) is not None:
+    if (m := _VOICE[level].search(text) or (_AUTONOMOUS.search(text) if level == "provincial" else None)):
         evidence.append((m.start(), m.end(), f"voice {m.group()}"))
-    provinces = _mentions(text, d.provinces())
-    if not provinces:
+    candidates = d.provinces()
+    if level == "provincial" and autonomous and not _VOICE["provincial"].search(text):
+        candidates = [p for p in candidates if p.name.endswith("自治区")]  # it speaks as one: it is one
+    provinces = _mentions(text, candidates)
+    if not provinces:  # the text never names its place: the level is known, the region is not (not 全国)
         return Jurisdiction(level, None, evidence)
     province = d.by_code[provinces.most_common(1)[0][0]]
     if level == "provincial":

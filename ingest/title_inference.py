@@ -46,6 +46,8 @@ _NO_SUBJECT = re.compile(r"^(?:有关|相关)(?:事项|事宜|工作|问题|情�
 _ORDERS_LEFT = re.compile(r"^(?:等|的)?文件|(?:精神|要求|部署)$")
 # The text named by its own purpose sentence: 为…，制定《…指南》 / 组织编制了《…》 / 形成了《…》初稿.
 _SELF_NAMED = re.compile(r"(?:制定|制订|编制|起草|形成)(?:了)?《(?P<title>[^《》]{4,60})》(?=(?:（[^）]*）)*(?:系列|初稿|。|$)|（以下简称)")
+# …组织全国汽标委编制了2019年智能网联汽车标准化工作要点。: the same, the title without 《》.
+_SELF_NAMED_BARE = re.compile(rf"(?:制定|制订|编制|起草|形成)了(?P<title>[^《》“”，,；。：]{{4,40}}?{_KIND})(?=。|，|；|$)")
 # An issued object without 《》: 现将“智能机器人”等重点专项2019年度项目申报指南予以公布.
 _ISSUED_BARE = re.compile(rf"(?:现将|现发布|现印发)(?P<title>[^《》，,；。]{{4,60}}?{_KIND})(?:予以公布|予以发布|印发给你们|$|[，。])")
 # A title line glued to its preamble: 智能航运发展指导意见为认真贯彻…
@@ -64,7 +66,7 @@ _FOLLOWING = re.compile(r"^(?:深入|认真|全面|进一步)?(?:贯彻落实|�
 _CITED_FIRST = re.compile(r"^(?:[^《》，]{0,12}《[^《》]+》(?:（[^（）]*）)?[、和及与]?)+(?:等|的)?(?:精神|要求|部署)?")
 # Clauses of a purpose sentence that cite or follow orders rather than name the subject.
 _NOT_SUBJECT = re.compile(r"^(?:深入|认真|全面|进一步|切实|更好|加快)?(?:贯彻|落实|根据|按照|依据|遵照|结合|经|依照|"
-                          r"学习|践行|对标|围绕|立足|现|特|我部|我局|我委|我厅|本|在|随着)")
+                          r"学习|践行|对标|围绕|立足|现|特|我部|我局|我委|我厅|本|在|随着|实施(?=《))")
 # A notice's addressees before its first sentence (各省、自治区、直辖市…医疗保障局：为贯彻…).
 _ADDRESSEES = re.compile(r"^(?:各[^：。]{1,80}|[^：。]{2,40}(?:人民政府|厅|局|委|办|单位|部门))：(?=为)")
 _LEAD_NUMBER = re.compile(r"^(?:第[一二三四五六七八九十]+[章条]\s*\S*?\s+)+|^第[一二三四五六七八九十]+条\s*")
@@ -128,7 +130,7 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
         if (m := _ISSUING.search(sentence)) or (n < 2 and (m := _ISSUED.search(sentence))):
             return InferredTitle(m.group("title"), s, e, "issuing")
         if n < 3 and ((_PURPOSE.match(sentence) and not _NAMED_KIND[2].search(sentence)
-                       and (m := _SELF_NAMED.search(sentence)))
+                       and ((m := _SELF_NAMED.search(sentence)) or (m := _SELF_NAMED_BARE.search(sentence))))
                       or (m := _ISSUED_BARE.search(sentence))):
             return InferredTitle(m.group("title"), s, e, "issuing")
     for n, (s, e, sentence) in enumerate(sentences):
@@ -163,12 +165,21 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     return None
 
 
+def document_title(doc: Document) -> InferredTitle | None:
+    """The inferred title of a parsed document, read from its body's opening, then from its first
+    character: an opening that ends in a colon (…，现就开展X工作提出以下意见：) is read as the
+    addressees, so the sentence that names the text is in neither the preamble nor the body. Second,
+    not first: where the header holds addressees and a 文号, the body's sentences are the ones the
+    rules count from."""
+    start, end = doc.body or (0, len(doc.text))
+    return infer_title(doc.text, start, end) or (infer_title(doc.text, 0, end) if start else None)
+
+
 def add_inferred_title(doc: Document) -> Document:
     """Ingest step: an inferred title, with its evidence, for a document with no stated title."""
     if doc.metadata.title:
         return doc
-    start, end = doc.body or (0, len(doc.text))
-    found = infer_title(doc.text, start, end)
+    found = document_title(doc)
     if found is not None:
         doc.metadata.inferred_title = found.title
         doc.metadata.evidence["inferred_title"] = (found.start, found.end)

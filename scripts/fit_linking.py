@@ -6,7 +6,7 @@ Usage (each DATA a data directory with that corpus ingested and indexed)::
 
 Every figure printed is out-of-fold: grouped by local document (GroupKFold), so no document is
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
-that keeps precision >= 0.9 on the pooled sets (one number chosen on the same folds: say so when
+down to which every cut keeps precision >= 0.95 on the pooled sets (one number chosen on the same folds: say so when
 quoting). The saved models are then fitted on all the gold.
 """
 
@@ -29,6 +29,7 @@ from search.link_eval import (
     dataset,
     doc_metrics,
     doc_xy,
+    leading_parents,
     load_link_gold,
     provision_metrics,
 )
@@ -36,7 +37,11 @@ from search.linking import link_context
 from search.model import NOTHING, choose_cut, cross_validated, fit, group_weights, save_models
 from search.rerank import PROVISION_FEATURES
 
-PRECISION = 0.9
+# The cuts are chosen where the out-of-fold precision holds 0.95, not the 0.9 the product promises:
+# the curve is estimated from ~50 positives a level (one case moves it by ~0.02-0.06), and at a cut
+# chosen on the edge the whole real corpus read 0.83-0.92 (session 5). The margin keeps new corpora
+# at or above 0.9; it costs recall (real provision 0.306 -> 0.245 out of fold).
+PRECISION = 0.95
 PROVISION_C = 0.1  # stronger regularisation: 16 features over ~110 gold cases
 
 
@@ -129,26 +134,29 @@ def main() -> None:
     prov_oof = cross_validated(PROVISION_FEATURES, xp, yp, gp, c=PROVISION_C, weights=wp)
     prov_oof_sets = _split(prov_oof, [len(p[1]) for p in prov_parts])
     parents = [asserted_parents(s, p, doc_cut) for s, p in zip(sets, doc_oof_sets, strict=True)]
+    leads = [leading_parents(s, p) for s, p in zip(sets, doc_oof_sets, strict=True)]
 
     def pooled_precision(cut: float) -> tuple[float, int]:
-        ms = [provision_metrics(s, p, cut=cut, parents=par)
-              for s, p, par in zip(sets, prov_oof_sets, parents, strict=True)]
+        ms = [provision_metrics(s, p, cut=cut, parents=par, lead=ld)
+              for s, p, par, ld in zip(sets, prov_oof_sets, parents, leads, strict=True)]
         asserted = sum(m["asserted"] for m in ms)
         correct = sum(m["precision"] * m["asserted"] for m in ms)
         return (correct / asserted if asserted else 0.0), asserted
 
-    prov_cut = NOTHING
+    prov_cut = NOTHING  # as search.model.choose_cut: down to the first cut that falls short
     for cut in sorted(set(np.round(prov_oof, 3)), reverse=True):
         precision, asserted = pooled_precision(float(cut))
-        if asserted and precision >= PRECISION:
+        if asserted and precision < PRECISION:
+            break
+        if asserted:
             prov_cut = float(cut)
 
     report: dict[str, object] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
-    for name, s, dp, pp, par in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, strict=True):
+    for name, s, dp, pp, par, ld in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, leads, strict=True):
         report[name] = {
             "document (cross-validated)": doc_metrics(s, dp, doc_cut),
             "provision hybrid": provision_metrics(s, None),
-            "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par),
+            "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par, lead=ld),
         }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.dry_run:

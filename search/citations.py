@@ -22,7 +22,7 @@ from functools import lru_cache
 from rdflib import URIRef
 
 from graph.build import BASED_ON_RELATIONS, Triple
-from graph.citations import Catalog, title_keys
+from graph.citations import Catalog, looks_like_doc_number, title_keys
 from graph.queries import internal_query
 from graph.store import GraphStore
 from ontology.namespaces import ELI, PKG
@@ -113,6 +113,18 @@ def stored_documents(store: GraphStore) -> list[StoredDocument]:
         if (name := _text(row, "issuerName")) and name not in issuers.setdefault(doc, []):
             issuers[doc].append(name)
     return [replace(d, issuers=tuple(sorted(issuers.get(iri, ())))) for iri, d in docs.items()]
+
+
+def cited_numbers(store: GraphStore) -> dict[str, tuple[str, ...]]:
+    """Document id -> the 文号 other stored texts cite it by (``cited-numbers.rq``): many copies
+    (a 国务院 plan as republished, a text cut from a web page) never state their own number, yet
+    staff ask for it by number."""
+    out: dict[str, list[str]] = {}
+    for row in store.query(internal_query("cited-numbers")):
+        number = str(row.number)
+        if looks_like_doc_number(number) and number not in out.setdefault(str(row.id), []):
+            out[str(row.id)].append(number)
+    return {doc: tuple(sorted(numbers)) for doc, numbers in out.items()}
 
 
 def read_citations(store: GraphStore) -> list[CitationRow]:

@@ -13,12 +13,13 @@ turned into document answers (the documents of the relevant provisions).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
 import jieba
+import numpy as np
 
 from common.errors import InputError
 from search.documents import DocumentIndex, collapse_copies, document_texts
@@ -109,20 +110,26 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
 
 
 def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[DocCase],
-                       *, modes: Sequence[Mode] = DOC_MODES, groups: dict[str, str] | None = None) -> list[DocScores]:
+                       *, modes: Sequence[Mode] = DOC_MODES, groups: dict[str, str] | None = None,
+                       cited: Mapping[str, Sequence[str]] | None = None,
+                       jitter: Callable[[np.ndarray], np.ndarray] | None = None) -> list[DocScores]:
     """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode. ``groups``
-    (doc id -> copy group, from linking) folds copies as the product's search does."""
+    (doc id -> copy group, from linking) folds copies as the product's search does, and ``cited``
+    (doc id -> the 文号 other texts cite it by) lets a copy be found by a number it never states; ``jitter`` moves
+    each query vector (``perturbed``: how a ranking stands a vector that is not quite the same)."""
     baseline = DocBaseline(units, docs)
     vectors = {}
     if units.embedder is not None and any(m != "lexical" for m in modes):
         queries = sorted({c.query for c in cases})
         vectors = dict(zip(queries, units.embedder.embed_queries([prepare_query(q) for q in queries]), strict=True))
+        if jitter is not None:
+            vectors = {q: jitter(v) for q, v in vectors.items()}
 
     def product(mode: Mode) -> Callable[[DocCase], list[str]]:
         def ranked(case: DocCase) -> list[str]:
             filters = Filters(level="national") if case.national_only else None
             hits = collapse_copies(docs.rank(case.query, units, k=10, filters=filters, mode=mode,
-                                             vector=vectors.get(case.query)), groups)
+                                             vector=vectors.get(case.query), cited=cited), groups)
             return [h.doc.doc_id for h in hits]
         return ranked
 
@@ -136,6 +143,20 @@ def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[
         for name, ranked in methods:
             out.append(_score(task, name, group, ranked))
     return out
+
+
+def perturbed(cosine: float, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A jitter that turns a unit vector by a random direction to ``cosine`` with itself. The int8
+    runtime's query vector depends on the batch it was embedded in (cosine 0.995-0.998 between
+    batches), so a ranking decided by less than that is decided by the batch."""
+    rng = np.random.default_rng(seed)
+
+    def turn(vector: np.ndarray) -> np.ndarray:
+        noise = rng.normal(size=vector.shape)
+        noise -= (noise @ vector) * vector
+        turned = cosine * vector + np.sqrt(1 - cosine**2) * noise / np.linalg.norm(noise)
+        return (turned / np.linalg.norm(turned)).astype(vector.dtype)
+    return turn
 
 
 def _score(task: str, method: str, cases: Sequence[DocCase], ranked: Callable[[DocCase], list[str]]) -> DocScores:

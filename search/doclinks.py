@@ -46,13 +46,29 @@ BOILERPLATE = re.compile(
 )
 
 
+GENERAL_KINDS = {
+    "aims": re.compile(r"指导思想|总体要求|总体思路"),
+    "principles": re.compile(r"基本原则|总体要求|总体思路"),
+    "targets": re.compile(r"(?:发展|主要|总体|工作)目标|总体要求|总体思路"),
+}
+"""The general sections of a plan, by kind: what it follows, how, and what it aims at. 总体要求 (or
+总体思路) is the section that holds all three."""
+
+
+def general_kinds(heading: str | None, text: str) -> frozenset[str]:
+    """The kinds of general section (``GENERAL_KINDS``) a provision is, by its heading or the head
+    of its text: 指导思想 -> aims; 指导思想、基本原则和主要目标 -> all three; a task -> none."""
+    head = f"{heading or ''} {text[:12]}"
+    return frozenset(k for k, pattern in GENERAL_KINDS.items() if pattern.search(head))
+
+
 def is_boilerplate(heading: str | None, text: str) -> bool:
     """A section every opinion has (指导思想, 保障措施, …): its wording says little about which
     national document a local one carries out."""
     return bool(BOILERPLATE.search(heading or "") or BOILERPLATE.search(text[:30]))
 
 
-_WEAK_GRAMS = {"推动", "加快", "推进", "加强", "促进", "发展", "建设", "提升", "完善", "实施", "开展", "支持", "工作", "体系"}
+WEAK_GRAMS = {"推动", "加快", "推进", "加强", "促进", "发展", "建设", "提升", "完善", "实施", "开展", "支持", "工作", "体系"}
 
 
 @dataclass(frozen=True)
@@ -274,7 +290,14 @@ def _heading_overlap(local: DocInfo | None, parent: DocInfo | None) -> float:
 
 
 def _heading_grams(headings: Iterable[str]) -> set[str]:
-    return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - _WEAK_GRAMS
+    return {h[i : i + 2] for h in headings for i in range(len(h) - 1)} - WEAK_GRAMS
+
+
+def title_share(title: str | None, text: str) -> float:
+    """Share of a title's distinctive bigrams (``_bigrams``) found in ``text``: a local text that
+    names its national document by subject (落实国家推动传统产业转型升级要求) rather than by 《title》."""
+    grams = _bigrams(title) if title else set()
+    return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
 def _bigrams(title: str) -> set[str]:

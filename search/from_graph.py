@@ -53,7 +53,7 @@ def document_units(store: GraphStore, graph: str) -> list[Unit]:
     units = []
     for row in rows:
         path = _value(row, "path") or ""
-        units.append(Unit(iri=str(row.iri), text=str(row.text), path=path.split("/") if path else [],
+        units.append(Unit(iri=str(row.iri), text=str(row.text), path=tuple(path.split("/")) if path else (),
                           heading=_value(row, "heading"), kind=str(row.kind), **doc))  # type: ignore[arg-type]
     return units
 

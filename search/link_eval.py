@@ -25,7 +25,7 @@ from search.doclinks import DocInfo, DocPair, Probe, Query, asserts, doc_pairs, 
 from search.hybrid import HybridIndex, Mode
 from search.linking import query_text
 from search.model import Model
-from search.rerank import assertable, candidate_rows, matrix
+from search.rerank import assertable, candidate_rows, leading, matrix, rank_key
 
 Key = tuple[str, tuple[str, ...]]
 
@@ -152,18 +152,24 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
 
 
 def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
-                      parents: Mapping[str, set[str]] | None = None) -> dict[str, float]:
+                      parents: Mapping[str, set[str]] | None = None,
+                      lead: Mapping[str, str] | None = None) -> dict[str, float]:
     """Provision level over the gold cases with a counterpart: R@1/3/5 and MRR of the candidates
-    ordered by ``prob`` (``None``: the hybrid order; given ``parents``, those inside an asserted
-    parent document first, as ``search.rerank.rerank`` orders them), and precision/recall of the
+    ordered as ``search.rerank.rerank`` orders them (``search.rerank.rank_key``; ``prob`` None: the
+    hybrid order), and precision/recall of the
     asserted links (the best candidate at or above ``cut`` that ``search.rerank.assertable`` allows,
     inside an asserted parent when ``parents``)."""
     flat = iter(prob if prob is not None else [])
     ranks, asserted, correct = [], 0, 0
     for case, p, labels, rows in zip(data.gold.cases, data.probes, data.labels, data.rows, strict=True):
-        scores = [next(flat) for _ in labels] if prob is not None else [-h.rank for h in p.hits]
-        mine = (parents or {}).get(case.doc_id, set()) if prob is not None else set()
-        order = sorted(range(len(labels)), key=lambda i: (p.hits[i].unit.doc_id not in mine, -scores[i]))
+        if prob is None:
+            scores = [-h.rank for h in p.hits]
+            order = list(range(len(labels)))
+        else:
+            scores = [next(flat) for _ in labels]
+            mine = (parents or {}).get(case.doc_id, set())
+            first = (lead or {}).get(case.doc_id)
+            order = sorted(range(len(labels)), key=lambda i: rank_key(p.hits[i], rows[i], scores[i], mine, first))
         if case.relevant:
             ranks.append(next((r for r, i in enumerate(order, start=1) if labels[i]), None))
         if order and prob is not None and scores[order[0]] >= cut and assertable(rows[order[0]]):
@@ -181,6 +187,13 @@ def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.
 
 def doc_xy(data: Dataset) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return feature_matrix(data.pairs), data.doc_y, [p.local for p in data.pairs]
+
+
+def leading_parents(data: Dataset, prob: np.ndarray) -> dict[str, str]:
+    """Local document -> its first candidate parent at document level, by ``prob``."""
+    for pair, p in zip(data.pairs, prob, strict=True):
+        pair.prob = float(p)
+    return leading(data.pairs)
 
 
 def asserted_parents(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, set[str]]:
@@ -204,5 +217,6 @@ def shipped_report(data: Dataset, doc_model: Model, provision_model: Model) -> d
     return {
         "document": doc_metrics(data, doc_prob, doc_model.cut),
         "provision hybrid": provision_metrics(data, None),
-        "provision reranked": provision_metrics(data, provision_model.prob(x), cut=provision_model.cut, parents=parents),
+        "provision reranked": provision_metrics(data, provision_model.prob(x), cut=provision_model.cut, parents=parents,
+                                                lead=leading_parents(data, doc_prob)),
     }

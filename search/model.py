@@ -96,13 +96,16 @@ NOTHING = 1.0 + 1e-9
 
 
 def choose_cut(prob: np.ndarray, y: np.ndarray, *, precision: float = 0.9) -> float:
-    """The lowest cut whose asserted set keeps ``precision`` (on out-of-fold probabilities);
-    ``NOTHING`` when no cut does."""
+    """The lowest cut down to which every cut keeps ``precision`` (on out-of-fold probabilities);
+    ``NOTHING`` when the first does not. Stopping at the first cut that falls short, rather than
+    taking the lowest that happens to reach it again, keeps a cut off a curve that one case more
+    or less would tip below the target (a fresh run's near-ties move a case or two)."""
     best = NOTHING
     for cut in sorted(set(prob.tolist()), reverse=True):
         chosen = prob >= cut
-        if chosen.sum() and y[chosen].mean() >= precision:
-            best = float(cut)
+        if not (chosen.sum() and y[chosen].mean() >= precision):
+            break
+        best = float(cut)
     return best
 
 

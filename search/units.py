@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from common.errors import PolicyKGError
@@ -29,9 +29,12 @@ class UnitError(SearchError):
     code = "bad-units"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
-    """One searchable piece of a document: a provision or an action inside one."""
+    """One searchable piece of a document: a provision or an action inside one.
+
+    Slotted: a server keeps every unit it has shown (``search/unit_records.py``), and each
+    object the garbage collector tracks lengthens its full passes, which stall every search."""
 
     iri: str
     text: str
@@ -42,16 +45,20 @@ class Unit:
     region: str  # e.g. 全国, 广东省, 广东省广州市
     date: str | None  # ISO date of the document
     doc_type: str | None
-    path: list[str] = field(default_factory=list)  # e.g. ["二", "（三）"]
+    path: tuple[str, ...] = ()  # e.g. ("二", "（三）"); a tuple of strings, which the collector does not track
     heading: str | None = None
     kind: UnitKind = "provision"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, tuple):  # a list given (its JSON form): the same path
+            object.__setattr__(self, "path", tuple(self.path or ()))
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _UNIT_FIELDS} | {"path": list(self.path)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
-        return cls(**{**data, "path": list(data.get("path") or [])})
+        return cls(**data)
 
 
 _UNIT_FIELDS = tuple(f.name for f in fields(Unit))

@@ -56,6 +56,17 @@ def test_a_title_that_contradicts_the_query_says_so(client: httpx.Client) -> Non
     assert found["conflicts"] == ["year"]  # the corpus has the 2023 edition only
 
 
+@pytest.mark.parametrize(("lang", "words"), [("zh", "年份或版本与所问不符"), ("en", "not the year or edition asked for")])
+def test_the_search_page_shows_why_a_hit_was_ranked_down(client: httpx.Client, lang: str, words: str) -> None:
+    def header(query: str) -> str:  # the header of the 印染 hit on the page
+        page = client.get("/search", params={"q": query, "lang": lang}, headers={"Accept": "text/html"}).text
+        heads = [h.split('class="provisions"')[0] for h in page.split('class="hit docgroup"')[1:]]
+        return next(h for h in heads if "印染行业规范条件" in h)
+
+    assert 'class="tag conflict"' in (edition := header("印染行业规范条件2019年版")) and words in edition
+    assert 'class="tag conflict"' not in header("印染行业规范条件")  # no edition asked for: none contradicted
+
+
 def test_traditional_query_finds_what_simplified_finds(client: httpx.Client) -> None:
     simplified = client.get("/search", params={"q": "设备更新"}).json()
     traditional = client.get("/search", params={"q": "設備更新"}).json()

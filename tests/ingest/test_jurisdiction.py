@@ -9,7 +9,7 @@ import pytest
 from ingest.jurisdiction import from_doc_number, place_prefix
 from ingest.manifest import Entry
 from ingest.model import Document
-from ingest.pipeline import parse_file
+from ingest.pipeline import parse_file, parse_text
 from ontology.regions import divisions
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "realcorpus"
@@ -129,3 +129,18 @@ def test_manifest_values_are_marked_as_given_by_the_manifest() -> None:
     assert {k: m.origin[k] for k in ("title", "level", "region")} == dict.fromkeys(("title", "level", "region"), "manifest")
     assert not {"title", "level", "region"} & set(m.evidence) and not m.evidence_note
     assert m.origin["issuers"] == "text" and m.evidence["issuers"]  # the manifest names none: the 落款 does
+
+
+AUTONOMOUS = "为加快全区蔗糖产业数字化转型，制定本方案。到2026年，全区制糖企业数字化改造覆盖率达到80%。（自治区工业和信息化厅负责）"
+
+
+@pytest.mark.parametrize(("text", "level", "region"), [
+    (AUTONOMOUS, "provincial", None),  # speaks as an autonomous region, never says which: not 全国
+    (AUTONOMOUS.replace("全区蔗糖", "广西全区蔗糖"), "provincial", "广西壮族自治区"),  # named once
+    (AUTONOMOUS.replace("全区蔗糖", "全区（与广东省合作）蔗糖"), "provincial", None),  # 广东 is no 自治区
+    ("各省、自治区、直辖市人民政府：为推进全区域数字化转型，新疆维吾尔自治区人民政府等已试点。", "national", "全国"),
+])
+def test_an_autonomous_region_speaks_as_one(text: str, level: str, region: str | None) -> None:
+    m = parse_text(text, path="x.txt", doc_id="x").metadata
+    assert (m.level, m.region) == (level, region)
+    assert (m.origin.get("region") == "text") == (region not in (None, "全国"))

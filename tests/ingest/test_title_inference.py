@@ -44,6 +44,11 @@ CASES = [
      "关于加快推动深圳市工业设备更新和技术改造的措施", "kind", None),
     ("为贯彻落实《纺织工业提质升级实施方案》，发挥典型案例的示范作用，现组织开展纺织服装数字化转型典型案例征集工作。\n一、征集范围",
      "关于纺织服装数字化转型典型案例征集的通知", "kind", None),
+    # Session 5, again written in other domains than the real corpus.
+    ("为贯彻落实省委经济工作会议部署，省工业和信息化厅组织编制了2025年纺织行业标准化工作要点。主要内容如下：\n一、完善标准体系",
+     "2025年纺织行业标准化工作要点", "issuing", None),  # the text it introduces, without 《》
+    ("为落实国务院关于设备更新的部署，加快实施《推动大规模设备更新和消费品以旧换新行动方案》，推动纺织装备数字化改造，"
+     "制定本实施方案。", "关于推动纺织装备数字化改造的实施方案", "kind", None),  # carrying out 《…》 is no subject
 ]
 
 
@@ -92,3 +97,11 @@ def test_the_subject_a_notice_names_itself_wins_over_its_purpose() -> None:
     text = "为推动纺织行业高质量发展，促进产业转型升级，现就纺织行业数字化转型提出以下意见。"
     found = infer_title(text, 0, len(text))
     assert found is not None and found.title == "关于纺织行业数字化转型的意见"
+
+
+def test_an_opening_read_as_addressees_still_names_the_text() -> None:
+    # the first line ends in a colon, so the parser takes it for the addressees, outside the body
+    text = ("为贯彻落实省委经济工作会议精神，经省政府同意，现就开展纺织产业数字化改造试点工作提出以下意见：\n"
+            "一、充分认识开展试点工作的重要性\n纺织产业是我省传统优势产业。\n二、试点任务\n选择部分县开展试点。")
+    m = parse_text(text, path="x.txt", doc_id="x").metadata
+    assert m.title is None and m.inferred_title == "关于纺织产业数字化改造试点的意见"

@@ -10,7 +10,7 @@ import pytest
 from rdflib import URIRef
 
 from ingest.model import Document
-from ingest.pipeline import parse_file
+from ingest.pipeline import parse_file, parse_text
 from ontology.namespaces import ELI, PKG
 from search.citations import (
     CitationRow,
@@ -143,3 +143,21 @@ def test_a_text_names_itself_by_its_kind_with_a_qualifier_or_as_the_opinions_it_
     assert found["nat-092"] == 7 / 9  # 煤矿智能化发展 of 加快煤矿智能化发展, not halved: it names itself
     # 本 followed by a place is not a text naming itself
     assert content_candidates("山东省数字经济规划", {"x": "本地区规划建设数字经济园区"})[0][1] == 4 / 7 / 2  # halved
+
+
+def test_a_document_is_known_by_the_number_other_texts_cite_it_by() -> None:
+    """A republished national plan states no 文号; a provincial text cites it with one. The store
+    answers which numbers each document is cited by (document search uses them)."""
+    from graph.store import GraphStore
+    from search.citations import cited_numbers
+
+    plan = parse_text("新一代人工智能发展规划\n\n人工智能的迅速发展将深刻改变人类社会生活、改变世界。"
+                      "为抢抓人工智能发展的重大战略机遇，制定本规划。\n一、战略态势\n人工智能发展进入新阶段。\n",
+                      path="national/plan.txt")
+    local = parse_text("山东省人民政府关于印发山东省新一代人工智能发展规划的通知\n\n"
+                       "为贯彻落实《新一代人工智能发展规划》（国发〔2017〕35号），结合我省实际，制定本规划。\n"
+                       "一、总体要求\n加快人工智能产业发展。\n", path="provincial/local.txt")
+    assert plan.metadata.doc_number is None
+    store = GraphStore(None)
+    store.ingest([plan, local])
+    assert cited_numbers(store) == {plan.id: ("国发〔2017〕35号",)}

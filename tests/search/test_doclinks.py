@@ -106,6 +106,10 @@ def test_the_cut_keeps_precision_or_asserts_nothing() -> None:
     y = np.array([1, 1, 1, 0, 1, 0])
     assert choose_cut(prob, y, precision=0.9) == 0.8
     assert choose_cut(prob, np.zeros(6, dtype=int), precision=0.9) == NOTHING > 1.0
+    # a dip below the target ends the search, even though nine of the ten top cases are right
+    prob = np.linspace(0.99, 0.9, 10)
+    y = np.array([1, 0, 1, 1, 1, 1, 1, 1, 1, 1])
+    assert y.mean() >= 0.9 and choose_cut(prob, y, precision=0.9) == 0.99
 
 
 def test_a_cited_parent_ranks_first_and_one_issued_later_last_and_is_never_asserted() -> None:

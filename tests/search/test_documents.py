@@ -132,3 +132,15 @@ def test_a_document_is_found_by_its_preamble_and_shows_its_inferred_title(corpus
     assert "untitled" in hits and hits["untitled"].views["body"] == 1  # only its preamble says this
     shown = hits["untitled"].to_dict()["doc"]
     assert shown["title_inferred"] is True and "preamble" not in shown  # the page says 推断标题; hits stay small
+
+
+def test_a_copy_without_its_number_is_found_by_the_number_others_cite_it_by(
+        corpus_units: list[Unit], embedder) -> None:
+    numbered = next(d for d in documents_of(corpus_units) if d.number and "〔" in d.number)
+    copies = [replace(d, number=None) if d.doc_id == numbered.doc_id else d for d in documents_of(corpus_units)]
+    units = HybridIndex.build(corpus_units, embedder, graph_state="g")
+    docs = DocumentIndex.build(copies, corpus_units, embedder, graph_state="g")
+    plain = docs.rank(numbered.number, units, k=3)
+    assert "doc_number" not in next((h.matched for h in plain if h.doc.doc_id == numbered.doc_id), {})
+    cited = docs.rank(numbered.number, units, k=3, cited={numbered.doc_id: (numbered.number,)})
+    assert cited[0].doc.doc_id == numbered.doc_id and cited[0].matched["doc_number"]

@@ -46,7 +46,7 @@ def _parsed() -> list[Document]:
 def _info(doc: Document) -> DocumentInfo:
     m = doc.metadata
     return DocumentInfo(doc.id, m.title or m.inferred_title or doc.id, m.doc_number, m.level or "national",
-                        m.region or "全国", m.date, m.doc_type, tuple(m.issuers),
+                        m.region or ("全国" if m.level in (None, "national") else ""), m.date, m.doc_type, tuple(m.issuers),
                         title_inferred=not m.title and bool(m.inferred_title),
                         preamble=doc.text[slice(*doc.preamble)].strip() if doc.preamble else "")
 

@@ -1,0 +1,145 @@
+"""How a document meets, or contradicts, what a staff query names: place, level, issuer, kind,
+year, 文号, and the words of its title.
+
+Split from ``search.documents`` (which indexes and fuses): these are judgments about one document
+against one query's intent, each a small pure function of the document's metadata, so a hit can
+say why it was raised (``matched``) or lowered (``conflicts``).
+
+Title evidence (session 5): a staff question often carries the document's title, or most of it,
+around the place, issuer and kind (交通运输部智能航运发展指导意见 for 《智能航运发展指导意见》,
+传统制造业转型升级 for 《…关于加快传统制造业转型升级的指导意见》). Rank fusion hears the title only
+as one of four views, so a document whose title IS the question could tie with a neighbour that
+shares the topic, and the tie was decided by the batch the query vector was embedded in. The share
+of the query's topic (its character pairs, with the place, issuer, kind, year and 文号 taken out)
+that the title contains is a soft boost scaled by that share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ontology.regions import NATIONAL, divisions
+from search.query_understanding import KIND_WORDS, QueryIntent, issuer_forms
+
+if TYPE_CHECKING:
+    from search.documents import DocumentInfo
+
+_TITLE_YEARS = re.compile(r"((?:19|20)\d{2})(?:\s*年)?(?:\s*[—–\-－~至到]\s*((?:19|20)\d{2}))?")
+_BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
+_WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+# Words of a question, not of a title (怎么, 有哪些 …): they would lower every title's share alike,
+# but a title that happens to hold one (有关) would gain from it.
+_QUESTION_WORDS = re.compile(r"怎么样?|怎样|如何|什么|哪些|有没有|是否|多少|请问|文件|政策|要求")
+
+
+def matches(doc: DocumentInfo, intent: QueryIntent, cited_as: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Which parts of the query's intent this document meets (the hit's explanation). ``cited_as``:
+    the 文号 other texts cite it by, for a copy that never states its own."""
+    out: dict[str, list[str]] = {}
+    d = divisions()
+    region = d.lookup(doc.region)
+    if region is not None:
+        within = [r.name for r in intent.regions if r.code != NATIONAL and d.is_within(region.code, r.code)]
+        if within:
+            out["region"] = within
+    if intent.level and doc.level == intent.level:
+        out["level"] = [intent.level]
+    header = doc.title + " ".join(doc.issuers)
+    issuers = [i for i in intent.issuers if any(f in header for f in issuer_forms(i))]
+    if issuers:
+        out["issuer"] = issuers
+    kinds = [k for k in intent.kinds if any(kind.endswith(k) for kind in kinds_of(doc.title, doc.doc_type))]
+    if kinds:
+        out["kind"] = kinds
+    years = [y for y in intent.years if (doc.date or "").startswith(y) or y in doc.title]
+    if years:
+        out["year"] = years
+    numbers = [n for n in intent.doc_numbers if any(_same_number(m, n) for m in (doc.number, *cited_as))]
+    if numbers:
+        out["doc_number"] = numbers
+    return out
+
+
+def conflicts(doc: DocumentInfo, intent: QueryIntent) -> list[str]:
+    """Parts of the query's intent the document's title contradicts: another kind of document
+    (a 通知 for a 指导意见; 方案 and 实施方案 agree), another edition or period (2018年版 for 2021)."""
+    out = []
+    kinds = kinds_of(doc.title, doc.doc_type)
+    if intent.kinds and kinds and not any(k.endswith(q) or q.endswith(k) for k in kinds for q in intent.kinds):
+        out.append("kind")
+    spans = [(int(a), int(b or a)) for a, b in _TITLE_YEARS.findall(doc.title)]
+    if intent.years and spans and not any(a <= int(y) <= b for a, b in spans for y in intent.years):
+        out.append("year")
+    return out
+
+
+def query_topic(query: str, intent: QueryIntent) -> list[str]:
+    """The runs of the query left when the place, issuer, 文号, kind, year and question words are
+    taken out: what the query asks about (智能航运发展 of 交通运输部智能航运发展指导意见)."""
+    chars = list(query)
+    for s, e in intent.spans:
+        chars[s:e] = [" "] * (e - s)
+    text = "".join(chars)
+    for kind in intent.kinds:  # the kind a query ends a phrase with (…指导意见), not 标准 inside 标准体系
+        text = re.sub(re.escape(kind) + r"(?![\u4e00-\u9fff])", " ", text)
+    for year in intent.years:
+        text = re.sub(year + r"\s*年?版?", " ", text)
+    text = _QUESTION_WORDS.sub(" ", text)
+    return [run for run in _WORD_CHARS.findall(text) if len(run) > 1]
+
+
+def topic_pairs(topic: list[str]) -> frozenset[str]:
+    """The character pairs of the topic's runs (pairs never cross a removed part)."""
+    return frozenset(run[i : i + 2] for run in topic for i in range(len(run) - 1))
+
+
+@lru_cache(maxsize=65536)
+def _title_pairs(title: str) -> frozenset[str]:
+    return frozenset(title[i : i + 2] for i in range(len(title) - 1))
+
+
+def title_share(title: str, topic: list[str], pairs: frozenset[str]) -> tuple[float, list[str]]:
+    """The share of the topic's character pairs the title holds, and the topic's stretches it holds
+    (for the explanation): (1.0, ['智能航运发展']) for 《智能航运发展指导意见》."""
+    if not pairs or not title:
+        return 0.0, []
+    held = pairs & _title_pairs(title)
+    if not held:
+        return 0.0, []
+    stretches = []
+    for run in topic:
+        start = None
+        for i in range(len(run)):
+            inside = i + 1 < len(run) and run[i : i + 2] in held
+            if inside and start is None:
+                start = i
+            elif not inside and start is not None:
+                stretches.append(run[start : i + 1])
+                start = None
+    return len(held) / len(pairs), stretches
+
+
+@lru_cache(maxsize=65536)
+def kinds_of(title: str, doc_type: str | None) -> frozenset[str]:
+    """The kinds of document a title names: its last word (关于…的实施方案) and, for a text that
+    issues or publishes another (关于印发《…指导意见》的通知, 公告——《…规范条件(2023版)》), that
+    text's kind too; the header's kind as a fallback. Kept per title: a search asks it of every
+    candidate document (~1 ms a search unkept)."""
+    titles = [title]
+    if re.search(r"印发|转发|发布", title) or title.endswith("》"):
+        titles += re.findall(r"《([^《》]+)》", title)
+    bare = [re.sub(r"[（(][^（）()]*[）)]$", "", t) for t in titles]
+    kinds = frozenset(k for k in KIND_WORDS for t in bare if t.endswith(k))
+    return kinds or frozenset({doc_type} if doc_type else ())
+
+
+def _same_number(number: str | None, wanted: str) -> bool:
+    """Does a document's 文号 match one from the query (国发〔2017〕35号, or only 〔2017〕35号)?"""
+    if not number:
+        return False
+    number = re.sub(r"\s", "", number).translate(_BRACKETS)
+    prefix, _, rest = wanted.partition("〔")
+    return number.endswith("〔" + rest) and prefix in number

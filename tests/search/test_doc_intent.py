@@ -1,0 +1,58 @@
+"""How a document meets what a query names, and its title's share of the query's topic: on real
+titles, and in the fusion, where it decides a tie the views leave open."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.doc_intent import conflicts, query_topic, title_share, topic_pairs
+from search.documents import DocumentIndex, DocumentInfo, Evidence
+from search.query_understanding import understand
+
+
+@pytest.mark.parametrize(("query", "topic"), [
+    ("交通运输部智能航运发展指导意见", ["智能航运发展"]),  # issuer and kind taken out
+    ("山东省工业大数据实施方案", ["工业大数据"]),  # place and kind
+    ("2018年版智能制造标准体系建设指南", ["智能制造标准体系建设"]),  # 标准 inside a phrase is no kind
+    ("化纤行业绿色低碳怎么搞", ["化纤行业绿色低碳"]),  # a question word is no topic
+])
+def test_the_topic_is_what_is_left_of_the_query(query: str, topic: list[str]) -> None:
+    assert query_topic(query, understand(query)) == topic
+
+
+def test_a_title_that_is_the_question_holds_all_of_its_topic() -> None:
+    query = "交通运输部智能航运发展指导意见"
+    topic = query_topic(query, understand(query))
+    pairs = topic_pairs(topic)
+    assert title_share("智能航运发展指导意见", topic, pairs) == (1.0, ["智能航运发展"])
+    share, stretches = title_share("关于充分发挥信息化智能化在引领交通运输转型升级的指导意见", topic, pairs)
+    assert share == pytest.approx(1 / 5) and stretches == ["智能"]
+    assert title_share("", topic, pairs) == (0.0, [])
+
+
+def test_a_title_of_another_kind_or_period_is_a_conflict() -> None:
+    intent = understand("国家智能制造标准体系建设指南2021版")
+    doc = DocumentInfo("d", "国家智能制造标准体系建设指南（2018年版）", None, "national", "全国", None, "指南")
+    assert conflicts(doc, intent) == ["year"]
+    notice = DocumentInfo("n", "关于开展智能制造试点示范行动的通知", None, "national", "全国", None, "通知")
+    assert conflicts(notice, intent) == ["kind"]
+
+
+def test_the_title_decides_a_tie_the_views_leave_open() -> None:
+    """Two documents each first in one view (a tie in rank fusion): the one whose title is the
+    question ranks first, and says so."""
+    docs = [DocumentInfo("shipping", "智能航运发展指导意见", None, "national", "全国", None, "指导意见"),
+            DocumentInfo("transport", "关于充分发挥信息化智能化在引领交通运输转型升级的指导意见", None, "national",
+                         "全国", None, "指导意见", ("交通运输部",))]
+    index = DocumentIndex.build(docs, [], None, graph_state="g")
+    query = "智能航运发展的指导意见"
+    topic = query_topic(query, understand(query))
+    titles = {row: title_share(d.title, topic, topic_pairs(topic)) for row, d in enumerate(docs)}
+    tie = {"body": [1, 0], "profile": [0, 1]}  # views of equal weight, each first in one
+    plain = index.fuse(Evidence(tie, {}, {}), k=2)
+    assert plain[0].score == pytest.approx(plain[1].score)
+    ev = Evidence(tie, {}, {row: {"title": s} for row, (_, s) in titles.items()},
+                  titles={row: share for row, (share, _) in titles.items()})
+    hits = index.fuse(ev, k=2)
+    assert [h.doc.doc_id for h in hits] == ["shipping", "transport"]
+    assert hits[0].matched["title"] == ["智能航运发展"] and hits[0].score > hits[1].score
