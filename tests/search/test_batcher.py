@@ -72,3 +72,22 @@ def test_vector_cache_keeps_the_most_recent_and_returns_read_only_rows() -> None
     with pytest.raises(ValueError):
         row[0] = 9
     assert (cache.hits, cache.misses, len(cache)) == (1, 1, 2)
+
+
+def test_length_batches_group_similar_lengths_under_a_padded_token_cap(corpus_docs) -> None:
+    from search.batcher import length_batches
+
+    provisions = [p for doc in corpus_docs.values() for p in doc.provisions]
+    lengths = [len(p.text) for p in provisions] + [len(a.verb + a.object) for p in provisions for a in p.actions]
+    assert max(lengths) > 1024 and len(lengths) > 200  # long provisions and many short actions
+    batches = length_batches(lengths, rows=16, tokens=1024)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    firsts = [lengths[b[0]] for b in batches]
+    assert firsts == sorted(firsts, reverse=True)  # longest first
+    for batch in batches:
+        assert len(batch) <= 16
+        assert all(lengths[i] <= lengths[batch[0]] for i in batch)  # the first text is the widest
+        assert len(batch) == 1 or len(batch) * lengths[batch[0]] <= 1024
+    assert [len(b) for b in batches if lengths[b[0]] > 1024] == [1] * sum(n > 1024 for n in lengths)
+    short = [b for b in batches[:-1] if lengths[b[0]] * 16 <= 1024]  # the last takes what is left
+    assert short and all(len(b) == 16 for b in short)  # short texts still go 16 at a time

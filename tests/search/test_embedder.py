@@ -202,3 +202,31 @@ def test_embedder_records_model_and_dimension(embedder: Embedder) -> None:
     assert embedder.embed_passages([]).shape == (0, 384)
     with pytest.raises(TypeError):
         embedder.embed_queries("one string")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_long_texts_are_cut_at_max_tokens_and_the_cut_is_in_the_model_name(
+    model_data_dir: Path, embedder: Embedder, corpus_docs: dict[str, Document]
+) -> None:
+    long = max((p.text for d in corpus_docs.values() for p in d.provisions), key=len)
+    cut = Embedder(model_data_dir, max_tokens=256)
+    assert cut._onnx is not None and cut._onnx.token_counts(["passage: " + long]) == [256]
+    assert cut.model_name == embedder.model_name + "+256tok"
+    vector = cut.embed_passages([long])
+    # what lies past the 256th token is not read
+    np.testing.assert_array_equal(vector, cut.embed_passages([long + "并加强组织领导和监督考核。"]))
+    assert 0.9 < float(embedder.embed_passages([long])[0] @ vector[0]) < 0.999
+
+
+@pytest.mark.slow
+def test_many_passages_each_get_their_own_vector(embedder: Embedder, corpus_docs: dict[str, Document]) -> None:
+    provisions = [p for d in sorted(corpus_docs.values(), key=lambda d: d.id) for p in d.provisions]
+    texts = [p.text for p in provisions if p.text][:60] + [a.verb + a.object for p in provisions for a in p.actions][:60]
+    assert len(texts) == 120 and len(set(texts)) > 100
+    together = embedder.embed_passages(texts)  # passes of similar length, two at a time
+    alone = np.concatenate([embedder.embed_passages([t]) for t in texts])
+    cosines = together @ alone.T
+    # int8 activations are quantized per pass: the same text in other company moves a little
+    assert np.diag(cosines).min() >= 0.99
+    same = np.array([[a == b for b in texts] for a in texts])
+    assert same[np.arange(len(texts)), cosines.argmax(1)].all()
