@@ -59,7 +59,7 @@ class _CachedQueries:
 
 
 def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | None = None,
-          max_tokens: int | None = None, query_vectors: Path | None = None, lexical: bool = False) -> Dataset:
+          query_vectors: Path | None = None, lexical: bool = False) -> Dataset:
     """The gold set as rows; ``cache`` keeps them between runs while the features are worked on.
     ``index_dir``: a saved index to use instead of the data directory's own (e.g. one built over
     the provisions only, when embedding every action of a large corpus would take too long)."""
@@ -67,8 +67,6 @@ def build(data: Path, gold: Path, index_dir: Path | None = None, cache: Path | N
         return pickle.loads(cache.read_bytes()).refresh()
     svc = Service(Settings(data=data), read_only=True)
     try:
-        if max_tokens:
-            svc.embedder._model.max_seq_length = max_tokens
         index = svc.index() if index_dir is None else HybridIndex.load(index_dir, embedder=svc.embedder)
         if query_vectors is not None:
             index.embedder = _CachedQueries(svc.embedder, pickle.loads(query_vectors.read_bytes()))
@@ -102,11 +100,9 @@ def main() -> None:
     ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
     ap.add_argument("--lexical", action="store_true", help="probe the set with INDEX by BM25 alone (when its "
                     "provisions could not be embedded in time; dense features are then 0 for it)")
-    ap.add_argument("--max-tokens", type=int, help="cut queries to N tokens (a quick measurement on a loaded "
-                    "machine, with an INDEX built the same way; the product uses the model's own limit)")
     args = ap.parse_args()
     sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
-                  args.max_tokens if rest else None, args.query_vectors if rest else None, bool(rest) and args.lexical)
+                  args.query_vectors if rest else None, bool(rest) and args.lexical)
             for i, (d, g, *rest) in enumerate(args.set)]
     names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
 
