@@ -161,3 +161,24 @@ def test_a_document_is_known_by_the_number_other_texts_cite_it_by() -> None:
     store = GraphStore(None)
     store.ingest([plan, local])
     assert cited_numbers(store) == {plan.id: ("国发〔2017〕35号",)}
+
+
+def test_a_citation_resolved_at_link_time_stays_so_at_the_next_link() -> None:
+    """The links graph holds what link resolved (pkg:citedDocument on the citation node); reading it
+    back as resolved at ingest left it out of the next links graph, and every other link lost it."""
+    from graph.store import GraphStore
+    from search.citations import read_citations, resolve_store
+
+    local = parse_text("山东省人民政府关于印发山东省新一代人工智能发展规划的通知\n\n"
+                       "为贯彻落实《新一代人工智能发展规划》（国发〔2017〕35号），结合我省实际，制定本规划。\n"
+                       "一、总体要求\n加快人工智能产业发展。\n", path="provincial/local.txt")
+    plan = parse_text("新一代人工智能发展规划\n\n人工智能的迅速发展将深刻改变人类社会生活。制定本规划。\n"
+                      "一、战略态势\n人工智能发展进入新阶段。\n", path="national/plan.txt")
+    store = GraphStore(None)
+    store.ingest([local])  # the plan is not stored yet: nothing to resolve to at ingest
+    store.ingest([plan])
+    for _ in range(2):  # two links in a row write the same links graph
+        triples = citation_triples(resolve_store(store))
+        assert triples, "the citation resolves at link time"
+        store.replace_links({str(store.iris.links_graph): triples}, state="test")
+        assert [c.at_ingest for c in read_citations(store)] == [None]
