@@ -121,10 +121,10 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         except errors.PolicyKGError as e:
             log.warning("search index not ready: %s", e)
         # What start-up loaded lives as long as the server: keep it out of the collector's full
-        # passes, which hold the GIL and so stall every search in flight (measured on the real
-        # corpus: the longest pause in 1,500 searches 102 -> 35 ms of CPU). Indexes replaced by a
-        # write are still freed: they hold no reference cycles. Garbage first, so none is kept;
-        # thawed at shutdown, so an app that ends in a longer process (tests) leaves nothing behind.
+        # passes, which hold the GIL and so stall every search in flight (bench/gc_pause_bench.py on
+        # the real corpus: the longest pause in 1,500 searches 58.9 -> 12.8 ms of CPU). Indexes
+        # replaced by a write are still freed: they hold no reference cycles. Garbage first, so none
+        # is kept; thawed at shutdown, so an app that ends in a longer process (tests) leaves nothing.
         gc.collect()
         gc.freeze()
         yield

@@ -30,7 +30,7 @@ def measure(data: Path, corpus: Path, queries: int, freeze: bool) -> dict[str, o
     from api.service import Service
     from common.settings import Settings
 
-    service = Service(Settings(data=data))
+    service = Service(Settings(data=data), read_only=True)
     service.warm()
     gc.collect()
     if freeze:
@@ -63,11 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(args.data, args.corpus, args.queries, args.child == "frozen")))
         return 0
+    if not args.data.is_dir():
+        ap.error(f"--data {args.data} is not a folder; give a data dir the corpus was ingested into")
     print(f"{args.queries} document searches a process on {args.data}; pauses in thread CPU ms")
     for mode in ("plain", "frozen"):
         out = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--corpus", str(args.corpus),
                               "--queries", str(args.queries), "--child", mode],
-                             capture_output=True, text=True, check=True, cwd=ROOT)
+                             capture_output=True, text=True, check=False, cwd=ROOT)
+        if out.returncode:
+            raise SystemExit(f"the {mode} run failed:\n{out.stderr.strip().splitlines()[-1]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
         gens = "  ".join(f"gen{g}: {n} runs, total {total:.0f}, longest {longest:.1f}"
                          for g, (n, total, longest) in result["generations"].items())

@@ -120,10 +120,9 @@ def cited_numbers(store: GraphStore) -> dict[str, tuple[str, ...]]:
     (a 国务院 plan as republished, a text cut from a web page) never state their own number, yet
     staff ask for it by number."""
     out: dict[str, list[str]] = {}
-    for row in store.query(internal_query("cited-numbers")):
-        number = str(row.number)
-        if looks_like_doc_number(number) and number not in out.setdefault(str(row.id), []):
-            out[str(row.id)].append(number)
+    for row in store.query(internal_query("cited-numbers")):  # distinct (id, number) rows
+        if looks_like_doc_number(number := str(row.number)):
+            out.setdefault(str(row.id), []).append(number)
     return {doc: tuple(sorted(numbers)) for doc, numbers in out.items()}
 
 

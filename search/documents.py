@@ -257,6 +257,7 @@ class DocumentIndex:
         text = prepare_query(query)
         intent = understand(text)
         tokens = search_tokens(text)
+        cited = cited or {}
         allowed = self._allowed(units, filters)
         if vector is None and mode != "lexical" and units.embedder is not None:
             vector = units.embedder.embed_queries([text])[0]
@@ -276,7 +277,7 @@ class DocumentIndex:
         candidates = {row for rows in views.values() for row in rows}
         if len(text) > QUESTION_CHARS:  # a pasted passage: what it names is not asked for, its words are no title
             return Evidence(views, by_doc, {} if intent.is_empty() else
-                            {row: matches(self.docs[row], intent, (cited or {}).get(self.docs[row].doc_id, ()))
+                            {row: matches(self.docs[row], intent, cited.get(self.docs[row].doc_id, ()))
                              for row in candidates})
         topic = query_topic(text, intent)
         pairs = topic_pairs(topic)
@@ -284,7 +285,7 @@ class DocumentIndex:
         titles: dict[int, float] = {}
         for row in candidates:
             doc = self.docs[row]
-            found = matches(doc, intent, (cited or {}).get(doc.doc_id, ())) if not intent.is_empty() else {}
+            found = matches(doc, intent, cited.get(doc.doc_id, ())) if not intent.is_empty() else {}
             share, stretches = title_share(doc.title, topic, pairs)
             if share:
                 titles[row] = share
