@@ -17,6 +17,8 @@ show. A Chinese policy text names itself in its opening all the same, in a few f
 - *self-named*: 为…，制定《国家人工智能产业综合标准化体系建设指南》 / 组织编制了《…》 — the purpose
   sentence that names the text it introduces; 现将“…”等重点专项项目申报指南予以公布 — an issued
   object without 《》 that ends in a kind of document;
+- *scope*: 本审评要点是对病理图像人工智能分析软件的一般要求 — the subject a guidance text says it
+  covers, with its kind (病理图像人工智能分析软件审评要点);
 - *heading*: 智能航运发展指导意见为认真贯彻… — a title line the copy glued to its preamble;
 - *reply*: 《关于…的函》收悉 — a reply to a named request;
 - *notice*: 现将…予以公示 — the list a notice makes public (关于…的公示);
@@ -66,6 +68,8 @@ _REPORTED = re.compile(r"(?P<who>[^，,；。：]{0,40}?)(?:近日|日前|近期
                        r"(?P<title>《[^《》]{4,60}》)")
 _INTERPRETED = re.compile(r"(?P<who>[^，,；。：]{0,40}?)就(?P<title>《[^《》]{4,60}》)(?P<verb>答记者问|回答记者提问|进行(?:了)?解读)")
 _WHEN = re.compile(r"^(?:近日|日前|近期|今年|\d{4}年)?(?:\d{1,2}月\d{1,2}日)?[，,]?")
+# 本审评要点是对X（注册申报资料）的一般要求: the scope sentence of a review guidance (审评要点, 指导原则).
+_SCOPE = re.compile(rf"^本(?P<kind>{_KIND}|指导原则)是对(?P<what>[^，,；。]{{4,40}}?)(?:注册)?(?:申报资料)?的一般(?:性)?要求")
 _OWN_KIND = re.compile(rf"本(?P<kind>{_KIND})")  # 本通知 anywhere in the opening: the kind, when no sentence names it
 _PUBLICISED = re.compile(r"现将(?P<what>[^，,；。]{4,60}?)予以公示")
 _REPLY = re.compile(r"[《“\"](?P<title>关于[^《》“”\"]{4,60})[》”“\"][^。]{0,40}收悉")
@@ -100,7 +104,7 @@ class InferredTitle:
     title: str
     start: int  # the evidence sentence, offsets into the text
     end: int
-    rule: str  # heading | issuing | report | kind | reply | notice | news
+    rule: str  # heading | issuing | report | scope | kind | reply | notice | news
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -168,6 +172,8 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
             return InferredTitle(m.group("title"), s, e, "issuing")
         if n < 2 and ((m := _REPORTED.search(sentence)) or (m := _INTERPRETED.search(sentence))):
             return InferredTitle(_headline(m), s, e, "report")
+        if n < 3 and (m := _SCOPE.match(sentence)):
+            return InferredTitle(f"{m.group('what')}{m.group('kind')}", s, e, "scope")
         if n < 3 and ((_PURPOSE.match(sentence) and not _NAMED_KIND[2].search(sentence)
                        and ((m := _SELF_NAMED.search(sentence)) or (m := _SELF_NAMED_BARE.search(sentence))))
                       or (m := _ISSUED_BARE.search(sentence))):
