@@ -167,11 +167,15 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     sentences = _sentences(text, start, min(end, start + LOOK_CHARS))
     if sentences and (m := _GLUED.match(sentences[0][2])):
         return InferredTitle(m.group("title"), sentences[0][0], sentences[0][1], "heading")
+    # 近日，国务院印发了《X》。为贯彻落实…，提出如下实施意见: the report sentence opens a text that names
+    # its own kind, so the kind rules below are heard first.
+    report = None
     for n, (s, e, sentence) in enumerate(sentences):
         if m := _ISSUING.search(sentence):
             return InferredTitle(m.group("title"), s, e, "issuing")
-        if n < 2 and ((m := _REPORTED.search(sentence)) or (m := _INTERPRETED.search(sentence))):
-            return InferredTitle(_headline(m), s, e, "report")
+        if n < 2 and not report and ((m := _REPORTED.search(sentence)) or (m := _INTERPRETED.search(sentence))):
+            report = InferredTitle(_headline(m), s, e, "report")
+            continue
         if n < 3 and (m := _SCOPE.match(sentence)):
             return InferredTitle(f"{m.group('what')}{m.group('kind')}", s, e, "scope")
         if n < 3 and ((_PURPOSE.match(sentence) and not _NAMED_KIND[2].search(sentence)
@@ -191,6 +195,8 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
             before = sentences[n - 1] if n else None
             if before and m.start() < 8 and (subject := _subject(before[2], len(before[2]))):
                 return InferredTitle(f"关于{subject}的{m.group('kind')}", before[0], e, "kind")
+    if report:
+        return report
     own = _OWN_KIND.search(text, start, min(end, start + LOOK_CHARS))
     for s, e, sentence in sentences[:2]:
         if own and _PURPOSE.match(sentence) and (subject := _subject(sentence, len(sentence))):
