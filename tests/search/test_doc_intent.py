@@ -83,6 +83,7 @@ def test_a_report_of_a_text_is_not_that_text() -> None:
     # an issuing notice carries the text it issues: it keeps that text's kind
     assert "实施方案" in kinds_of("工业和信息化部关于印发《纺织行业设备更新实施方案》的通知", "通知")
     assert kinds_of("发展改革委有关负责人就《纺织行业设备更新实施方案》答记者问", None) == {"报道"}
+    assert "规范条件" in kinds_of("工业和信息化部公告2031年第3号——发布《纺织机械行业规范条件》", "公告")
 
 
 def test_a_number_is_read_from_the_citation_that_names_it() -> None:
