@@ -37,13 +37,13 @@ _BRACKETS = str.maketrans("[]［］【】()（）﹝﹞", "〔〕〔〕〔〕〔
 # A citation with its 文号: 《关于加快煤矿智能化发展的指导意见》（发改能源〔2020〕283号）.
 _CITATION = re.compile(r"《(?P<title>[^《》]{4,80})》\s*[（(](?P<number>[^（）()]{4,40})[）)]")
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
-# Words of a question, not of a title (怎么, 有哪些 …): they would lower every title's share alike,
-# but a title that happens to hold one (有关) would gain from it.
 # A headline that reports another text: …印发《X》, 就《X》答记者问, 《X》解读 (not 关于印发《X》的通知, nor
 # a 公告 that issues it: …公告2023年第10号——发布《X》).
 _REPORT_TITLE = re.compile(r"^(?!关于)(?![^《》]*(?:公告|通告|通知|命令|令第))[^《》]*(?:印发|发布|出台|公布|颁布)《[^《》]+》$"
                            r"|就《[^《》]+》(?:答记者问|回答记者提问|解读)|《[^《》]+》(?:政策)?解读$")
 REPORT_KIND = "报道"
+# Words of a question, not of a title (怎么, 有哪些 …): they would lower every title's share alike,
+# but a title that happens to hold one (有关) would gain from it.
 _QUESTION_WORDS = re.compile(r"怎么样?|怎样|如何|什么|哪些|有没有|是否|多少|请问|文件|政策|要求")
 
 
