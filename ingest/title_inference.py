@@ -61,7 +61,11 @@ _SELF_NAMED_BARE = re.compile(rf"(?:制定|制订|编制|起草|形成)了(?P<ti
 _ISSUED_BARE = re.compile(rf"(?:现将|现发布|现印发)(?P<title>[^《》，,；。]{{4,60}}?{_KIND})(?:予以公布|予以发布|印发给你们|$|[，。])")
 # A title line glued to its preamble: 智能航运发展指导意见为认真贯彻…
 _GLUED = re.compile(rf"^(?P<title>[\u4e00-\u9fff“”（）]{{4,40}}?{_KIND})(?=为|根据|按照)")
-_ISSUING = re.compile(r"(?:^|现将|现印发|印发|发布|制定了)《(?P<title>[^《》]{4,60})》(?:[^。；]{0,24})?(?:印发|发布|予以公布|公布|给你们)")
+# A sentence that opens with 《X》 issues it only as 《X》…现印发给你们; 《X》印发以来 / 《X》印发实施，… recalls
+# X's issue (a report, a review of the year): such a text cites X, it is not X.
+_ISSUING = re.compile(r"(?:现将|现印发|印发|发布|制定了)《(?P<title>[^《》]{4,60})》(?:[^。；]{0,24})?"
+                      r"(?:印发|发布|予以公布|公布|给你们)(?!以来|之后|后|实施)"
+                      r"|^《(?P<own>[^《》]{4,60})》[^。；]{0,24}?(?:现印发|现发布|现予以公布|现予公布|印发给你们)")
 # A report of another text's issue (…日前印发了《X》) or an interpretation of it (就《X》答记者问): the clause
 # is the report's headline; an issuing notice says 现将《X》印发 (no 了), and that is _ISSUING.
 _REPORTED = re.compile(r"(?P<who>[^，,；。：]{0,40}?)(?:近日|日前|近期)?[，,]?(?P<verb>印发|发布|出台|公布|颁布)了"
@@ -129,7 +133,9 @@ def _subject(sentence: str, kind_at: int) -> str | None:
             if _FOLLOWING.match(clause):
                 clause = _CITED_FIRST.sub("", _FOLLOWING.sub("", clause))
                 clause = "" if _ORDERS_LEFT.search(clause) else clause
-        if in_purpose and not _NOT_SUBJECT.match(clause) and not _ACTORS.search(clause) and (subject := _trim(clause)):
+        # a clause that still holds a 《title》 (以《X》为指导, 推动《X》落地) is about X, which is not this text
+        if (in_purpose and "《" not in clause and not _NOT_SUBJECT.match(clause) and not _ACTORS.search(clause)
+                and (subject := _trim(clause))):
             found.append(subject)
     # 为深入实施制造强国战略，促进建材工业与信息技术融合发展: the slogan opens, the next clause is the topic
     return next((f for f in found if not _SLOGAN.search(f)), found[0] if found else None)
@@ -172,7 +178,7 @@ def infer_title(text: str, start: int, end: int) -> InferredTitle | None:
     report = None
     for n, (s, e, sentence) in enumerate(sentences):
         if m := _ISSUING.search(sentence):
-            return InferredTitle(m.group("title"), s, e, "issuing")
+            return InferredTitle(m.group("title") or m.group("own"), s, e, "issuing")
         if n < 2 and not report and ((m := _REPORTED.search(sentence)) or (m := _INTERPRETED.search(sentence))):
             report = InferredTitle(_headline(m), s, e, "report")
             continue

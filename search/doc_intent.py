@@ -16,7 +16,8 @@ that the title contains is a soft boost scaled by that share.
 Reports (session 6): a news item or an interpretation titled 工业和信息化部印发《X行动计划》 or
 就《X》答记者问 is about X but is not X. Its kind is a report (so a query for a 行动计划 finds the
 kind contradicted), and the reported 《X》 lends its words to no title share: X itself, when the
-corpus holds it, is the document asked for.
+corpus holds it, is the document asked for. Round 2: a title that CITES the text it carries out
+(关于贯彻落实《X》的实施意见) lends X's words only to a query that asks for a follower (贯彻, 落实…).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 _REPORT_TITLE = re.compile(r"^(?!关于)(?![^《》]*(?:公告|通告|通知|命令|令第))[^《》]*(?:印发|发布|出台|公布|颁布)《[^《》]+》$"
                            r"|就《[^《》]+》(?:答记者问|回答记者提问|解读)|《[^《》]+》(?:政策)?解读$")
 REPORT_KIND = "报道"
+# A title that cites the text it carries out (关于贯彻落实《X》的实施意见, 关于做好《X》实施工作的通知):
+# X's words are X's, lent only to a query that itself asks for a text that carries X out (贯彻, 落实…).
+_CITING_TITLE = re.compile(r"(?:贯彻|落实|执行|实施|响应|对标|根据|依据|按照)《[^《》]+》|《[^《》]+》(?:的)?(?:宣传)?(?:贯彻|落实|实施)")
+_FOLLOWING_PAIRS = frozenset({"贯彻", "落实", "执行", "实施", "响应"})
 # Words of a question, not of a title (怎么, 有哪些 …): they would lower every title's share alike,
 # but a title that happens to hold one (有关) would gain from it.
 _QUESTION_WORDS = re.compile(r"怎么样?|怎样|如何|什么|哪些|有没有|是否|多少|请问|文件|政策|要求")
@@ -109,9 +114,10 @@ def topic_pairs(topic: list[str]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def _title_pairs(title: str) -> frozenset[str]:
-    """The title's character pairs; a report's without the 《title》 it reports."""
-    if _REPORT_TITLE.search(title):
+def _title_pairs(title: str, following: bool = False) -> frozenset[str]:
+    """The title's character pairs; a report's without the 《title》 it reports, and a title citing
+    the text it carries out without that text's, unless the query asks for a follower (``following``)."""
+    if _REPORT_TITLE.search(title) or (not following and _CITING_TITLE.search(title)):
         title = re.sub(r"《[^《》]+》", "》", title)
     return frozenset(title[i : i + 2] for i in range(len(title) - 1))
 
@@ -121,7 +127,7 @@ def title_share(title: str, topic: list[str], pairs: frozenset[str]) -> tuple[fl
     (for the explanation): (1.0, ['智能航运发展']) for 《智能航运发展指导意见》."""
     if not pairs or not title:
         return 0.0, []
-    held = pairs & _title_pairs(title)
+    held = pairs & _title_pairs(title, not pairs.isdisjoint(_FOLLOWING_PAIRS))
     if not held:
         return 0.0, []
     stretches = []

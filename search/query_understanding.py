@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ingest.agencies import LOCAL_ALIASES, NATIONAL_ALIASES
+from ingest.agencies import CENTRAL_SHORT_FORMS, LOCAL_ALIASES, LOCAL_SHORT_FORMS, NATIONAL_ALIASES
 from ingest.metadata import DOC_TYPES
 from ontology.regions import NATIONAL, Divisions, Region, divisions
 from search.tokenize import cut
@@ -33,6 +33,12 @@ _AGENCY = re.compile(rf"(?:省委|市委|[\u4e00-\u9fff]{{0,8}}?{_QUERY_ORG_SUFF
 _LEVEL_PREFIX = {"省": "provincial", "市": "municipal"}
 _DIVISION_ENDS = ("区", "州", "盟", "市", "县")
 _LEADING_WORDS = re.compile(r"^(?:和|与|及|或|跟|同|的|对|在|由|关于|有关|还有)+")
+# Short forms a query may use: of national bodies (工信部, 最高法, 林草局) and, after a place or 省/市,
+# of that government's departments (省发改委, 省药监局). Longest first: 国家药监局 before 药监局.
+_NATIONAL_FORMS = {**NATIONAL_ALIASES, **CENTRAL_SHORT_FORMS}
+_LOCAL_FORMS = {**LOCAL_ALIASES, **LOCAL_SHORT_FORMS}
+_ALIASES = sorted(set(_NATIONAL_FORMS) | set(LOCAL_SHORT_FORMS), key=len, reverse=True)
+_OFFICES = ("办公厅", "办公室")
 
 
 @dataclass(frozen=True)
@@ -126,11 +132,12 @@ def _issuers(text: str, places: list[tuple[int, int, Region]]) -> list[tuple[int
     it (成都市人民政府 + 办公厅)."""
     ends = {e for _, e, _ in places}
     found: list[tuple[int, int, str]] = []
-    for alias, full in sorted(NATIONAL_ALIASES.items(), key=lambda kv: -len(kv[0])):
+    for alias in _ALIASES:
         for m in re.finditer(re.escape(alias), text):
             local = m.start() in ends or text[m.start() - 1 : m.start()] in _LEVEL_PREFIX
             if not any(s <= m.start() < e for s, e, _ in found):
-                found.append((m.start(), m.end(), LOCAL_ALIASES.get(alias, alias) if local else full))
+                national = _NATIONAL_FORMS.get(alias)
+                found.append((m.start(), m.end(), _LOCAL_FORMS.get(alias, alias) if local or not national else national))
     for m in _AGENCY.finditer(text):
         if any(s < m.end() and m.start() < e for s, e, _ in found) or len(m.group()) < 2:
             continue
@@ -147,16 +154,27 @@ def _issuers(text: str, places: list[tuple[int, int, Region]]) -> list[tuple[int
 @cache
 def _short_forms() -> dict[str, tuple[str, ...]]:
     forms: dict[str, list[str]] = {}
-    for table in (NATIONAL_ALIASES, LOCAL_ALIASES):
+    for table in (_NATIONAL_FORMS, _LOCAL_FORMS):
         for alias, full in table.items():
-            forms.setdefault(full, []).append(alias)
+            if alias != full:
+                forms.setdefault(full, []).append(alias)
     return {full: tuple(aliases) for full, aliases in forms.items()}
 
 
+@cache
 def issuer_forms(name: str) -> tuple[str, ...]:
     """An issuer as the query reads it and the short forms a title may write instead (工业和信息化厅,
-    工信厅): a title 省工信厅关于… names the same body as the header's 工业和信息化厅."""
+    工信厅): a title 省工信厅关于… names the same body as the header's 工业和信息化厅. A body's office
+    (最高人民法院办公厅) holds the body's name, so 最高法 finds both. Kept per name: asked of every
+    candidate document."""
     return (name, *_short_forms().get(name, ()))
+
+
+def _office_of(name: str) -> str:
+    """最高人民法院办公厅 -> 最高人民法院: the body an office belongs to."""
+    for office in _OFFICES:
+        name = name.removesuffix(office)
+    return name
 
 
 def understand(query: str) -> QueryIntent:
@@ -180,7 +198,7 @@ def understand(query: str) -> QueryIntent:
         if name[:1] in _LEVEL_PREFIX and len(name) > 2:
             level = level or _LEVEL_PREFIX[name[0]]
             name = name[1:]
-        name = LOCAL_ALIASES.get(name, name)  # 工信厅 -> 工业和信息化厅, as the header writes it
+        name = _LOCAL_FORMS.get(name, name)  # 工信厅 -> 工业和信息化厅, as the header writes it
         if len(name) >= 2 and name not in {"国家", "中国"}:
             issuers.append(name)
             spans.append((s, e))
@@ -189,7 +207,8 @@ def understand(query: str) -> QueryIntent:
     years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
     if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:
         level = "national"
-    if level is None and any(i in NATIONAL_ALIASES.values() or i.endswith("部") for i in issuers) and not regions:
+    if level is None and any(n in _NATIONAL_FORMS.values() or n.endswith("部")
+                                for i in issuers for n in (i, _office_of(i))) and not regions:
         level = "national"
     return QueryIntent(regions=regions, level=level, issuers=tuple(dict.fromkeys(issuers)),
                        kinds=tuple(kinds), years=tuple(dict.fromkeys(years)), doc_numbers=tuple(numbers),

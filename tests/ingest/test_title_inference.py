@@ -128,3 +128,24 @@ def test_an_opening_read_as_addressees_still_names_the_text() -> None:
             "一、充分认识开展试点工作的重要性\n纺织产业是我省传统优势产业。\n二、试点任务\n选择部分县开展试点。")
     m = parse_text(text, path="x.txt", doc_id="x").metadata
     assert m.title is None and m.inferred_title == "关于纺织产业数字化改造试点的意见"
+
+
+def test_a_text_that_cites_another_is_not_given_its_title() -> None:
+    # Recalling X's issue (《X》印发以来) is citing X; a clause built on a 《title》 (以《X》为指导) is
+    # about X: the text's own subject is the clause that names no other text.
+    recalled = "《纺织工业发展规划》印发以来，各地积极推进。为加快纺织产业集群转型升级，制定本方案。"
+    found = infer_title(recalled, 0, len(recalled))
+    assert found is not None and found.title == "关于加快纺织产业集群转型升级的方案" and found.rule == "kind"
+    guided = "为以《纺织工业发展规划》为指导，推动印染行业绿色发展，制定本实施意见。"
+    found = infer_title(guided, 0, len(guided))
+    assert found is not None and found.title == "关于推动印染行业绿色发展的实施意见"
+    issued = "现将《印染行业绿色发展指南》印发给你们，请认真贯彻执行。"
+    assert infer_title(issued, 0, len(issued)).title == "印染行业绿色发展指南"  # issuing X still is X's carrier
+
+
+def test_a_review_that_recounts_texts_issued_is_none_of_them() -> None:
+    text = ("2023年，纺织行业转型升级稳步推进。\n一、政策体系不断完善\n产业政策持续发力。《关于推动纺织工业高质量发展的指导意见》"
+            "印发，推动行业数字化、绿色化转型。")
+    assert infer_title(text, 0, len(text)) is None
+    notice = "《纺织行业数字化转型指南》已经部领导审定同意，现印发给你们，请遵照执行。"
+    assert infer_title(notice, 0, len(notice)).title == "纺织行业数字化转型指南"

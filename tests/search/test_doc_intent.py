@@ -11,6 +11,7 @@ from search.doc_intent import (
     cited_title,
     conflicts,
     kinds_of,
+    matches,
     owns_number,
     query_topic,
     title_share,
@@ -93,3 +94,23 @@ def test_a_number_is_read_from_the_citation_that_names_it() -> None:
     owner = DocumentInfo("o", "t", "纺发[2024]9号", "national", "全国", None, None)
     assert owns_number([owner], {}, ["纺发〔2024〕9号"]) and not owns_number([owner], {}, ["纺发〔2024〕8号"])
     assert owns_number([replace(owner, number=None)], {"o": ("纺发〔2024〕9号",)}, ["〔2024〕9号"])
+
+
+def test_a_short_form_finds_the_body_and_its_office() -> None:
+    intent = understand("最高法关于在线诉讼的规则")
+    office = DocumentInfo("o", "关于在线诉讼的通知", None, "national", "全国", None, "通知", ("最高人民法院办公厅",))
+    court = DocumentInfo("c", "人民法院在线诉讼规则", None, "national", "全国", None, "规则", ("最高人民法院",))
+    other = DocumentInfo("p", "关于检察公益诉讼的意见", None, "national", "全国", None, "意见", ("最高人民检察院",))
+    assert matches(office, intent)["issuer"] == ["最高人民法院"] and "issuer" in matches(court, intent)
+    assert "issuer" not in matches(other, intent)
+
+
+def test_a_title_citing_the_text_it_carries_out_lends_it_no_words() -> None:
+    follower = "关于贯彻落实《纺织工业发展规划》的实施意见"
+    topic = query_topic("纺织工业发展规划", understand("纺织工业发展规划"))
+    assert title_share(follower, topic, topic_pairs(topic))[0] == 0.0
+    # a query for a follower hears all of it (all pairs but 实纺 and 划的, which cross the 《》)
+    topic = query_topic("贯彻落实纺织工业发展规划的实施意见", understand("贯彻落实纺织工业发展规划的实施意见"))
+    assert title_share(follower, topic, topic_pairs(topic))[0] == pytest.approx(10 / 12)
+    topic = query_topic("纺织工业发展规划", understand("纺织工业发展规划"))
+    assert title_share("纺织工业发展规划", topic, topic_pairs(topic))[0] == 1.0  # the text itself keeps its words

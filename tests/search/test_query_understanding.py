@@ -91,3 +91,18 @@ def test_local_issuers_in_short_forms_are_read_as_headers_write_them(query: str,
 
 def test_a_kind_is_named_once() -> None:
     assert intent("成都市数字经济发展规划").kinds == ("规划",)
+
+
+@pytest.mark.parametrize(("query", "issuer", "level"), [
+    ("最高检关于检察大数据工作的意见", "最高人民检察院", "national"),
+    ("人社部职业技能提升行动方案", "人力资源和社会保障部", "national"),
+    ("国家医保局DRG付费改革的通知", "国家医疗保障局", "national"),  # 国家 is part of the name
+    ("林草局森林防火规划", "国家林业和草原局", "national"),
+    ("网信办生成式人工智能服务管理办法", "国家互联网信息办公室", "national"),
+    ("广东省药监局化妆品监管通知", "药品监督管理局", None),  # after a place: the province's bureau
+    ("深圳市大数据局公共数据开放办法", "大数据局", None),  # 大数据局, not the national 数据局
+    ("工信部办公厅关于开展试点的通知", "工业和信息化部办公厅", "national"),  # a ministry's office
+])
+def test_central_bodies_in_short_forms_are_read_as_their_full_names(query: str, issuer: str, level: str | None) -> None:
+    found = intent(query)
+    assert found.issuers == (issuer,) and found.level == level
