@@ -8,6 +8,10 @@ Every figure printed is out-of-fold: grouped by local document (GroupKFold), so 
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
 down to which every cut keeps precision >= 0.95 on the pooled sets (one number chosen on the same folds: say so when
 quoting). The saved models are then fitted on all the gold.
+
+``--jitter SIGMA`` also reports each figure's mean and range over copies of the probed gold with
+every dense score moved by N(0, SIGMA) (0.002 is what a re-embedding moves them by): compare two
+versions of a feature by these bands, since one run's figure moves by a case or two on near-ties.
 """
 
 from __future__ import annotations
