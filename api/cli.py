@@ -201,6 +201,7 @@ def _ingest_paths(svc: Service, paths: list[Path], mapping: dict[str, str], *, p
         batch.clear()
 
     for doc in job.documents(on_record=lambda: progress("importing", next(done), total)):
+        svc.prefetch(doc)
         batch.append(doc)
         if len(batch) >= INGEST_BATCH:
             flush()

@@ -84,6 +84,8 @@ class Service:
         return self._embedder
 
     def close(self) -> None:
+        if self._indexes is not None:
+            self._indexes.settle_prefetch(cancel=True)
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -108,9 +110,17 @@ class Service:
     # ------------------------------------------------------------------ writes
 
     def parse_corpus(self, corpus: Path | None = None, *, progress: Progress | None = None) -> list[Document]:
+        """The documents of a corpus folder, for ``ingest``; their passages are embedded meanwhile."""
         from ingest.pipeline import load_corpus
 
-        return load_corpus(corpus or self.settings.corpus, progress=progress)
+        return load_corpus(corpus or self.settings.corpus, progress=progress, on_document=self.prefetch)
+
+    def prefetch(self, doc: Document) -> None:
+        """Start embedding a parsed document's passages on a thread, so that the index update after
+        its ingest finds them done (``search.prefetch``); an ingest overlaps its parsing and writing
+        with the embedding."""
+        if not self.read_only:
+            self.indexes.prefetch(doc.passages())
 
     def import_paths(self, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None) -> Import:
         """Files, folders and tables to parse; see ``ingest.formats.importer`` (problems are collected)."""
@@ -139,6 +149,7 @@ class Service:
 
         passed = []
         for doc in docs:
+            self.prefetch(doc)  # a text given twice is embedded once
             report = check_document(doc, iris=self.store.iris)
             if on_check is not None:
                 on_check(doc, report)

@@ -49,10 +49,7 @@ def corpus_units(corpus: Path, docs: int) -> list[str]:
     files = sorted(corpus.rglob("*.txt"), key=lambda p: str(p.relative_to(corpus)))[:docs]
     texts: list[str] = []
     for path in files:
-        for p in parse_file(path).provisions:
-            if p.text.strip():
-                texts.append(p.text.strip())
-            texts += [a.verb + a.object for a in p.actions]
+        texts += [t for t in parse_file(path).passages() if t.strip()]
     return texts
 
 

@@ -272,7 +272,7 @@ class _Builder:
             t((a, RDF.type, PKG.Action))
             t((a, PKG.verb, Literal(act.verb)))
             t((a, PKG.object, Literal(act.object)))
-            t((a, RDFS.label, Literal(act.verb + act.object)))
+            t((a, RDFS.label, Literal(act.label)))
             if act.instrument in INSTRUMENT.__annotations__:
                 t((a, PKG.instrumentType, INSTRUMENT[act.instrument]))
             self.evidence(a, p, act.start, act.end, "action")

@@ -37,6 +37,11 @@ class Action:
     end: int
     instrument: str | None = None  # supply | environment | demand (policy-instrument type)
 
+    @property
+    def label(self) -> str:
+        """How the action reads as a phrase: its graph label and its search unit's text."""
+        return self.verb + self.object
+
 
 @dataclass
 class Target:
@@ -143,6 +148,11 @@ class Document:
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end]
+
+    def passages(self) -> list[str]:
+        """The texts search will embed for this document (its provisions' and its actions'), known as
+        soon as it is parsed: an ingest embeds them while it writes (``search.prefetch``)."""
+        return [t for p in self.provisions for t in (p.text, *(a.label for a in p.actions))]
 
     def to_dict(self, *, include_raw: bool = False) -> dict[str, Any]:
         data = asdict(self)

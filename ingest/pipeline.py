@@ -282,13 +282,16 @@ def _key(name: str) -> str:
     return agencies.canonical(re.sub(r"[（(].*?[）)]", "", name)).strip()
 
 
-def load_corpus(corpus_dir: Path, *, progress: Progress | None = None) -> list[Document]:
+def load_corpus(corpus_dir: Path, *, progress: Progress | None = None,
+                on_document: Callable[[Document], None] | None = None) -> list[Document]:
     """Parse every document the manifest lists, in manifest order; ``progress`` hears of each
-    document as stage ``parsing``."""
+    document as stage ``parsing``, ``on_document`` gets it as soon as it is parsed."""
     entries = read_manifest(corpus_dir)
     docs = []
     for done, entry in enumerate(entries, 1):
         docs.append(parse_file(corpus_dir / entry.file, meta=entry, corpus_dir=corpus_dir))
+        if on_document is not None:
+            on_document(docs[-1])
         if progress is not None:
             progress("parsing", done, len(entries))
     return docs

@@ -12,12 +12,17 @@ as one of four views, so a document whose title IS the question could tie with a
 shares the topic, and the tie was decided by the batch the query vector was embedded in. The share
 of the query's topic (its character pairs, with the place, issuer, kind, year and 文号 taken out)
 that the title contains is a soft boost scaled by that share.
+
+Reports (session 6): a news item or an interpretation titled 工业和信息化部印发《X行动计划》 or
+就《X》答记者问 is about X but is not X. Its kind is a report (so a query for a 行动计划 finds the
+kind contradicted), and the reported 《X》 lends its words to no title share: X itself, when the
+corpus holds it, is the document asked for.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -28,8 +33,15 @@ if TYPE_CHECKING:
     from search.documents import DocumentInfo
 
 _TITLE_YEARS = re.compile(r"((?:19|20)\d{2})(?:\s*年)?(?:\s*[—–\-－~至到]\s*((?:19|20)\d{2}))?")
-_BRACKETS = str.maketrans("[]［］【】()（）", "〔〕〔〕〔〕〔〕〔〕")
+_BRACKETS = str.maketrans("[]［］【】()（）﹝﹞", "〔〕〔〕〔〕〔〕〔〕〔〕")
+# A citation with its 文号: 《关于加快煤矿智能化发展的指导意见》（发改能源〔2020〕283号）.
+_CITATION = re.compile(r"《(?P<title>[^《》]{4,80})》\s*[（(](?P<number>[^（）()]{4,40})[）)]")
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+# A headline that reports another text: …印发《X》, 就《X》答记者问, 《X》解读 (not 关于印发《X》的通知, nor
+# a 公告 that issues it: …公告2023年第10号——发布《X》).
+_REPORT_TITLE = re.compile(r"^(?!关于)(?![^《》]*(?:公告|通告|通知|命令|令第))[^《》]*(?:印发|发布|出台|公布|颁布)《[^《》]+》$"
+                           r"|就《[^《》]+》(?:答记者问|回答记者提问|解读)|《[^《》]+》(?:政策)?解读$")
+REPORT_KIND = "报道"
 # Words of a question, not of a title (怎么, 有哪些 …): they would lower every title's share alike,
 # but a title that happens to hold one (有关) would gain from it.
 _QUESTION_WORDS = re.compile(r"怎么样?|怎样|如何|什么|哪些|有没有|是否|多少|请问|文件|政策|要求")
@@ -98,6 +110,9 @@ def topic_pairs(topic: list[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _title_pairs(title: str) -> frozenset[str]:
+    """The title's character pairs; a report's without the 《title》 it reports."""
+    if _REPORT_TITLE.search(title):
+        title = re.sub(r"《[^《》]+》", "》", title)
     return frozenset(title[i : i + 2] for i in range(len(title) - 1))
 
 
@@ -127,13 +142,31 @@ def kinds_of(title: str, doc_type: str | None) -> frozenset[str]:
     """The kinds of document a title names: its last word (关于…的实施方案) and, for a text that
     issues or publishes another (关于印发《…指导意见》的通知, 公告——《…规范条件(2023版)》), that
     text's kind too; the header's kind as a fallback. Kept per title: a search asks it of every
-    candidate document (~1 ms a search unkept)."""
+    candidate document (~1 ms a search unkept). A report's kind is a report, not the reported text's."""
+    if _REPORT_TITLE.search(title):
+        return frozenset({REPORT_KIND})
     titles = [title]
     if re.search(r"印发|转发|发布", title) or title.endswith("》"):
         titles += re.findall(r"《([^《》]+)》", title)
     bare = [re.sub(r"[（(][^（）()]*[）)]$", "", t) for t in titles]
     kinds = frozenset(k for k in KIND_WORDS for t in bare if t.endswith(k))
     return kinds or frozenset({doc_type} if doc_type else ())
+
+
+def owns_number(docs: Sequence[DocumentInfo], cited: Mapping[str, Sequence[str]], wanted: Sequence[str]) -> bool:
+    """Does any document state, or get cited by, one of the ``wanted`` 文号?"""
+    return any(_same_number(n, w) for d in docs for n in (d.number, *cited.get(d.doc_id, ())) for w in wanted)
+
+
+def cited_title(texts: Iterable[str], wanted: Sequence[str]) -> str | None:
+    """The title another text cites a 文号 with (《T》（N）), first found: what a query for that number
+    asks for when no document states it and no resolved citation names its owner (session 6: a
+    copy with no title line, cited by a text whose citation linking could not resolve)."""
+    for text in texts:
+        for m in _CITATION.finditer(text):
+            if any(_same_number(m.group("number"), w) for w in wanted):
+                return m.group("title")
+    return None
 
 
 def _same_number(number: str | None, wanted: str) -> bool:

@@ -33,11 +33,19 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
-from search.doc_intent import conflicts, matches, query_topic, title_share, topic_pairs
+from search.doc_intent import (
+    cited_title,
+    conflicts,
+    matches,
+    owns_number,
+    query_topic,
+    title_share,
+    topic_pairs,
+)
 from search.filters import Filters
 from search.hybrid import Hit, HybridIndex, Mode, prepare_query
 from search.lexical import WORDS, LexicalIndex
-from search.query_understanding import understand
+from search.query_understanding import DOC_NUMBER, understand
 from search.tokenize import search_tokens
 from search.units import Unit
 
@@ -252,8 +260,11 @@ class DocumentIndex:
         return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector, cited=cited), k=k)
 
     def evidence(self, query: str, units: HybridIndex, *, filters: Filters | None = None, mode: Mode = "hybrid",
-                 vector: np.ndarray | None = None, cited: Mapping[str, Sequence[str]] | None = None) -> Evidence:
-        """Each view's ranking of the documents, the unit hits by document, and the intent matches."""
+                 vector: np.ndarray | None = None, cited: Mapping[str, Sequence[str]] | None = None,
+                 follow_citation: bool = True) -> Evidence:
+        """Each view's ranking of the documents, the unit hits by document, and the intent matches.
+        A 文号 no document owns is looked up where another text cites it (《T》（N）): the search is
+        then for T (one more search, for such queries only)."""
         text = prepare_query(query)
         intent = understand(text)
         tokens = search_tokens(text)
@@ -262,6 +273,10 @@ class DocumentIndex:
         if vector is None and mode != "lexical" and units.embedder is not None:
             vector = units.embedder.embed_queries([text])[0]
         unit_hits = units.search(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector, tokens=tokens)
+        if (follow_citation and intent.doc_numbers and not owns_number(self.docs, cited, intent.doc_numbers)
+                and (title := cited_title((h.unit.text for h in unit_hits), intent.doc_numbers))):
+            return self.evidence(f"{title} {DOC_NUMBER.sub(' ', text)}".strip(), units, filters=filters, mode=mode,
+                                 cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
         if mode != "dense":
             views["head"] = [r for r, _ in self.head.search(tokens, len(self.docs), allowed=allowed)]

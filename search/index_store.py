@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from search.embedder import Embedder
 from search.from_graph import document_units, documents_from_store, index_token
 from search.hybrid import HybridIndex
 from search.lexical import TOKENIZER, LexicalIndex
+from search.prefetch import Prefetcher
 from search.unit_cache import UnitCache
 from search.units import Unit, check_units
 
@@ -47,6 +48,8 @@ class IndexStore:
         self._documents: DocumentIndex | None = None
         self._documents_checked_at: str | None = None
         self.last_update: dict[str, int] = {}  # what the last update did (documents read, texts embedded)
+        self._prefetcher: Prefetcher | None = None
+        self._prefetch_lock = threading.Lock()
 
     @property
     def documents_directory(self) -> Path:
@@ -112,6 +115,26 @@ class IndexStore:
         finally:
             self.lock.release()
 
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Embed ``texts`` (a parsed document's passages) into the unit cache on a thread now, so the
+        next update finds them there (``search.prefetch``)."""
+        with self._prefetch_lock:
+            if self._prefetcher is None:
+                embedder = self._embedder()
+                cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
+                self._prefetcher = Prefetcher(cache, embedder.embed_passages)
+            self._prefetcher.add(texts)
+
+    def settle_prefetch(self, *, cancel: bool = False, progress: bool = False) -> int:
+        """Wait for the texts given to ``prefetch`` to be embedded (``cancel``: only for the batch in
+        hand; ``progress``: with a bar); how many were embedded."""
+        with self._prefetch_lock:
+            prefetcher, self._prefetcher = self._prefetcher, None
+        if prefetcher is None:
+            return 0
+        prefetcher.cancel() if cancel else prefetcher.finish(progress=progress)
+        return prefetcher.cache.embedded
+
     def _previous(self) -> tuple[HybridIndex | None, dict[str, str]]:
         """The index to update from: the one held, else the saved one with the versions it holds."""
         if self._index is not None:
@@ -145,11 +168,12 @@ class IndexStore:
         cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
         texts = [u.text for u in units]
         iris = [u.iri for u in units]
+        lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)  # while a prefetch runs
+        prefetched = self.settle_prefetch(progress=progress)
         vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)
         dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=token)
-        lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)
         self._save(HybridIndex(units, dense, lexical, graph_state=token, embedder=embedder), versions)
-        self.last_update = {"documents_read": read, "embedded": cache.embedded, "tokenized": cache.tokenized,
+        self.last_update = {"documents_read": read, "embedded": cache.embedded + prefetched, "tokenized": cache.tokenized,
                             "units": len(units)}
 
     def for_linking(self, index: HybridIndex) -> HybridIndex:

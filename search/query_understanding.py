@@ -24,7 +24,8 @@ _NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "�
 # Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
 KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔\[［【(（](\d{4})[〕\]］】)）]\s?(\d{1,4})\s?号")
+# 〔〕 as typed, or any bracket a copy or a keyboard gives (﹝﹞ in some copies, [] on a keyboard).
+DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔﹝\[［【(（](\d{4})[〕﹞\]］】)）]\s?(\d{1,4})\s?号")
 # A government body inside a query: a name and an agency suffix. Stricter than ingest's ORG_SUFFIX
 # (no 会, 院, 司): in a question 不会 and 学院 are words, not agencies.
 _QUERY_ORG_SUFFIX = r"(?:办公厅|办公室|委员会|人民政府|政府|总局|总署|部|委|厅|局|署)"
@@ -165,7 +166,7 @@ def understand(query: str) -> QueryIntent:
     regions = tuple(dict.fromkeys(r for _, _, r in places))
     spans += [(s, e) for s, e, _ in places]
     numbers = []
-    for m in _DOC_NUMBER.finditer(query):
+    for m in DOC_NUMBER.finditer(query):
         numbers.append(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号")
         spans.append(m.span())
     issuers = []

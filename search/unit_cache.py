@@ -45,6 +45,7 @@ class UnitCache:
         self.vector_dir = self._vector_dir("passage")
         self.token_file = Path(directory) / f"tokens-{_slug(tokenizer)}.jsonl"
         self.embedded = 0  # texts embedded by this cache object (what a test or a bench counts)
+        self._keys: set[str] | None = None  # the vectors' keys, read once by ``fill``
         self.tokenized = 0
 
     # ------------------------------------------------------------------ vectors
@@ -107,6 +108,31 @@ class UnitCache:
             return np.zeros((0, dim), np.float32)
         self._compact(known, set(keys))
         return np.stack([known[k] for k in keys])
+
+    def fill(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Embed the texts the cache lacks and save them, without reading the vectors it holds or
+        compacting it: many small calls while an ingest runs (``search.prefetch``), one chunk each.
+        Returns how many texts were embedded."""
+        if self._keys is None:
+            self._keys = self._read_keys()
+        missing = {text_key(t): t for t in texts}
+        todo = [k for k in missing if k not in self._keys]
+        if todo:
+            vectors = np.asarray(embed([missing[k] for k in todo]), dtype=np.float32)
+            self._write_chunk(todo, vectors)
+            self._keys.update(todo)
+            self.embedded += len(todo)
+        return len(todo)
+
+    def _read_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for path in self.vector_dir.glob("chunk-*.npz"):
+            try:
+                with np.load(path) as chunk:
+                    keys.update(chunk["keys"].tolist())
+            except FileNotFoundError:
+                continue
+        return keys
 
     def _compact(self, known: dict[str, np.ndarray], live: set[str]) -> None:
         """Rewrite the cache as one chunk when most of it belongs to texts no longer indexed or it

@@ -49,6 +49,29 @@ CASES = [
      "2025年纺织行业标准化工作要点", "issuing", None),  # the text it introduces, without 《》
     ("为落实国务院关于设备更新的部署，加快实施《推动大规模设备更新和消费品以旧换新行动方案》，推动纺织装备数字化改造，"
      "制定本实施方案。", "关于推动纺织装备数字化改造的实施方案", "kind", None),  # carrying out 《…》 is no subject
+    # Session 6, other domains again. A report of another text's issue is titled as its headline,
+    # not with the reported title (which is the other text's name).
+    ("为加快纺织行业设备更新，省工业和信息化厅日前印发了《纺织行业设备更新实施方案》（以下简称《实施方案》）。"
+     "《实施方案》明确，到2027年…", "省工业和信息化厅印发《纺织行业设备更新实施方案》", "report",
+     "为加快纺织行业设备更新，省工业和信息化厅日前印发了《纺织行业设备更新实施方案》（以下简称《实施方案》）。"),
+    ("近日，省发展改革委有关负责人就《关于推动大规模设备更新的实施意见》答记者问。问：出台的背景是什么？",
+     "省发展改革委有关负责人就《关于推动大规模设备更新的实施意见》答记者问", "report", None),
+    # …but a text that opens by reporting the national plan and then names its own kind is that kind
+    ("近日，国务院印发了《纺织工业提质升级实施方案》。为贯彻落实《纺织工业提质升级实施方案》，推动全省纺织产业提质升级，"
+     "结合我省实际，提出如下实施意见。", "关于推动全省纺织产业提质升级的实施意见", "kind", None),
+    # 产业 in the purpose is the industry the text opens by defining
+    ("智能纺织装备产业是纺织工业转型的重要支撑。当前产业规模持续扩大。为进一步促进产业持续健康发展，制定本行动计划。",
+     "关于进一步促进智能纺织装备产业持续健康发展的行动计划", "kind", None),
+    ("为贯彻落实《纺织工业提质升级实施方案》，省工业和信息化厅、省财政厅联合开展2025年度纺织数字化转型试点工作。"
+     "有关事项通知如下：", "关于2025年度纺织数字化转型试点的通知", "kind", None),
+    ("根据标准化工作的总体安排，现将申请立项的《纺织机械 通用技术要求》等12项团体标准项目予以公示，截止日期为2025年5月1日。",
+     "关于申请立项的《纺织机械 通用技术要求》等12项团体标准项目的公示", "notice", None),
+    # the scope sentence of a review guidance names what it covers
+    ("本指导原则旨在指导注册申请人准备纺织用抗菌材料注册申报资料。\n本指导原则是对纺织用抗菌材料注册申报资料的一般要求，"
+     "申请人应依据产品的具体特性确定其中内容是否适用。", "纺织用抗菌材料指导原则", "scope", None),
+    # the parties a purpose names are not its subject
+    ("为推动政府、行业协会、企业等各方，就纺织数据安全治理达成共识，制定本框架。",
+     "关于纺织数据安全治理达成共识的框架", "kind", None),
 ]
 
 

@@ -3,9 +3,19 @@ titles, and in the fusion, where it decides a tie the views leave open."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from search.doc_intent import conflicts, query_topic, title_share, topic_pairs
+from search.doc_intent import (
+    cited_title,
+    conflicts,
+    kinds_of,
+    owns_number,
+    query_topic,
+    title_share,
+    topic_pairs,
+)
 from search.documents import DocumentIndex, DocumentInfo, Evidence
 from search.query_understanding import understand
 
@@ -56,3 +66,30 @@ def test_the_title_decides_a_tie_the_views_leave_open() -> None:
     hits = index.fuse(ev, k=2)
     assert [h.doc.doc_id for h in hits] == ["shipping", "transport"]
     assert hits[0].matched["title"] == ["智能航运发展"] and hits[0].score > hits[1].score
+
+
+def test_a_report_of_a_text_is_not_that_text() -> None:
+    # A news item titled as its headline is about the plan, not the plan: its kind is a report, and
+    # the reported title lends it no share of a query for the plan.
+    query = "工信部纺织行业设备更新实施方案"
+    intent = understand(query)
+    topic = query_topic(query, intent)
+    pairs = topic_pairs(topic)
+    report = DocumentInfo("r", "工业和信息化部印发《纺织行业设备更新实施方案》", None, "national", "全国", None, None)
+    plan = DocumentInfo("p", "关于推动纺织行业设备更新的实施方案", None, "national", "全国", None, "方案")
+    assert kinds_of(report.title, None) == {"报道"} and conflicts(report, intent) == ["kind"]
+    assert title_share(report.title, topic, pairs)[0] == 0.0
+    assert title_share(plan.title, topic, pairs)[0] == 1.0 and conflicts(plan, intent) == []
+    # an issuing notice carries the text it issues: it keeps that text's kind
+    assert "实施方案" in kinds_of("工业和信息化部关于印发《纺织行业设备更新实施方案》的通知", "通知")
+    assert kinds_of("发展改革委有关负责人就《纺织行业设备更新实施方案》答记者问", None) == {"报道"}
+    assert "规范条件" in kinds_of("工业和信息化部公告2031年第3号——发布《纺织机械行业规范条件》", "公告")
+
+
+def test_a_number_is_read_from_the_citation_that_names_it() -> None:
+    texts = ["按照《关于加快纺织服装设备更新的指导意见》（纺发﹝2024﹞9号）等，制定本办法。"]
+    assert cited_title(texts, understand("纺发〔2024〕9号").doc_numbers) == "关于加快纺织服装设备更新的指导意见"
+    assert cited_title(texts, understand("纺发〔2024〕19号").doc_numbers) is None
+    owner = DocumentInfo("o", "t", "纺发[2024]9号", "national", "全国", None, None)
+    assert owns_number([owner], {}, ["纺发〔2024〕9号"]) and not owns_number([owner], {}, ["纺发〔2024〕8号"])
+    assert owns_number([replace(owner, number=None)], {"o": ("纺发〔2024〕9号",)}, ["〔2024〕9号"])

@@ -144,3 +144,24 @@ def test_a_copy_without_its_number_is_found_by_the_number_others_cite_it_by(
     assert "doc_number" not in next((h.matched for h in plain if h.doc.doc_id == numbered.doc_id), {})
     cited = docs.rank(numbered.number, units, k=3, cited={numbered.doc_id: (numbered.number,)})
     assert cited[0].doc.doc_id == numbered.doc_id and cited[0].matched["doc_number"]
+
+
+def test_a_number_no_document_owns_is_searched_as_the_title_it_is_cited_with(corpus_units: list[Unit],
+                                                                            embedder) -> None:
+    # The cited text has no title line and states no number; another text cites it 《T》（N）.
+    cited = DocumentInfo("cited", "关于纺织服装智能化改造的意见", None, "national", "全国", None, "意见",
+                         title_inferred=True)
+    citer = DocumentInfo("citer", "关于纺织服装智能化改造示范工厂的办法", None, "national", "全国", None, "办法",
+                         title_inferred=True)
+    extra = [
+        Unit("urn:test:cited/一", "加快纺织服装智能化改造，推广智能裁剪、智能缝制和柔性生产线，建设数字化车间。",
+             "cited", cited.title, None, "national", "全国", None, "意见", ["一"]),
+        Unit("urn:test:citer/第一条", "为规范智能化改造示范工厂管理，按照《关于加快纺织服装智能化改造的指导意见》"
+             "（纺工发〔2031〕7号）等，制定本办法。", "citer", citer.title, None, "national", "全国", None, "办法", ["第一条"]),
+    ]
+    all_units = [*corpus_units, *extra]
+    units = HybridIndex.build(all_units, embedder, graph_state="g")
+    docs = DocumentIndex.build([*documents_of(corpus_units), cited, citer], all_units, None, graph_state="g")
+    hits = docs.rank("纺工发〔2031〕7号", units, k=3, mode="lexical")
+    assert [h.doc.doc_id for h in hits][:2] == ["cited", "citer"]
+    assert hits[0].matched["title"]  # the hit says which words of the cited title its title holds

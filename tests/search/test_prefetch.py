@@ -1,0 +1,49 @@
+"""Passages embedded while an ingest writes: the update after it embeds nothing again, and what was
+embedded ahead is exactly what the index holds (``Document.passages`` agrees with the graph's units)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from graph.store import GraphStore
+from ingest.model import Document
+from search.embedder import Embedder
+from search.index_store import IndexStore
+from search.unit_cache import UnitCache
+from tests.conftest import GUANGDONG_JIEDU, NATIONAL_NOTICE
+from tests.search.test_index_store import CountingEmbedder
+
+
+def test_passages_embedded_while_writing_are_the_units_and_are_not_embedded_again(
+        tmp_path: Path, embedder: Embedder, corpus_docs: dict[str, Document]) -> None:
+    docs = [corpus_docs[NATIONAL_NOTICE], corpus_docs[GUANGDONG_JIEDU]]
+    counting = CountingEmbedder(embedder)
+    indexes = IndexStore(tmp_path / "index", embedder=lambda: counting)  # type: ignore[arg-type,return-value]
+    store = GraphStore(tmp_path / "graph")
+    for doc in docs:
+        indexes.prefetch(doc.passages())
+    store.ingest(docs)
+    ahead = indexes.settle_prefetch()
+    embedded_ahead = list(counting.passages)
+
+    index = indexes.current(store)
+    assert counting.passages == embedded_ahead  # the update found every vector in the cache
+    assert ahead == len(embedded_ahead) == len(set(embedded_ahead))  # each distinct text once
+    assert set(embedded_ahead) == {u.text for u in index.units}
+    hit = index.search(docs[1].provisions[-1].text[:30], k=1)[0]
+    assert hit.unit.doc_id == GUANGDONG_JIEDU
+
+
+def test_fill_embeds_only_texts_the_cache_lacks_and_vectors_reads_them(tmp_path: Path, embedder: Embedder) -> None:
+    texts = ["推进纺织服装产业数字化转型", "支持企业开展技术改造"]
+    cache = UnitCache(tmp_path, model=embedder.model_name, tokenizer="t")
+    assert cache.fill(texts, embedder.embed_passages) == 2
+    assert cache.fill([*texts, "培育一批智能制造示范工厂"], embedder.embed_passages) == 1
+
+    fresh = UnitCache(tmp_path, model=embedder.model_name, tokenizer="t")  # another process later
+    asked: list[str] = []
+    vectors = fresh.vectors(texts, lambda t: asked.extend(t) or embedder.embed_passages(t), dim=embedder.dim)
+    assert asked == [] and vectors.shape == (2, embedder.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
