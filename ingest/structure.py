@@ -147,6 +147,30 @@ def _lines(text: str, start: int, end: int) -> list[_Line]:
     return out
 
 
+_GLUED = re.compile(r"(?<=[。；！？])[ \u3000]+(?=\S)")
+_HEADING_KINDS = ("part", "chapter", "section", "article", "item", "subitem")
+"""Numbering that only ever opens a heading (一、, （一）, 第一条…), never a quantity in running text."""
+
+
+def _unglued(lines: list[_Line]) -> list[_Line]:
+    """Lines with a heading glued after a sentence cut off (…的供应链。 （二）深化推广应用…): a copy
+    extracted from a PDF often joins the next paragraph to the last line of a box (专栏) with a
+    space, and the section heading it holds would otherwise be read as the box's text, its boxes
+    numbered under the section before. Only a 一、 / （一） / 第…条-style numeral opens a line here:
+    ``。 10 家`` is running text."""
+    out: list[_Line] = []
+    for line in lines:
+        start = 0
+        for m in _GLUED.finditer(line.text):
+            rest = _Line(line.start + m.end(), line.end, line.text[m.end() :])
+            num = _match(rest)
+            if num is not None and num.style.kind in _HEADING_KINDS:
+                out.append(_Line(line.start + start, line.start + m.start(), line.text[start : m.start()]))
+                start = m.end()
+        out.append(_Line(line.start + start, line.end, line.text[start:]))
+    return out
+
+
 def _match(line: _Line) -> _Numbered | None:
     for style in STYLES:
         m = style.pattern.match(line.text)
@@ -267,7 +291,7 @@ def parse_provisions(text: str, start: int, end: int) -> list[Provision]:
 
 
 def _numbered_provisions(text: str, start: int, end: int) -> list[Provision]:
-    lines = _lines(text, start, end)
+    lines = _unglued(_lines(text, start, end))
     found = _infer_numbering([_match(line) for line in lines], lines)
     provisions: list[Provision] = []
     stack: list[tuple[tuple[int, int], Provision]] = []  # (style slot, provision)

@@ -8,6 +8,10 @@ Every figure printed is out-of-fold: grouped by local document (GroupKFold), so 
 scored by a model that saw it. The cuts for eli:implements are the lowest out-of-fold probability
 down to which every cut keeps precision >= 0.95 on the pooled sets (one number chosen on the same folds: say so when
 quoting). The saved models are then fitted on all the gold.
+
+``--jitter SIGMA`` also reports each figure's mean and range over copies of the probed gold with
+every dense score moved by N(0, SIGMA) (0.002 is what a re-embedding moves them by): compare two
+versions of a feature by these bands, since one run's figure moves by a case or two on near-ties.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +35,13 @@ from search.link_eval import (
     dataset,
     doc_metrics,
     doc_xy,
+    jittered,
     leading_parents,
     load_link_gold,
     provision_metrics,
 )
 from search.linking import link_context
-from search.model import NOTHING, choose_cut, cross_validated, fit, group_weights, save_models
+from search.model import NOTHING, Model, choose_cut, cross_validated, fit, group_weights, save_models
 from search.rerank import PROVISION_FEATURES
 
 # The cuts are chosen where the out-of-fold precision holds 0.95, not the 0.9 the product promises:
@@ -91,21 +98,20 @@ def _split(values: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
     return np.split(values, np.cumsum(sizes)[:-1])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", nargs="+", action="append", metavar="DATA GOLD [INDEX]", required=True,
-                    help="a data directory, its gold folder, and optionally a saved index to use")
-    ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
-    ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
-    ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
-    ap.add_argument("--lexical", action="store_true", help="probe the set with INDEX by BM25 alone (when its "
-                    "provisions could not be embedded in time; dense features are then 0 for it)")
-    args = ap.parse_args()
-    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
-                  args.query_vectors if rest else None, bool(rest) and args.lexical)
-            for i, (d, g, *rest) in enumerate(args.set)]
-    names = [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
+@dataclass
+class Fitted:
+    """The out-of-fold figures of one fit, and what saving the models needs."""
 
+    report: dict[str, Any]
+    doc_model: Model
+    provision: tuple[np.ndarray, np.ndarray, np.ndarray]  # x, y, weights of the provision model
+    provision_cut: float
+
+
+def fit_and_score(sets: list[Dataset]) -> Fitted:
+    """Cross-validate both models on ``sets`` (grouped by local document), choose the cuts, and
+    score every set out of fold."""
+    names = set_names(sets)
     # The document model learns only from gold read at document level (doc_links.toml, with its
     # negatives); a set whose parents are derived from provision pairs (bundled: they include
     # national texts issued after the local one) is scored by the model fitted on the others.
@@ -123,6 +129,7 @@ def main() -> None:
     doc_model.cut = doc_cut
     oof_by_set = dict(zip(doc_sets, _split(doc_oof, [len(p[1]) for p in doc_parts]), strict=True))
     doc_oof_sets = [oof_by_set[i] if i in oof_by_set else doc_model.prob(doc_xy(s)[0]) for i, s in enumerate(sets)]
+    doc_model.note = {"fitted_on": [names[i] for i in doc_sets], "scored_out_of_sample": names}
 
     prov_parts = [s.provision_xy() for s in sets]
     xp, yp, gp = _stack(prov_parts, names)
@@ -147,19 +154,71 @@ def main() -> None:
         if asserted:
             prov_cut = float(cut)
 
-    report: dict[str, object] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
+    report: dict[str, Any] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
     for name, s, dp, pp, par, ld in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, leads, strict=True):
         report[name] = {
             "document (cross-validated)": doc_metrics(s, dp, doc_cut),
             "provision hybrid": provision_metrics(s, None),
             "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par, lead=ld),
         }
+    return Fitted(report, doc_model, (xp, yp, wp), prov_cut)
+
+
+def set_names(sets: list[Dataset]) -> list[str]:
+    return [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
+
+
+JITTER_FIGURES = {"document (cross-validated)": ("r1",),
+                  "provision reranked (cross-validated)": ("r1", "mrr", "asserted", "precision", "recall")}
+
+
+def jitter_report(sets: list[Dataset], sigma: float, seeds: int) -> dict[str, dict[str, list[float]]]:
+    """Mean, lowest and highest of the out-of-fold figures over ``seeds`` jittered copies of the
+    sets (``search.link_eval.jittered``): the band a figure moves in when only near-ties move.
+    Compare two versions of a feature by these bands, not by one run."""
+    runs = []
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        runs.append(fit_and_score([jittered(s, sigma, rng) for s in sets]).report)
+    out: dict[str, dict[str, list[float]]] = {}
+    for name in set_names(sets):
+        for level, keys in JITTER_FIGURES.items():
+            for key in keys:
+                values = [float(r[name][level][key]) for r in runs]
+                out.setdefault(name, {})[f"{level} {key}"] = [round(float(np.mean(values)), 3), min(values), max(values)]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", nargs="+", action="append", metavar="DATA GOLD [INDEX]", required=True,
+                    help="a data directory, its gold folder, and optionally a saved index to use")
+    ap.add_argument("--dry-run", action="store_true", help="report only, do not write the models")
+    ap.add_argument("--cache", type=Path, help="a folder to keep the probed gold sets in between runs")
+    ap.add_argument("--query-vectors", type=Path, help="a pickled {query text: vector} to use for the set with INDEX")
+    ap.add_argument("--lexical", action="store_true", help="probe the set with INDEX by BM25 alone (when its "
+                    "provisions could not be embedded in time; dense features are then 0 for it)")
+    ap.add_argument("--jitter", type=float, metavar="SIGMA", help="also report each figure's mean [lowest, highest] "
+                    "over --seeds copies with every dense score moved by N(0, SIGMA), e.g. 0.002")
+    ap.add_argument("--seeds", type=int, default=8, help="jittered copies for --jitter (default 8)")
+    args = ap.parse_args()
+    sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
+                  args.query_vectors if rest else None, bool(rest) and args.lexical)
+            for i, (d, g, *rest) in enumerate(args.set)]
+    fitted = fit_and_score(sets)
+    report = fitted.report
+    if args.jitter:
+        report["jitter"] = {"sigma": args.jitter, "seeds": args.seeds,
+                            "mean [lowest, highest]": jitter_report(sets, args.jitter, args.seeds)}
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.dry_run:
         return
-    doc_model.note = {"fitted_on": [names[i] for i in doc_sets], "scored_out_of_sample": names, "cross_validated": {n: report[n]["document (cross-validated)"] for n in names}}
+    names = set_names(sets)
+    doc_model = fitted.doc_model
+    doc_model.note["cross_validated"] = {n: report[n]["document (cross-validated)"] for n in names}
+    xp, yp, wp = fitted.provision
     prov_model = fit(PROVISION_FEATURES, xp, yp, c=PROVISION_C, weights=wp)
-    prov_model.cut = prov_cut
+    prov_model.cut = fitted.provision_cut
     prov_model.note = {"fitted_on": names,
                        "cross_validated": {n: report[n]["provision reranked (cross-validated)"] for n in names}}
     save_models({"document": doc_model, "provision": prov_model})

@@ -18,8 +18,9 @@ relevance is its score over the best hit's, so 1.0 is the top and 0.5 means "hal
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,7 +180,8 @@ class Evidence:
     per document row, and per row the parts of the query's intent it matches."""
 
     views: dict[str, list[int]]
-    by_doc: dict[int, list[Hit]]
+    by_doc: dict[int, list[int]]  # document row -> positions of its unit hits (best first)
+    hits: Callable[[list[int]], list[Hit]]  # the unit hits at those positions, records read only for those shown
     matched: dict[int, dict[str, list[str]]]
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     titles: dict[int, float] = field(default_factory=dict)  # share of the query's topic the title holds
@@ -272,9 +274,9 @@ class DocumentIndex:
         allowed = self._allowed(units, filters)
         if vector is None and mode != "lexical" and units.embedder is not None:
             vector = units.embedder.embed_queries([text])[0]
-        unit_hits = units.search(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector, tokens=tokens)
+        ranked = units.ranked(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector, tokens=tokens)
         if (follow_citation and intent.doc_numbers and not owns_number(self.docs, cited, intent.doc_numbers)
-                and (title := cited_title((h.unit.text for h in unit_hits), intent.doc_numbers))):
+                and (title := cited_title((h.unit.text for h in units.hits(ranked)), intent.doc_numbers))):
             return self.evidence(f"{title} {DOC_NUMBER.sub(' ', text)}".strip(), units, filters=filters, mode=mode,
                                  cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
@@ -283,15 +285,15 @@ class DocumentIndex:
             views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), len(self.docs), allowed=allowed)]
         if mode != "lexical" and self.profile is not None and vector is not None:
             views["profile"] = [r for r, _ in self.profile.search(vector, len(self.docs), allowed=allowed)]
-        by_doc: dict[int, list[Hit]] = {}
-        for hit in unit_hits:
-            row = self._row.get(hit.unit.doc_id)
+        by_doc: dict[int, list[int]] = {}  # document row -> positions in ``ranked``
+        for at, doc_id in enumerate(units.doc_ids(ranked)):
+            row = self._row.get(doc_id)
             if row is not None:
-                by_doc.setdefault(row, []).append(hit)
+                by_doc.setdefault(row, []).append(at)
         views["units"] = list(by_doc)
         candidates = {row for rows in views.values() for row in rows}
         if len(text) > QUESTION_CHARS:  # a pasted passage: what it names is not asked for, its words are no title
-            return Evidence(views, by_doc, {} if intent.is_empty() else
+            return Evidence(views, by_doc, partial(units.hits, ranked), {} if intent.is_empty() else
                             {row: matches(self.docs[row], intent, cited.get(self.docs[row].doc_id, ()))
                              for row in candidates})
         topic = query_topic(text, intent)
@@ -309,7 +311,7 @@ class DocumentIndex:
                 matched[row] = found
         contradicted = {row: found for row in candidates
                         if not intent.is_empty() and (found := conflicts(self.docs[row], intent))}
-        return Evidence(views, by_doc, matched, contradicted, titles)
+        return Evidence(views, by_doc, partial(units.hits, ranked), matched, contradicted, titles)
 
     def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
              boosts: dict[str, float] = BOOSTS, penalties: dict[str, float] = PENALTIES,
@@ -341,7 +343,7 @@ class DocumentIndex:
         names = list(ev.views)
         return [
             DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
-                        provisions=ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC], matched=ev.matched.get(row, {}),
+                        provisions=ev.hits(ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
                         conflicts=ev.conflicts.get(row, []),
                         views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
             for rank, row in enumerate(order, start=1)

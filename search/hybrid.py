@@ -128,6 +128,19 @@ class Hit:
         }
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """Fused unit rows, best first, before any unit record is read: a document search weighs a
+    hundred and shows a few (``HybridIndex.hits`` makes hits of those). ``dense``/``lexical``: each
+    row's (rank, score) in that retriever, ``None`` where it did not find the row."""
+
+    rows: list[int]
+    scores: list[float]
+    dense: list[tuple[int, float] | None]
+    lexical: list[tuple[int, float] | None]
+    terms: tuple[str, ...]
+
+
 class HybridIndex:
     """Units plus their dense and lexical indexes, saved and loaded together."""
 
@@ -270,9 +283,23 @@ class HybridIndex:
 
         ``vector`` and ``tokens`` (``search_tokens`` of the query) are the query's embedding and
         BM25 tokens when the caller already has them (batch linking, the document search)."""
+        return self.hits(self.ranked(query, k=k, filters=filters, mode=mode, fetch=fetch, vector=vector, tokens=tokens))
+
+    def ranked(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        fetch: int | None = None,
+        vector: np.ndarray | None = None,
+        tokens: Sequence[str] | None = None,
+    ) -> Ranked:
+        """``search`` before the hits are made: the rows and their scores (``hits`` makes them hits)."""
         text = prepare_query(query)
         if k <= 0 or not self.units:
-            return []
+            return Ranked([], [], [], [], ())
         allowed = self.mask(filters)
         fetch = max(k, fetch or max(3 * k, 50))
         tokens = search_tokens(text) if tokens is None else tokens
@@ -286,7 +313,7 @@ class HybridIndex:
             dense_hits = self.dense.search(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):
             lexical_hits = self.lexical.search(tokens, fetch, allowed=allowed)
-        return self._fuse(dense_hits, lexical_hits, k=k, mode=mode, terms=tokens)
+        return self._rank(dense_hits, lexical_hits, k=k, mode=mode, terms=tokens)
 
     def search_many(
         self,
@@ -328,7 +355,7 @@ class HybridIndex:
                     scores = self.lexical.scores_many([tokens[i] for i in part])
                     lexical = [self.lexical.top(row, fetch, allowed=allowed) for row in scores]
                 for i, d, lx in zip(part, dense, lexical, strict=True):
-                    out[i] = self._fuse(d, lx, k=k, mode=mode, terms=tokens[i])
+                    out[i] = self.hits(self._rank(d, lx, k=k, mode=mode, terms=tokens[i]))
         return out
 
     def search_vector(self, vector: np.ndarray, *, k: int = 10, filters: Filters | None = None) -> list[Hit]:
@@ -336,17 +363,23 @@ class HybridIndex:
         if k <= 0 or not self.units:
             return []
         hits = self.dense.search(vector, k, allowed=self.mask(filters))
-        return self._fuse(hits, [], k=k, mode="dense", terms=[])
+        return self.hits(self._rank(hits, [], k=k, mode="dense", terms=[]))
 
-    def _hit(self, row: int, rank: int, score: float, terms: tuple[str, ...], *,
-             dense: tuple[int, float] | None = None, lexical: tuple[int, float] | None = None) -> Hit:
-        unit = self.units[row]
-        d_rank, d_score = dense or (None, None)
-        l_rank, l_score = lexical or (None, None)
-        return Hit(iri=unit.iri, score=float(score), rank=rank, unit=unit, dense_rank=d_rank, dense_score=d_score,
-                   lexical_rank=l_rank, lexical_score=l_score, terms=terms)
+    def hits(self, ranked: Ranked, at: Sequence[int] | None = None) -> list[Hit]:
+        """The hits of ``ranked`` (at positions ``at``: default all), their unit records read now."""
+        out = []
+        for i in range(len(ranked.rows)) if at is None else at:
+            unit = self.units[ranked.rows[i]]
+            (d_rank, d_score), (l_rank, l_score) = ranked.dense[i] or (None, None), ranked.lexical[i] or (None, None)
+            out.append(Hit(iri=unit.iri, score=ranked.scores[i], rank=i + 1, unit=unit, dense_rank=d_rank,
+                           dense_score=d_score, lexical_rank=l_rank, lexical_score=l_score, terms=ranked.terms))
+        return out
 
-    def _fuse(
+    def doc_ids(self, ranked: Ranked) -> list[str]:
+        """The document of each ranked row, without reading a unit record."""
+        return self._columns.values_at("doc_id", ranked.rows)
+
+    def _rank(
         self,
         dense_hits: list[tuple[int, float]],
         lexical_hits: list[tuple[int, float]],
@@ -354,12 +387,14 @@ class HybridIndex:
         k: int,
         mode: Mode,
         terms: Sequence[str],
-    ) -> list[Hit]:
+    ) -> Ranked:
         terms = tuple(terms)
         if mode != "hybrid":  # one retriever: its own order
             only = (dense_hits if mode == "dense" else lexical_hits)[:k]
-            return [self._hit(row, rank, score, terms, **{mode: (rank, score)})
-                    for rank, (row, score) in enumerate(only, start=1)]
+            ranks = [(rank, float(score)) for rank, (_, score) in enumerate(only, start=1)]
+            return Ranked([row for row, _ in only], [score for _, score in ranks],
+                          ranks if mode == "dense" else [None] * len(only),
+                          ranks if mode == "lexical" else [None] * len(only), terms)
         # reciprocal rank fusion over arrays: ~20 clients' searches share one GIL
         n_dense = len(dense_hits)
         found = np.array([*dense_hits, *lexical_hits], dtype=np.float64).reshape(-1, 2)
@@ -374,10 +409,8 @@ class HybridIndex:
             rank_of[side, at], score_of[side, at] = ranks[part], found[part, 1]
         tie = np.where(rank_of[0] > 0, rank_of[0], 10**9)  # ties: the better dense rank, then the row
         best = np.lexsort((rows, tie, -rrf))[:k]
-        out: list[Hit] = []
-        for rank, (i, row) in enumerate(zip(best.tolist(), rows[best].tolist(), strict=True), start=1):
-            d_rank, l_rank = int(rank_of[0, i]), int(rank_of[1, i])
-            out.append(self._hit(row, rank, float(rrf[i]), terms,
-                                 dense=(d_rank, float(score_of[0, i])) if d_rank else None,
-                                 lexical=(l_rank, float(score_of[1, i])) if l_rank else None))
-        return out
+        d_rank, l_rank = rank_of[0, best].tolist(), rank_of[1, best].tolist()
+        d_score, l_score = score_of[0, best].tolist(), score_of[1, best].tolist()
+        return Ranked(rows[best].tolist(), rrf[best].tolist(),
+                      [(r, s) if r else None for r, s in zip(d_rank, d_score, strict=True)],
+                      [(r, s) if r else None for r, s in zip(l_rank, l_score, strict=True)], terms)

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from common.errors import InputError
 from search.doclinks import DocInfo, DocPair, Probe, Query, asserts, doc_pairs, feature_matrix, order, probe
-from search.hybrid import HybridIndex, Mode
+from search.hybrid import RRF_K, HybridIndex, Mode
 from search.linking import query_text
 from search.model import Model
 from search.rerank import assertable, candidate_rows, leading, matrix, rank_key
@@ -121,6 +121,26 @@ def dataset(index: HybridIndex, gold: LinkGold, docs: Mapping[str, DocInfo], cit
     probes = probe(index, [query(c.doc_id, c.id, c.query) for c in gold.cases], canonical=canon, mode=mode,
                    progress=progress)
     return Dataset(gold, local_probes, probes, dict(docs), {k: dict(v) for k, v in cites.items()}, canon).refresh()
+
+
+def jittered(data: Dataset, sigma: float, rng: np.random.Generator) -> Dataset:
+    """A copy of ``data`` as a slightly different embedding would give it: every candidate's dense
+    score moved by N(0, ``sigma``), the probe's dense ranks dealt out again in the new order and
+    the candidates fused again (RRF). A re-ingest (other batches, another model build) nudges the
+    int8 vectors this way and flips near-ties: a figure that moves as much under jitter as a
+    change moved it is no evidence for the change. Candidates outside a probe's top k stay out."""
+    return replace(data, local_probes=[_jitter(p, sigma, rng) for p in data.local_probes],
+                   probes=[_jitter(p, sigma, rng) for p in data.probes]).refresh()
+
+
+def _jitter(p: Probe, sigma: float, rng: np.random.Generator) -> Probe:
+    dense = {i: h.dense_score + rng.normal(0.0, sigma) for i, h in enumerate(p.hits) if h.dense_score is not None}
+    ranks = sorted(h.dense_rank for h in p.hits if h.dense_rank is not None)
+    new_rank = dict(zip(sorted(dense, key=lambda i: -dense[i]), ranks, strict=True))
+    hits = [replace(h, dense_score=dense.get(i), dense_rank=new_rank.get(i)) for i, h in enumerate(p.hits)]
+    fused = [sum(1.0 / (RRF_K + r) for r in (h.dense_rank, h.lexical_rank) if r) for h in hits]
+    order = sorted(range(len(hits)), key=lambda i: (-fused[i], hits[i].dense_rank or 10**9))
+    return replace(p, hits=[replace(hits[i], score=fused[i], rank=r) for r, i in enumerate(order, start=1)])
 
 
 def _asserted(data: Dataset, prob: np.ndarray, cut: float) -> np.ndarray:

@@ -13,7 +13,7 @@ unrelated national plan, at rank 1 for many local provisions. The second stage s
 - the query terms found in the candidate (shared agencies, targets, actions show up here);
 - against the candidate's *siblings* (the other candidates of its document, near ties for rank
   fusion): the words only it shares with the query, its dense margin, and how much more of the
-  local provision's head (a task's heading) its own heading repeats;
+  local provision's head (a task's heading) its own heading repeats, and its BM25 rank among them;
 - the candidate document's title named in the local text (落实国家推动传统产业转型升级要求);
 - general sections of one kind (指导思想 / 基本原则 / 目标; 总体要求 holds all three) on both sides.
 
@@ -49,7 +49,7 @@ PROVISION_FEATURES = [
     "inv_rank", "inv_dense_rank", "inv_lexical_rank", "dense_score", "lexical_share", "dense_margin",
     "doc_top1_share", "doc_rank_mass", "doc_cited", "doc_later", "doc_best", "boilerplate", "local_boilerplate",
     "boilerplate_both", "matched", "heading_overlap", "sibling_distinct", "sibling_dense_margin", "title_named",
-    "general_both", "head_sibling_margin",
+    "general_both", "head_sibling_margin", "sibling_lexical_rank",
 ]
 
 
@@ -111,6 +111,7 @@ def candidate_rows(p: Probe, pairs: Mapping[tuple[str, str], DocPair]) -> list[l
             float(bool(q_general & general_kinds(h.unit.heading, h.unit.text))),
             heads[i] - max((m for j, m in enumerate(heads) if j != i and p.hits[j].unit.doc_id == h.unit.doc_id),
                            default=heads[i]),
+            _sibling_lexical_rank(p.hits, i),
         ])
     return rows
 
@@ -164,6 +165,16 @@ def _sibling_distinct(hits: Sequence[Hit]) -> list[float]:
         out.append(sum(math.log(1 + n / sum(t in s for s in siblings)) * len(t) for t in w))
     best = max(out, default=0.0) or 1.0
     return [v / best for v in out]
+
+
+def _sibling_lexical_rank(hits: Sequence[Hit], i: int) -> float:
+    """1 / the BM25 rank of ``hits[i]`` among the candidates of its own document (ties share the
+    better rank; a candidate BM25 did not find ranks after those it found). The lexical counterpart of the sibling dense margin: BM25 often tells sibling
+    tasks apart (品牌 in one task of a notice, 纺织 in all) where the dense scores lie within 0.002
+    of each other, and a rank, unlike a score, does not move when a re-embedding nudges them."""
+    mine = hits[i].lexical_score or 0.0
+    doc = hits[i].unit.doc_id
+    return 1.0 / (1 + sum((h.lexical_score or 0.0) > mine for h in hits if h.unit.doc_id == doc))
 
 
 def _head_match(query: str, heading: str) -> float:

@@ -52,6 +52,10 @@ class Columns:
         """The distinct values of ``name`` among the units ``mask`` lets through."""
         return set(self._values[name][np.unique(self._codes[name][mask])].tolist())
 
+    def values_at(self, name: str, rows: Sequence[int]) -> list[str]:
+        """``name`` of the units at ``rows``."""
+        return self._values[name][self._codes[name][np.asarray(rows, np.int64)]].tolist()
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {f"{kind}_{name}": part[name] for kind, part in (("values", self._values), ("codes", self._codes))
                 for name in FIELDS}

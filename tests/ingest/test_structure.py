@@ -133,3 +133,36 @@ def test_a_signature_between_a_notice_and_the_text_it_issues_is_no_paragraph() -
     paragraphs = [p for p in parse_provisions(text, 0, len(text)) if p.kind == "paragraph"]
     assert [p.text.split("\n")[0] for p in paragraphs] == ["推动大规模设备更新和消费品以旧换新行动方案"]
     assert paragraphs[0].label == "第三段"  # numbered as the text runs, the signature counted
+
+
+def test_a_heading_glued_after_a_box_opens_its_own_provision() -> None:
+    # nat-061 (“十四五”智能制造发展规划, as extracted from its PDF): the next section's heading sits on
+    # the last line of 专栏 1, after a space; read as the box's text, section (二) and its boxes were
+    # lost under (一) (two 三/（一）/01 in the graph)
+    text = (
+        "三、重点任务\n"
+        "（一）加快系统创新，增强融合发展新动能。攻克关键核心技术。\n"
+        "专栏 1 智能制造技术攻关行动\n"
+        "02 系统集成技术\n"
+        "开发基于信息模型和标准接口的可复用数据集成技术；涵盖设计、生产、管理、服务等制造\n"
+        "全过程的复杂系统建模技术；基于模型的价值流分析和优化技术。 （二）深化推广应用，开拓转型升级新路径。\n"
+        "聚焦企业、行业、区域转型升级需要，围绕车间、工厂、\n"
+        "供应链构建智能制造系统。\n"
+        "专栏 2 智能制造示范工厂建设行动\n"
+        "01 智能场景\n"
+        "面向工艺设计、计划调度、生产作业等环节，建设一批智能场景。\n"
+    )
+    provs = parse_provisions(text, 0, len(text))
+    paths = ["/".join(p.path) for p in provs]
+    assert paths == ["三", "三/（一）", "三/（一）/02", "三/（二）", "三/（二）/01"]
+    box, section = provs[2], provs[3]
+    assert box.text.endswith("基于模型的价值流分析和优化技术。")
+    assert section.heading == "深化推广应用，开拓转型升级新路径" and text[section.start : section.end] == section.text
+    # pro-002: a list heading glued after a sentence with a full-width space
+    glued = "一、总体要求\n（四）发展目标。到2025年，创新能力显著提升。　(五)总体部署。未来五年，全省科技创新工作将紧紧围绕…\n"
+    assert ["/".join(p.path) for p in parse_provisions(glued, 0, len(glued))] == ["一", "一/（四）", "一/（五）"]
+
+
+def test_a_number_after_a_sentence_on_the_same_line_is_running_text() -> None:
+    text = "一、主要目标\n到2025年，培育示范工厂。 10 家企业入选国家级试点。 2.5亿元用于奖补。\n二、重点任务\n"
+    assert ["/".join(p.path) for p in parse_provisions(text, 0, len(text))] == ["一", "二"]

@@ -60,9 +60,9 @@ def test_the_title_decides_a_tie_the_views_leave_open() -> None:
     topic = query_topic(query, understand(query))
     titles = {row: title_share(d.title, topic, topic_pairs(topic)) for row, d in enumerate(docs)}
     tie = {"body": [1, 0], "profile": [0, 1]}  # views of equal weight, each first in one
-    plain = index.fuse(Evidence(tie, {}, {}), k=2)
+    plain = index.fuse(Evidence(tie, {}, list, {}), k=2)  # no unit hits
     assert plain[0].score == pytest.approx(plain[1].score)
-    ev = Evidence(tie, {}, {row: {"title": s} for row, (_, s) in titles.items()},
+    ev = Evidence(tie, {}, list, {row: {"title": s} for row, (_, s) in titles.items()},
                   titles={row: share for row, (share, _) in titles.items()})
     hits = index.fuse(ev, k=2)
     assert [h.doc.doc_id for h in hits] == ["shipping", "transport"]

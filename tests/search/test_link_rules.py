@@ -4,10 +4,13 @@ basis outside the store, or ties with another), from the bundled texts and real 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingest.model import Document
 from search.citations import CitationRow, Resolutions
 from search.doclinks import DocInfo, Probe, Query, asserts, doc_pairs, may_assert
 from search.hybrid import Hit
+from search.lexical import LexicalIndex
 from search.rerank import PROVISION_FEATURES, assertable, candidate_rows
 from search.tokenize import search_tokens
 from search.units import Unit
@@ -83,3 +86,22 @@ def test_a_parent_must_lead_every_other_candidate() -> None:
     assert tie["a"]["lead"] == 0.0 and not may_assert(tie["a"]) and not may_assert(tie["b"])
     ahead = _doc_pair(local, [("a", "一"), ("a", "二"), ("b", "一")])
     assert may_assert(ahead["a"]) and not may_assert(ahead["b"])
+
+
+def test_bm25_ranks_a_candidate_among_its_own_siblings_only(corpus_docs: dict[str, Document]) -> None:
+    # 广东 2024 "共培育发展100家以上我省优势特色纺织服装品牌": the dense scores of the notice's tasks (二)
+    # 特色优质纺织产品 and (三) 品牌建设 lie within 0.002; BM25 over the notice's own provisions puts (三) first
+    notice, opinion = corpus_docs[NOTICE], corpus_docs[OPINION]
+    units = [_unit(notice, ["二", "（二）"]), _unit(notice, ["二", "（三）"]), _unit(opinion, ["一", "（二）"])]
+    query = "共培育发展100家以上我省优势特色纺织服装品牌"
+    lexical = LexicalIndex.build([u.iri for u in units], [u.text for u in units], graph_state="test")
+    bm25 = lexical.scores(lexical.tokens(query))
+    assert bm25[1] > bm25[0] > 0
+    probe = _probe(query, units)
+    probe.hits = [replace(h, lexical_score=float(s)) for h, s in zip(probe.hits, bm25, strict=True)]
+    ranks = [r["sibling_lexical_rank"] for r in _rows(probe)]
+    assert ranks[:2] == [0.5, 1.0]
+    assert ranks[2] == 1.0  # alone in its document: first among its siblings, whatever its score against the others
+    # a candidate BM25 did not find ranks after its siblings that it found
+    probe.hits[1] = replace(probe.hits[1], lexical_score=None)
+    assert [r["sibling_lexical_rank"] for r in _rows(probe)][:2] == [1.0, 0.5]
