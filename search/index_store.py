@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +91,7 @@ class IndexStore:
         without reading the documents; they are read only when it has to be built."""
         state = store.write_state()
         held = self._documents
-        content = f"{units.graph_state}+documents"
+        content = _documents_state(units.graph_state)
         if held is not None and self._documents_checked_at == state and held.graph_state == content:
             return held
         if held is not None and not self.lock.acquire(blocking=False):
@@ -103,17 +103,20 @@ class IndexStore:
                 try:
                     held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
                 except (IndexNotFoundError, IndexMismatchError):
-                    embedder = units.embedder
-                    if embedder is not None:  # profiles of unchanged documents are not embedded again
-                        cache = UnitCache(self.cache_dir, model=units.model, tokenizer=TOKENIZER).for_documents()
-                        embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
-                    held = DocumentIndex.build(documents_from_store(store), units.units, embedder,
-                                               graph_state=content)
-                    held.save(self.documents_directory)  # derived data: saved even when the store is read-only
+                    held = self._build_documents(store, units.units, content, units.embedder)
             self._documents, self._documents_checked_at = held, state
             return held
         finally:
             self.lock.release()
+
+    def _build_documents(self, store: GraphStore, units: Sequence[Unit], content: str,
+                         embedder: Embedder | None) -> DocumentIndex:
+        if embedder is not None:  # profiles of unchanged documents are not embedded again
+            cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER).for_documents()
+            embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
+        built = DocumentIndex.build(documents_from_store(store), units, embedder, graph_state=content)
+        built.save(self.documents_directory)  # derived data: saved even when the store is read-only
+        return built
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Embed ``texts`` (a parsed document's passages) into the unit cache on a thread now, so the
@@ -169,6 +172,9 @@ class IndexStore:
         texts = [u.text for u in units]
         iris = [u.iri for u in units]
         lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)  # while a prefetch runs
+        if self._prefetcher is not None:  # an ingest: the document index too, while the units are embedded
+            self._documents = self._build_documents(store, units, _documents_state(token), embedder)
+            self._documents_checked_at = None
         prefetched = self.settle_prefetch(progress=progress)
         vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)
         dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=token)
@@ -209,6 +215,11 @@ class IndexStore:
             self._save(index, versions)
         else:
             self._index, self._versions = None, {}
+
+
+def _documents_state(units_state: str) -> str:
+    """The state of the document index that goes with a unit index of ``units_state``."""
+    return f"{units_state}+documents"
 
 
 class _CachedEmbedder:

@@ -28,9 +28,14 @@ def test_passages_embedded_while_writing_are_the_units_and_are_not_embedded_agai
     ahead = indexes.settle_prefetch()
     embedded_ahead = list(counting.passages)
 
+    for doc in docs:  # an ingest's prefetch: the update builds the document index too
+        indexes.prefetch(doc.passages())
     index = indexes.current(store)
-    assert counting.passages == embedded_ahead  # the update found every vector in the cache
-    assert ahead == len(embedded_ahead) == len(set(embedded_ahead))  # each distinct text once
+    profiles = counting.passages[len(embedded_ahead):]
+    assert len(profiles) == len(docs)  # the update embedded only the documents' profiles
+    assert {d.doc_id for d in indexes.documents(store, index).docs} == {d.id for d in docs}
+    assert counting.passages[len(embedded_ahead):] == profiles  # ... and the document index is not built again
+    assert ahead == len(embedded_ahead) == len(set(embedded_ahead))  # each distinct text once, none again
     assert set(embedded_ahead) == {u.text for u in index.units}
     hit = index.search(docs[1].provisions[-1].text[:30], k=1)[0]
     assert hit.unit.doc_id == GUANGDONG_JIEDU
