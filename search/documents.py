@@ -85,6 +85,10 @@ PENALTIES = {"kind": 0.08, "year": 0.4}
 QUESTION_CHARS = 60  # a longer query is a pasted passage: the kinds and years it names are not asked for
 DOC_FORMAT = 3  # bump when what goes into a view changes: a saved index of another format is rebuilt
 UNIT_FETCH = 100  # unit hits read for the evidence and the grouped provisions
+# Documents each view ranks: the candidates whose titles and metadata a query weighs. Bounded so that
+# a query's cost does not grow with the corpus (every document of a 5,000-document store would be
+# weighed); a document below this rank in every view and not among the unit hits gets no boost.
+VIEW_DEPTH = 100
 PROVISIONS_PER_DOC = 3
 
 
@@ -281,10 +285,10 @@ class DocumentIndex:
                                  cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
         if mode != "dense":
-            views["head"] = [r for r, _ in self.head.search(tokens, len(self.docs), allowed=allowed)]
-            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), len(self.docs), allowed=allowed)]
+            views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
+            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), VIEW_DEPTH, allowed=allowed)]
         if mode != "lexical" and self.profile is not None and vector is not None:
-            views["profile"] = [r for r, _ in self.profile.search(vector, len(self.docs), allowed=allowed)]
+            views["profile"] = [r for r, _ in self.profile.search(vector, VIEW_DEPTH, allowed=allowed)]
         by_doc: dict[int, list[int]] = {}  # document row -> positions in ``ranked``
         for at, doc_id in enumerate(units.doc_ids(ranked)):
             row = self._row.get(doc_id)

@@ -165,3 +165,22 @@ def test_a_number_no_document_owns_is_searched_as_the_title_it_is_cited_with(cor
     hits = docs.rank("纺工发〔2031〕7号", units, k=3, mode="lexical")
     assert [h.doc.doc_id for h in hits][:2] == ["cited", "citer"]
     assert hits[0].matched["title"]  # the hit says which words of the cited title its title holds
+
+
+def test_a_query_weighs_a_bounded_number_of_documents(indexes: tuple[HybridIndex, DocumentIndex],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each view ranks at most VIEW_DEPTH documents, so what a query weighs (titles, places, issuers)
+    does not grow with the corpus; a document below that depth in every view and without a unit hit
+    gets no boost at all, however well its metadata matches."""
+    import search.documents as documents
+
+    units, docs = indexes
+    query = "江苏省对纺织企业有哪些扶持措施"
+    full = docs.evidence(query, units)
+    assert max(len(rows) for name, rows in full.views.items() if name != "units") > 3
+    monkeypatch.setattr(documents, "VIEW_DEPTH", 3)
+    bounded = docs.evidence(query, units)
+    assert all(len(rows) <= 3 for name, rows in bounded.views.items() if name != "units")
+    weighed = {row for rows in bounded.views.values() for row in rows}
+    assert set(bounded.matched) <= weighed and set(bounded.titles) <= weighed
+    assert docs.fuse(bounded, k=3)[0].doc.region == "江苏省"  # the document asked for is still first
