@@ -220,7 +220,7 @@ def evaluate_cmd(
                                     linking.canonical), doc_model, provision_model)
     docs = svc.document_index(index)
     doc_scores = evaluate_documents(index, docs, load_doc_cases(gold_dir, index, docs), groups=svc.copy_groups(),
-                                    cited=svc.cited_numbers())
+                                    cited=svc.cited_names())
     svc.close()
     typer.echo(format_table(scores))
     for s in scores:

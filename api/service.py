@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ingest.manifest import Entry
     from ingest.model import Document
     from ingest.pipeline import Progress
+    from search.citations import CitedNames
     from search.documents import DocumentHit, DocumentIndex
     from search.embedder import Embedder
     from search.filters import Filters
@@ -242,14 +243,14 @@ class Service:
 
         filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         units = self.index()
-        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters, cited=self.cited_numbers())
+        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters, cited=self.cited_names())
         return collapse_copies(hits, self.copy_groups())[:k]
 
-    def cited_numbers(self) -> dict[str, tuple[str, ...]]:
-        """Document id -> the 文号 other stored texts cite it by; re-read only after a write."""
-        from search.citations import cited_numbers
+    def cited_names(self) -> dict[str, CitedNames]:
+        """Document id -> the 文号 and titles other stored texts cite it by; re-read only after a write."""
+        from search.citations import cited_names
 
-        return self.store.kept("cited-numbers", lambda: cited_numbers(self.store))
+        return self.store.kept("cited-names", lambda: cited_names(self.store))
 
     def copy_groups(self) -> dict[str, str]:
         """Document id -> the copy kept, from the links graph; re-read only after a write."""

@@ -39,7 +39,7 @@ def main() -> None:
     table: dict[str, list[str]] = {}
     for name, jitter in runs:
         for s in evaluate_documents(units, docs, cases, modes=("hybrid",), groups=svc.copy_groups(),
-                                    cited=svc.cited_numbers(), jitter=jitter):
+                                    cited=svc.cited_names(), jitter=jitter):
             if s.method == "doc-hybrid":
                 table.setdefault(s.task, []).append(f"{name}: {s.recall[1]:.3f}/{s.recall[3]:.3f}")
     svc.close()

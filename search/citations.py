@@ -115,15 +115,28 @@ def stored_documents(store: GraphStore) -> list[StoredDocument]:
     return [replace(d, issuers=tuple(sorted(issuers.get(iri, ())))) for iri, d in docs.items()]
 
 
-def cited_numbers(store: GraphStore) -> dict[str, tuple[str, ...]]:
-    """Document id -> the 文号 other stored texts cite it by (``cited-numbers.rq``): many copies
-    (a 国务院 plan as republished, a text cut from a web page) never state their own number, yet
-    staff ask for it by number."""
-    out: dict[str, list[str]] = {}
-    for row in store.query(internal_query("cited-numbers")):  # distinct (id, number) rows
-        if looks_like_doc_number(number := str(row.number)):
-            out.setdefault(str(row.id), []).append(number)
-    return {doc: tuple(sorted(numbers)) for doc, numbers in out.items()}
+def cited_names(store: GraphStore) -> dict[str, CitedNames]:
+    """Document id -> the 文号 and titles other stored texts cite it by (``cited-names.rq``): many
+    copies (a 国务院 plan as republished, a text cut from a web page) never state their own number
+    or title, yet staff ask for them by it."""
+    numbers: dict[str, set[str]] = {}
+    titles: dict[str, set[str]] = {}
+    for row in store.query(internal_query("cited-names")):  # distinct (id, name) rows
+        name = str(row.name).strip()
+        if looks_like_doc_number(name):
+            numbers.setdefault(str(row.id), set()).add(name)
+        elif name:
+            titles.setdefault(str(row.id), set()).add(name.strip("《》"))
+    return {doc: CitedNames(tuple(sorted(numbers.get(doc, ()))), tuple(sorted(titles.get(doc, ()))))
+            for doc in numbers.keys() | titles.keys()}
+
+
+@dataclass(frozen=True)
+class CitedNames:
+    """What other texts call one document when they cite it."""
+
+    numbers: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
 
 
 def read_citations(store: GraphStore) -> list[CitationRow]:

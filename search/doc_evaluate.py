@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import jieba
@@ -26,6 +27,9 @@ from search.documents import DocumentIndex, collapse_copies, document_texts
 from search.filters import Filters
 from search.hybrid import HybridIndex, Mode, prepare_query
 from search.linking import query_text
+
+if TYPE_CHECKING:
+    from search.citations import CitedNames
 
 DOC_KS = (1, 3)
 DOC_MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
@@ -111,11 +115,11 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
 
 def evaluate_documents(units: HybridIndex, docs: DocumentIndex, cases: Sequence[DocCase],
                        *, modes: Sequence[Mode] = DOC_MODES, groups: dict[str, str] | None = None,
-                       cited: Mapping[str, Sequence[str]] | None = None,
+                       cited: Mapping[str, CitedNames] | None = None,
                        jitter: Callable[[np.ndarray], np.ndarray] | None = None) -> list[DocScores]:
     """R@1, R@3 and MRR over distinct documents, per task: the baseline, then each mode. ``groups``
     (doc id -> copy group, from linking) folds copies as the product's search does, and ``cited``
-    (doc id -> the 文号 other texts cite it by) lets a copy be found by a number it never states; ``jitter`` moves
+    (doc id -> the 文号 and titles other texts cite it by) lets a copy be found by a number or title it never states; ``jitter`` moves
     each query vector (``perturbed``: how a ranking stands a vector that is not quite the same)."""
     baseline = DocBaseline(units, docs)
     vectors = {}

@@ -51,6 +51,7 @@ from search.tokenize import search_tokens
 from search.units import Unit
 
 if TYPE_CHECKING:
+    from search.citations import CitedNames
     from search.embedder import Embedder
 
 DOC_RRF_K = 3  # a few hundred documents, not tens of thousands of units: the first ranks matter most
@@ -257,16 +258,16 @@ class DocumentIndex:
 
     def rank(self, query: str, units: HybridIndex, *, k: int = 10, filters: Filters | None = None,
              mode: Mode = "hybrid", vector: np.ndarray | None = None,
-             cited: Mapping[str, Sequence[str]] | None = None) -> list[DocumentHit]:
+             cited: Mapping[str, CitedNames] | None = None) -> list[DocumentHit]:
         """The ``k`` best documents for ``query`` with their best provisions (duplicates not yet collapsed).
-        ``cited``: document id -> the 文号 other texts cite it by (``search.citations.cited_numbers``)."""
+        ``cited``: document id -> the 文号 and titles other texts cite it by (``search.citations.cited_names``)."""
         if k <= 0 or not self.docs:
             prepare_query(query)  # an empty query is still an error
             return []
         return self.fuse(self.evidence(query, units, filters=filters, mode=mode, vector=vector, cited=cited), k=k)
 
     def evidence(self, query: str, units: HybridIndex, *, filters: Filters | None = None, mode: Mode = "hybrid",
-                 vector: np.ndarray | None = None, cited: Mapping[str, Sequence[str]] | None = None,
+                 vector: np.ndarray | None = None, cited: Mapping[str, CitedNames] | None = None,
                  follow_citation: bool = True) -> Evidence:
         """Each view's ranking of the documents, the unit hits by document, and the intent matches.
         A 文号 no document owns is looked up where another text cites it (《T》（N）): the search is
@@ -279,7 +280,8 @@ class DocumentIndex:
         if vector is None and mode != "lexical" and units.embedder is not None:
             vector = units.embedder.embed_queries([text])[0]
         ranked = units.ranked(text, k=UNIT_FETCH, filters=filters, mode=mode, vector=vector, tokens=tokens)
-        if (follow_citation and intent.doc_numbers and not owns_number(self.docs, cited, intent.doc_numbers)
+        numbers = {doc: names.numbers for doc, names in cited.items()} if intent.doc_numbers else {}
+        if (follow_citation and intent.doc_numbers and not owns_number(self.docs, numbers, intent.doc_numbers)
                 and (title := cited_title((h.unit.text for h in units.hits(ranked)), intent.doc_numbers))):
             return self.evidence(f"{title} {DOC_NUMBER.sub(' ', text)}".strip(), units, filters=filters, mode=mode,
                                  cited=cited, follow_citation=False)
@@ -298,7 +300,7 @@ class DocumentIndex:
         candidates = {row for rows in views.values() for row in rows}
         if len(text) > QUESTION_CHARS:  # a pasted passage: what it names is not asked for, its words are no title
             return Evidence(views, by_doc, partial(units.hits, ranked), {} if intent.is_empty() else
-                            {row: matches(self.docs[row], intent, cited.get(self.docs[row].doc_id, ()))
+                            {row: matches(self.docs[row], intent, numbers.get(self.docs[row].doc_id, ()))
                              for row in candidates})
         topic = query_topic(text, intent)
         pairs = topic_pairs(topic)
@@ -306,8 +308,11 @@ class DocumentIndex:
         titles: dict[int, float] = {}
         for row in candidates:
             doc = self.docs[row]
-            found = matches(doc, intent, cited.get(doc.doc_id, ())) if not intent.is_empty() else {}
+            found = matches(doc, intent, numbers.get(doc.doc_id, ())) if not intent.is_empty() else {}
             share, stretches = title_share(doc.title, topic, pairs)
+            if (doc.title_inferred or not doc.title) and doc.doc_id in cited:  # untitled: what others call it
+                share, stretches = max([(share, stretches)] + [title_share(t, topic, pairs)
+                                                               for t in cited[doc.doc_id].titles])
             if share:
                 titles[row] = share
                 found["title"] = stretches

@@ -149,7 +149,7 @@ def test_a_document_is_known_by_the_number_other_texts_cite_it_by() -> None:
     """A republished national plan states no 文号; a provincial text cites it with one. The store
     answers which numbers each document is cited by (document search uses them)."""
     from graph.store import GraphStore
-    from search.citations import cited_numbers
+    from search.citations import CitedNames, cited_names
 
     plan = parse_text("新一代人工智能发展规划\n\n人工智能的迅速发展将深刻改变人类社会生活、改变世界。"
                       "为抢抓人工智能发展的重大战略机遇，制定本规划。\n一、战略态势\n人工智能发展进入新阶段。\n",
@@ -160,7 +160,7 @@ def test_a_document_is_known_by_the_number_other_texts_cite_it_by() -> None:
     assert plan.metadata.doc_number is None
     store = GraphStore(None)
     store.ingest([plan, local])
-    assert cited_numbers(store) == {plan.id: ("国发〔2017〕35号",)}
+    assert cited_names(store) == {plan.id: CitedNames(("国发〔2017〕35号",), ("新一代人工智能发展规划",))}
 
 
 def test_a_citation_resolved_at_link_time_stays_so_at_the_next_link() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from search.citations import CitedNames
 from search.dense import IndexMismatchError
 from search.doc_evaluate import evaluate_documents, load_doc_cases
 from search.documents import DocumentIndex, DocumentInfo, collapse_copies, documents_of
@@ -142,8 +143,26 @@ def test_a_copy_without_its_number_is_found_by_the_number_others_cite_it_by(
     docs = DocumentIndex.build(copies, corpus_units, embedder, graph_state="g")
     plain = docs.rank(numbered.number, units, k=3)
     assert "doc_number" not in next((h.matched for h in plain if h.doc.doc_id == numbered.doc_id), {})
-    cited = docs.rank(numbered.number, units, k=3, cited={numbered.doc_id: (numbered.number,)})
+    cited = docs.rank(numbered.number, units, k=3, cited={numbered.doc_id: CitedNames((numbered.number,))})
     assert cited[0].doc.doc_id == numbered.doc_id and cited[0].matched["doc_number"]
+
+
+def test_a_text_without_a_title_line_is_found_by_the_title_others_cite_it_by(
+        corpus_units: list[Unit], embedder) -> None:
+    """A copy cut from a web page has no title line; the texts that cite it give its title. Only an
+    untitled (or inferred-title) document takes that evidence: a stated title is its own."""
+    titled = next(d for d in documents_of(corpus_units) if d.title and not d.title_inferred and len(d.title) > 12)
+    copies = [replace(d, title="") if d.doc_id == titled.doc_id else d for d in documents_of(corpus_units)]
+    units = HybridIndex.build(corpus_units, embedder, graph_state="g")
+    docs = DocumentIndex.build(copies, corpus_units, embedder, graph_state="g")
+    names = {titled.doc_id: CitedNames(titles=(titled.title,))}
+    assert titled.doc_id not in docs.evidence(titled.title, units).titles
+    found = docs.evidence(titled.title, units, cited=names)
+    row = next(r for r, d in enumerate(docs.docs) if d.doc_id == titled.doc_id)
+    assert found.titles[row] > 0.9 and found.matched[row]["title"]
+    stated = DocumentIndex.build(documents_of(corpus_units), corpus_units, embedder, graph_state="g")
+    other = {titled.doc_id: CitedNames(titles=("纺织服装产业数字化转型",))}  # cited as something else
+    assert stated.evidence(titled.title, units, cited=other).titles == stated.evidence(titled.title, units).titles
 
 
 def test_a_number_no_document_owns_is_searched_as_the_title_it_is_cited_with(corpus_units: list[Unit],
