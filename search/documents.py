@@ -337,16 +337,18 @@ class DocumentIndex:
             places = np.arange(1, at.size + 1)
             scores[at] += weights[name] / (rrf_k + places)  # views in order: the sums of adding scalars
             ranks[view, at] = places
+        ranked = ranks.any(axis=0)
+        seen = ranked.tolist()  # per row in Python: a numpy test per candidate row cost ~0.3 ms a query
         for row, found in ev.matched.items():
-            if ranks[:, row].any():
+            if seen[row]:
                 scores[row] += sum(boosts[part] for part in found if part != "title")
         for row, share in ev.titles.items():
-            if ranks[:, row].any():
+            if seen[row]:
                 scores[row] += boosts["title"] * share**2  # a title that IS the question, far above a shared word
         for row, parts in ev.conflicts.items():
-            if ranks[:, row].any():
+            if seen[row]:
                 scores[row] = max(0.0, scores[row] - sum(penalties[part] for part in parts))
-        candidates = np.flatnonzero(ranks.any(axis=0))
+        candidates = np.flatnonzero(ranked)
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k].tolist()
         best = (float(scores[order[0]]) if order else 0.0) or 1.0
         names = list(ev.views)
