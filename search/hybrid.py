@@ -268,22 +268,9 @@ class HybridIndex:
         row = self._row.get(iri)
         return None if row is None else self.units[row]
 
-    def search(
-        self,
-        query: str,
-        *,
-        k: int = 10,
-        filters: Filters | None = None,
-        mode: Mode = "hybrid",
-        fetch: int | None = None,
-        vector: np.ndarray | None = None,
-        tokens: Sequence[str] | None = None,
-    ) -> list[Hit]:
-        """The ``k`` best units for ``query``; each retriever over-fetches ``fetch`` candidates.
-
-        ``vector`` and ``tokens`` (``search_tokens`` of the query) are the query's embedding and
-        BM25 tokens when the caller already has them (batch linking, the document search)."""
-        return self.hits(self.ranked(query, k=k, filters=filters, mode=mode, fetch=fetch, vector=vector, tokens=tokens))
+    def search(self, query: str, **options: Any) -> list[Hit]:
+        """The best units for ``query`` as hits; ``options`` are those of ``ranked``."""
+        return self.hits(self.ranked(query, **options))
 
     def ranked(
         self,
@@ -296,7 +283,11 @@ class HybridIndex:
         vector: np.ndarray | None = None,
         tokens: Sequence[str] | None = None,
     ) -> Ranked:
-        """``search`` before the hits are made: the rows and their scores (``hits`` makes them hits)."""
+        """The ``k`` best units for ``query`` as rows and scores, before any unit record is read
+        (``hits`` makes them hits); each retriever over-fetches ``fetch`` candidates.
+
+        ``vector`` and ``tokens`` (``search_tokens`` of the query) are the query's embedding and
+        BM25 tokens when the caller already has them (batch linking, the document search)."""
         text = prepare_query(query)
         if k <= 0 or not self.units:
             return Ranked([], [], [], [], ())
