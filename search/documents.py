@@ -45,7 +45,7 @@ from search.doc_intent import (
 )
 from search.filters import Filters
 from search.hybrid import Hit, HybridIndex, Mode, prepare_query
-from search.lexical import WORDS, LexicalIndex
+from search.lexical import TOKENIZERS, WORDS, LexicalIndex
 from search.query_understanding import DOC_NUMBER, understand
 from search.tokenize import search_tokens
 from search.units import Unit
@@ -207,13 +207,16 @@ class DocumentIndex:
 
     @classmethod
     def build(cls, docs: Sequence[DocumentInfo], units: Sequence[Unit], embedder: Embedder | None, *,
-              graph_state: str) -> DocumentIndex:
+              graph_state: str, body_tokens: Callable[[list[str]], list[list[str]]] | None = None) -> DocumentIndex:
         """Index every document of ``docs`` with the text of its ``units``; without an embedder
-        there is no profile view."""
+        there is no profile view. ``body_tokens`` cuts the whole texts into words (default: now;
+        the index store keeps them per text, so a change cuts only the changed documents)."""
         rows = document_texts(docs, units)
         ids = [info.doc_id for info, _, _ in rows]
         head = LexicalIndex.build(ids, [info.head_text() for info, _, _ in rows], graph_state=graph_state)
-        body = LexicalIndex.build(ids, [b for _, b, _ in rows], graph_state=graph_state, tokenizer=WORDS)
+        bodies = [b for _, b, _ in rows]
+        cut = body_tokens or (lambda texts: [TOKENIZERS[WORDS](t) for t in texts])
+        body = LexicalIndex.from_tokens(ids, cut(bodies), graph_state=graph_state, tokenizer=WORDS)
         profile = None
         if embedder is not None:
             vectors = embedder.embed_passages([p for _, _, p in rows])

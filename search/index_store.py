@@ -25,7 +25,7 @@ from search.documents import DocumentIndex
 from search.embedder import Embedder
 from search.from_graph import document_units, documents_from_store, index_token
 from search.hybrid import HybridIndex
-from search.lexical import TOKENIZER, LexicalIndex
+from search.lexical import TOKENIZER, WORDS, LexicalIndex
 from search.prefetch import Prefetcher
 from search.unit_cache import UnitCache
 from search.units import Unit, check_units
@@ -100,21 +100,27 @@ class IndexStore:
             self.lock.acquire()
         try:
             if held is None or held.graph_state != content:
-                try:
-                    held = DocumentIndex.load(self.documents_directory, graph_state=content, model=units.model)
-                except (IndexNotFoundError, IndexMismatchError):
-                    held = self._build_documents(store, units.units, content, units.embedder)
+                held = self._documents_for(store, units.units, content, units.embedder)
             self._documents, self._documents_checked_at = held, state
             return held
         finally:
             self.lock.release()
 
-    def _build_documents(self, store: GraphStore, units: Sequence[Unit], content: str,
-                         embedder: Embedder | None) -> DocumentIndex:
+    def _documents_for(self, store: GraphStore, units: Sequence[Unit], content: str,
+                       embedder: Embedder | None) -> DocumentIndex:
+        """The saved document index of state ``content``, else one built and saved: the profiles and
+        the words of unchanged documents come from the cache, so a change embeds and cuts only its own."""
+        model = embedder.model_name if embedder is not None else None
+        try:
+            return DocumentIndex.load(self.documents_directory, graph_state=content, model=model)
+        except (IndexNotFoundError, IndexMismatchError):
+            pass
+        words = UnitCache(self.cache_dir, model=model or "", tokenizer=WORDS)
         if embedder is not None:  # profiles of unchanged documents are not embedded again
             cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER).for_documents()
             embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
-        built = DocumentIndex.build(documents_from_store(store), units, embedder, graph_state=content)
+        built = DocumentIndex.build(documents_from_store(store), units, embedder, graph_state=content,
+                                    body_tokens=words.tokens)
         built.save(self.documents_directory)  # derived data: saved even when the store is read-only
         return built
 
@@ -173,7 +179,7 @@ class IndexStore:
         iris = [u.iri for u in units]
         lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)  # while a prefetch runs
         if self._prefetcher is not None:  # an ingest: the document index too, while the units are embedded
-            self._documents = self._build_documents(store, units, _documents_state(token), embedder)
+            self._documents = self._documents_for(store, units, _documents_state(token), embedder)
             self._documents_checked_at = None
         prefetched = self.settle_prefetch(progress=progress)
         vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from search.tokenize import search_tokens
+from search.lexical import TOKENIZERS
 
 CHUNK = 1024  # texts embedded between two saves: what a kill can lose at most
 
@@ -44,6 +44,7 @@ class UnitCache:
         self.model = model
         self.vector_dir = self._vector_dir("passage")
         self.token_file = Path(directory) / f"tokens-{_slug(tokenizer)}.jsonl"
+        self._tokenize = TOKENIZERS.get(tokenizer)  # (none for a cache of vectors only)
         self.embedded = 0  # texts embedded by this cache object (what a test or a bench counts)
         self._keys: set[str] | None = None  # the vectors' keys, read once by ``fill``
         self.tokenized = 0
@@ -161,13 +162,14 @@ class UnitCache:
         return out
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        """``search_tokens`` of each text, from the cache or computed (and appended to it)."""
+        """Each text cut by the cache's tokenizer (``search.lexical.TOKENIZERS``), from the cache or
+        computed (and appended to it): units' search tokens, documents' whole words."""
         keys = [text_key(t) for t in texts]
         known = self._read_tokens()
         new: dict[str, list[str]] = {}
         for key, text in zip(keys, texts, strict=True):
             if key not in known and key not in new:
-                new[key] = search_tokens(text)
+                new[key] = self._tokenize(text)  # type: ignore[misc]
         if new:
             self.token_file.parent.mkdir(parents=True, exist_ok=True)
             with self.token_file.open("a", encoding="utf-8") as f:
