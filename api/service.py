@@ -121,6 +121,7 @@ class Service:
         its ingest finds them done (``search.prefetch``); an ingest overlaps its parsing and writing
         with the embedding."""
         if not self.read_only:
+            _ = self.store  # the data directory is checked (with a message that names it) before the model is built in it
             self.indexes.prefetch(doc.passages())
 
     def import_paths(self, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None) -> Import:
