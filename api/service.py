@@ -151,7 +151,6 @@ class Service:
 
         passed = []
         for doc in docs:
-            self.prefetch(doc)  # a text given twice is embedded once
             report = check_document(doc, iris=self.store.iris)
             if on_check is not None:
                 on_check(doc, report)

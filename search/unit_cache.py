@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,14 +69,19 @@ class UnitCache:
         other.vector_dir = self._vector_dir("document")
         return other
 
-    def _read_vectors(self) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
+    def _chunks(self, *arrays: str) -> Iterator[tuple[np.ndarray, ...]]:
+        """The named arrays of every saved chunk, oldest first."""
         for path in sorted(self.vector_dir.glob("chunk-*.npz")):
             try:
                 with np.load(path) as chunk:
-                    out.update(zip(chunk["keys"].tolist(), chunk["vectors"], strict=True))
+                    yield tuple(chunk[name] for name in arrays)
             except FileNotFoundError:  # compacted away by another process meanwhile: a text missed is embedded again
                 continue
+
+    def _read_vectors(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for keys, vectors in self._chunks("keys", "vectors"):
+            out.update(zip(keys.tolist(), vectors, strict=True))
         return out
 
     def _write_chunk(self, keys: Sequence[str], vectors: np.ndarray) -> None:
@@ -126,14 +131,7 @@ class UnitCache:
         return len(todo)
 
     def _read_keys(self) -> set[str]:
-        keys: set[str] = set()
-        for path in self.vector_dir.glob("chunk-*.npz"):
-            try:
-                with np.load(path) as chunk:
-                    keys.update(chunk["keys"].tolist())
-            except FileNotFoundError:
-                continue
-        return keys
+        return {key for (keys,) in self._chunks("keys") for key in keys.tolist()}
 
     def _compact(self, known: dict[str, np.ndarray], live: set[str]) -> None:
         """Rewrite the cache as one chunk when most of it belongs to texts no longer indexed or it
