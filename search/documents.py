@@ -70,15 +70,6 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # stayed the first provisions' text: the preamble there lost bundled links (national preambles
 # are boilerplate).
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.75}
-# A pasted passage (over QUESTION_CHARS: a provision's text, asking which document carries it) is
-# looked for in the documents' whole text, not their titles (session 7): the head view matches a few
-# of its many words against titles, and the profile reads titles and openings, so both ranked a
-# neighbour on the same topic first while whole-text BM25 held the answer (bundled links, passages:
-# the plain document BM25 16/16, the question weights 12/16). The body carries it, the units and
-# profile break ties. Chosen on the bundled links' passages only (a grid: body 2-3 with head 0-0.25 and
-# profile/units 0-1 all find 16/16); no staff question is that long, so no question set moves.
-# The real corpus's provision links (passages too) are held out to measure it.
-PASSAGE_WEIGHTS = {"head": 0.0, "body": 3.0, "profile": 0.5, "units": 1.0}
 BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8, "title": 0.3}
 # What the query names and the title contradicts (session 4): a 通知 when a 指导意见 is asked for, the
 # 2018 edition when 2021 is. A kind as large as its matching boost; a named edition or period nearly
@@ -199,7 +190,6 @@ class Evidence:
     matched: dict[int, dict[str, list[str]]]
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     titles: dict[int, float] = field(default_factory=dict)  # share of the query's topic the title holds
-    passage: bool = False  # a pasted passage, not a question: ranked by ``PASSAGE_WEIGHTS``
 
 
 class DocumentIndex:
@@ -299,10 +289,8 @@ class DocumentIndex:
             return self.evidence(f"{title} {DOC_NUMBER.sub(' ', text)}".strip(), units, filters=filters, mode=mode,
                                  cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
-        passage = len(text) > QUESTION_CHARS  # a pasted passage: looked for in the text, not the titles
         if mode != "dense":
-            if not passage:
-                views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
+            views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
             views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), VIEW_DEPTH, allowed=allowed)]
         if mode != "lexical" and self.profile is not None and vector is not None:
             views["profile"] = [r for r, _ in self.profile.search(vector, VIEW_DEPTH, allowed=allowed)]
@@ -313,10 +301,10 @@ class DocumentIndex:
                 by_doc.setdefault(row, []).append(at)
         views["units"] = list(by_doc)
         candidates = {row for rows in views.values() for row in rows}
-        if passage:  # what it names is not asked for, its words are no title
+        if len(text) > QUESTION_CHARS:  # a pasted passage: what it names is not asked for, its words are no title
             return Evidence(views, by_doc, partial(units.hits, ranked), {} if intent.is_empty() else
                             {row: matches(self.docs[row], intent, numbers.get(self.docs[row].doc_id, ()))
-                             for row in candidates}, passage=True)
+                             for row in candidates})
         topic = query_topic(text, intent)
         pairs = topic_pairs(topic)
         matched: dict[int, dict[str, list[str]]] = {}
@@ -337,16 +325,14 @@ class DocumentIndex:
                         if not intent.is_empty() and (found := conflicts(self.docs[row], intent))}
         return Evidence(views, by_doc, partial(units.hits, ranked), matched, contradicted, titles)
 
-    def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] | None = None,
+    def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
              boosts: dict[str, float] = BOOSTS, penalties: dict[str, float] = PENALTIES,
              rrf_k: int = DOC_RRF_K) -> list[DocumentHit]:
         """Weighted reciprocal rank fusion of the views plus the soft boosts of the matches, less the
-        soft penalties of what the title contradicts. ``weights``: the views' (default: ``WEIGHTS``
-        for a question, ``PASSAGE_WEIGHTS`` for a pasted passage).
+        soft penalties of what the title contradicts.
 
         Over arrays: the views rank every document, so this grows with the corpus (and ~20
         clients' searches share one GIL)."""
-        weights = weights or (PASSAGE_WEIGHTS if ev.passage else WEIGHTS)
         scores = np.zeros(len(self.docs))
         ranks = np.zeros((len(ev.views), len(self.docs)), np.int64)  # 0: not in that view
         for view, (name, rows) in enumerate(ev.views.items()):

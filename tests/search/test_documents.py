@@ -12,14 +12,7 @@ import pytest
 from search.citations import CitedNames
 from search.dense import IndexMismatchError
 from search.doc_evaluate import evaluate_documents, load_doc_cases
-from search.documents import (
-    QUESTION_CHARS,
-    WEIGHTS,
-    DocumentIndex,
-    DocumentInfo,
-    collapse_copies,
-    documents_of,
-)
+from search.documents import DocumentIndex, DocumentInfo, collapse_copies, documents_of
 from search.filters import Filters
 from search.hybrid import HybridIndex
 from search.units import Unit
@@ -210,26 +203,3 @@ def test_a_query_weighs_a_bounded_number_of_documents(indexes: tuple[HybridIndex
     weighed = {row for rows in bounded.views.values() for row in rows}
     assert set(bounded.matched) <= weighed and set(bounded.titles) <= weighed
     assert docs.fuse(bounded, k=3)[0].doc.region == "江苏省"  # the document asked for is still first
-
-
-def test_a_pasted_passage_is_looked_for_in_the_text_not_the_titles(
-        indexes: tuple[HybridIndex, DocumentIndex]) -> None:
-    """A provision's text (over QUESTION_CHARS) asks which document carries it: the whole-text view
-    decides, not the titles. On the bundled links' passages the question weights put a neighbour on
-    the same topic first for a quarter of them; the passage weights find more first."""
-    units, docs = indexes
-    cases = [c for c in load_doc_cases(GOLD, units, docs) if c.task == "link" and len(c.query) > QUESTION_CHARS]
-    assert len(cases) >= 10
-    national = Filters(level="national")
-
-    def firsts(weights: dict[str, float] | None) -> int:
-        found = 0
-        for case in cases:
-            ev = docs.evidence(case.query, units, filters=national)
-            assert ev.passage and "head" not in ev.views and "body" in ev.views
-            found += docs.fuse(ev, k=3, weights=weights)[0].doc.doc_id in case.relevant
-        return found
-
-    assert firsts(None) > firsts(WEIGHTS | {"head": 0.0})  # the default for a passage beats the question weights
-    question = docs.evidence("纺织服装创意设计园区试点示范", units)
-    assert not question.passage and "head" in question.views
