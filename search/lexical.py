@@ -28,6 +28,10 @@ from search.dense import (
 from search.tokenize import search_tokens, tokenize
 from search.units import SearchError
 
+# bm25s >= 0.3.16 sets its logger to DEBUG on import, so once anything configures logging every
+# index build prints "Building index from tokens"; its progress is ours to report.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 # A label saved with the index, not an import path (it keeps the tokenizer's first home,
 # ingest.segment, so indexes built before the move stay valid): bump the number when the
 # tokens change, and every saved index is then rebuilt.
@@ -166,6 +170,5 @@ class LexicalIndex:
         iris = json.loads((directory / "iris.json").read_text(encoding="utf-8"))
         bm25 = bm25s.BM25(k1=config.k1, b=config.b, method=config.method)
         if iris:
-            logging.getLogger("bm25s").setLevel(logging.WARNING)
             bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
         return cls(bm25, iris, config)
