@@ -98,7 +98,8 @@ def test_read_commands_on_the_linked_store(linked_service: Service) -> None:
 class _Ctx:
     """The part of a typer context ``service_for`` reads: the root's global options."""
 
-    obj: dict = {}
+    def __init__(self) -> None:
+        self.obj: dict = {}
 
     def find_root(self) -> _Ctx:
         return self
