@@ -141,7 +141,7 @@ def ingest(
     given = {"text": text_col, "title": title_col, "date": date_col, "issuer": issuer_col, "level": level_col,
              "region": region_col, "id": id_col, "doc_number": number_col, "source": source_col}
     mapping.update({k: v for k, v in given.items() if v})
-    svc = service_for(ctx, data)
+    svc = service_for(ctx, data, bulk=True)
     problems: list[Problem] = []
     refused: list[str] = []
     warned: list[str] = []
@@ -240,7 +240,7 @@ def link(ctx: typer.Context, data: DataOpt = None,
     not link (run this after them); an upload over HTTP links."""
     from search.units import skip_report
 
-    svc = service_for(ctx, data, existing=True)
+    svc = service_for(ctx, data, existing=True, bulk=True)
     s = svc.link(full=full, progress=True)
     if s.mode == "unchanged":
         typer.echo("links are up to date: nothing was ingested, changed or removed since the last link "

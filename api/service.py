@@ -51,6 +51,7 @@ class Service:
         self.read_only = read_only
         self._store: GraphStore | None = None
         self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()  # built once, by whichever thread asks first (an ingest's prefetch)
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
         self._indexes: IndexStore | None = None
 
@@ -77,12 +78,13 @@ class Service:
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            from search.embedder import Embedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                from search.embedder import Embedder
 
-            self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
-                                      runtime=self.settings.runtime, threads=self.settings.model_threads)
-        return self._embedder
+                self._embedder = Embedder(self.settings.model_cache or self.data_dir, self.settings.model,
+                                          runtime=self.settings.runtime, threads=self.settings.model_threads)
+            return self._embedder
 
     def close(self) -> None:
         if self._indexes is not None:

@@ -129,10 +129,14 @@ class IndexStore:
         next update finds them there (``search.prefetch``)."""
         with self._prefetch_lock:
             if self._prefetcher is None:
-                embedder = self._embedder()
-                cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
-                self._prefetcher = Prefetcher(cache, embedder.embed_passages)
+                self._prefetcher = Prefetcher(self._prefetch_target)
             self._prefetcher.add(texts)
+
+    def _prefetch_target(self) -> tuple[UnitCache, Callable[[list[str]], np.ndarray]]:
+        """The unit cache and the embedding call a prefetch fills it with; on the prefetch thread,
+        since the first call in a new data directory builds the model (~35 s), which parsing need not wait for."""
+        embedder = self._embedder()
+        return UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER), embedder.embed_passages
 
     def settle_prefetch(self, *, cancel: bool = False, progress: bool = False) -> int:
         """Wait for the texts given to ``prefetch`` to be embedded (``cancel``: only for the batch in
@@ -142,7 +146,7 @@ class IndexStore:
         if prefetcher is None:
             return 0
         prefetcher.cancel() if cancel else prefetcher.finish(progress=progress)
-        return prefetcher.cache.embedded
+        return prefetcher.cache.embedded if prefetcher.cache is not None else 0
 
     def _previous(self) -> tuple[HybridIndex | None, dict[str, str]]:
         """The index to update from: the one held, else the saved one with the versions it holds."""

@@ -19,12 +19,15 @@ from tqdm import tqdm
 
 from search.unit_cache import CHUNK, UnitCache
 
+Embed = Callable[[list[str]], np.ndarray]
+
 
 class Prefetcher:
     """A thread that embeds the texts it is given into ``cache``, ``batch`` distinct texts at a time."""
 
-    def __init__(self, cache: UnitCache, embed: Callable[[list[str]], np.ndarray], *, batch: int = CHUNK) -> None:
-        self.cache, self._embed, self._batch = cache, embed, batch
+    def __init__(self, start: Callable[[], tuple[UnitCache, Embed]], *, batch: int = CHUNK) -> None:
+        self.cache: UnitCache | None = None  # set on the thread by ``start`` (which may build the model)
+        self._start, self._batch = start, batch
         self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._seen: set[str] = set()
@@ -44,6 +47,11 @@ class Prefetcher:
         self._queue.put(new)
 
     def _run(self) -> None:
+        try:
+            cache, embed = self._start()
+        except Exception:  # the index update builds the model again and reports what goes wrong
+            return
+        self.cache = cache
         pending: list[str] = []
         while not self._stop.is_set():
             item = self._queue.get()
@@ -53,15 +61,15 @@ class Prefetcher:
             # a full batch, or whatever there is once the writer has nothing more for now (a small
             # corpus, the first document): while a batch runs, the next fills up
             if len(pending) >= self._batch or (len(pending) >= self._batch // 16 and self._queue.empty()):
-                self._fill(pending)
+                self._fill(pending, cache, embed)
         if pending and not self._stop.is_set():
-            self._fill(pending)
+            self._fill(pending, cache, embed)
 
-    def _fill(self, pending: list[str]) -> None:
+    def _fill(self, pending: list[str], cache: UnitCache, embed: Embed) -> None:
         texts = pending[:]
         pending.clear()
         try:
-            self.cache.fill(texts, self._embed)
+            cache.fill(texts, embed)
         except Exception:  # the index update embeds these texts again and reports what goes wrong
             self._stop.set()
         self.done += len(texts)

@@ -93,3 +93,24 @@ def test_read_commands_on_the_linked_store(linked_service: Service) -> None:
     ttl = policykg("export", "--format", "ttl", "--graph", "links", data=data)
     assert ttl.returncode == 0
     assert len(list(ox.parse(ttl.stdout.encode(), format=ox.RdfFormat.TURTLE))) > 0
+
+
+class _Ctx:
+    """The part of a typer context ``service_for`` reads: the root's global options."""
+
+    def __init__(self) -> None:
+        self.obj: dict = {}
+
+    def find_root(self) -> _Ctx:
+        return self
+
+
+def test_bulk_commands_run_each_pass_on_one_thread_unless_told(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli_base import service_for
+
+    monkeypatch.delenv("POLICYKG_MODEL_THREADS", raising=False)
+    assert service_for(_Ctx(), tmp_path / "a", bulk=True).settings.model_threads == 1  # type: ignore[arg-type]
+    assert service_for(_Ctx(), tmp_path / "b").settings.model_threads is None  # type: ignore[arg-type]
+    monkeypatch.setenv("POLICYKG_MODEL_THREADS", "2")
+    assert service_for(_Ctx(), tmp_path / "c", bulk=True).settings.model_threads == 2  # type: ignore[arg-type]

@@ -3,13 +3,14 @@ embedded ahead is exactly what the index holds (``Document.passages`` agrees wit
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from graph.store import GraphStore
 from ingest.model import Document
-from search.embedder import Embedder
+from search.embedder import Embedder, ModelError
 from search.index_store import IndexStore
 from search.unit_cache import UnitCache
 from tests.conftest import GUANGDONG_JIEDU, NATIONAL_NOTICE
@@ -52,3 +53,33 @@ def test_fill_embeds_only_texts_the_cache_lacks_and_vectors_reads_them(tmp_path:
     vectors = fresh.vectors(texts, lambda t: asked.extend(t) or embedder.embed_passages(t), dim=embedder.dim)
     assert asked == [] and vectors.shape == (2, embedder.dim)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+
+
+def test_the_model_is_built_on_the_prefetch_thread_while_the_caller_goes_on(
+        tmp_path: Path, embedder: Embedder, corpus_docs: dict[str, Document]) -> None:
+    built = threading.Event()
+    release = threading.Event()
+    where: list[str] = []
+
+    def build() -> Embedder:  # a new data directory: the first prefetch builds the model (~35 s)
+        where.append(threading.current_thread().name)
+        built.set()
+        release.wait(30)
+        return embedder
+
+    indexes = IndexStore(tmp_path / "index", embedder=build)
+    indexes.prefetch(corpus_docs[NATIONAL_NOTICE].passages())  # returns while the model is still being built
+    assert built.wait(30) and not release.is_set()
+    release.set()
+    assert indexes.settle_prefetch() == len(set(corpus_docs[NATIONAL_NOTICE].passages()))
+    assert where == ["prefetch"]
+
+
+def test_a_model_that_cannot_be_built_costs_the_prefetch_nothing(tmp_path: Path,
+                                                                 corpus_docs: dict[str, Document]) -> None:
+    def broken() -> Embedder:
+        raise ModelError("no model here")
+
+    indexes = IndexStore(tmp_path / "index", embedder=broken)
+    indexes.prefetch(corpus_docs[NATIONAL_NOTICE].passages())
+    assert indexes.settle_prefetch() == 0  # the index update builds it again and reports the error
