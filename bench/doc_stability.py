@@ -20,7 +20,7 @@ from api.service import Service
 from common.settings import Settings
 from search.doc_evaluate import evaluate_documents, load_doc_cases, perturbed
 
-HELD_OUT = ("doc-query:test", "doc-query:test2", "doc-query:test3", "doc-query:test4")
+HELD_OUT = ("doc-query:test", "doc-query:test2", "doc-query:test3", "doc-query:test4", "doc-query:test5", "link:test")
 
 
 def main() -> None:

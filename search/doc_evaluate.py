@@ -7,7 +7,9 @@ is computed on the same corpus in the same run, so a product below it is visible
 
 Cases come from any gold set: ``doc_queries.toml`` (document answers, with dev/test splits,
 reported separately: test is never tuned on), and the unit-level ``queries.toml`` / ``links.toml``
-turned into document answers (the documents of the relevant provisions).
+turned into document answers (the documents of the relevant provisions). The real corpus's
+``provision_links.toml`` gives the same link task (a local provision's text -> the national document
+it carries out) as ``link:test``, held out.
 """
 
 from __future__ import annotations
@@ -30,10 +32,15 @@ from search.linking import query_text
 
 if TYPE_CHECKING:
     from search.citations import CitedNames
+    from search.units import Unit
 
 DOC_KS = (1, 3)
 DOC_MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 BASELINE = "bm25-doc"
+# Gold link files -> (task, case id prefix). The bundled links were tuned on (dev); the real-corpus
+# provision links were never used to choose anything in document search, so that task is held out
+# whole (decided in session 7 before any product figure on it was seen).
+LINK_FILES = {"links.toml": ("link", "link"), "provision_links.toml": ("link:test", "plink")}
 
 
 @dataclass
@@ -41,7 +48,7 @@ class DocCase:
     id: str
     query: str
     relevant: frozenset[str]  # document ids
-    task: str  # doc-query | doc-query:dev | doc-query:test | query | link
+    task: str  # doc-query | doc-query:dev | doc-query:test… | query | link (bundled, dev) | link:test (real, held out)
     national_only: bool = False  # a link's answers are national documents: search them only
 
 
@@ -92,17 +99,12 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
         if queries.exists():
             for q in tomllib.loads(queries.read_text(encoding="utf-8"))["query"]:
                 cases.append(DocCase(q["id"], q["query"], frozenset(r["doc"] for r in q["relevant"]), "query"))
-        links = gold_dir / "links.toml"
-        if links.exists():
-            by_key = {(u.doc_id, tuple(u.path)): u for u in units.units if u.kind == "provision"}
-            for i, link in enumerate(tomllib.loads(links.read_text(encoding="utf-8"))["link"], start=1):
-                unit = by_key.get((link["local_doc"], tuple(link["local_path"])))
-                if unit is None:
-                    raise InputError(f"Gold link #{i}: no provision {link['local_doc']} {link['local_path']} "
-                                     "in the index; re-ingest the corpus.")
-                query = link.get("local_text") or query_text(unit)
-                cases.append(DocCase(f"link{i}", query, frozenset(n["doc"] for n in link["national"]), "link",
-                                     national_only=True))
+        by_key = {(u.doc_id, tuple(u.path)): u for u in units.units if u.kind == "provision"}
+        for name, (task, prefix) in LINK_FILES.items():
+            links = gold_dir / name
+            if links.exists():
+                cases.extend(_link_cases(tomllib.loads(links.read_text(encoding="utf-8"))["link"], by_key,
+                                         task=task, prefix=prefix, source=name))
     except (KeyError, tomllib.TOMLDecodeError) as e:
         raise InputError(f"Cannot read the gold set in {gold_dir}: {e}.") from e
     known = {d.doc_id for d in docs.docs}
@@ -110,6 +112,24 @@ def load_doc_cases(gold_dir: Path, units: HybridIndex, docs: DocumentIndex) -> l
         if not case.relevant & known:
             raise InputError(f"Gold case {case.id}: none of {sorted(case.relevant)} is in the index; "
                              "ingest the corpus the gold set was written for.")
+    return cases
+
+
+def _link_cases(links: Sequence[Mapping], by_key: Mapping[tuple[str, tuple[str, ...]], Unit], *, task: str,
+                prefix: str, source: str) -> list[DocCase]:
+    """A local provision's text (or the clause ``local_text``) asking for the national documents it
+    carries out; negatives (no national answer) ask for nothing and are left out."""
+    cases = []
+    for i, link in enumerate(links, start=1):
+        if not link["national"]:
+            continue
+        unit = by_key.get((link["local_doc"], tuple(link["local_path"])))
+        if unit is None:
+            raise InputError(f"Gold link #{i} of {source}: no provision {link['local_doc']} {link['local_path']} "
+                             "in the index; re-ingest the corpus.")
+        query = link.get("local_text") or query_text(unit)
+        cases.append(DocCase(f"{prefix}{i}", query, frozenset(n["doc"] for n in link["national"]), task,
+                             national_only=True))
     return cases
 
 

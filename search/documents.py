@@ -69,6 +69,12 @@ PROFILE_CHARS = 480  # about what e5-small reads of a passage (512 tokens)
 # units below loose unit matches although its title matches exactly). The profile's opening
 # stayed the first provisions' text: the preamble there lost bundled links (national preambles
 # are boilerplate).
+# Session 7, tried and dropped: other weights for a pasted passage (over QUESTION_CHARS; body 3, units
+# 1, profile 0.5, no head) lifted the bundled links 0.790 -> 0.839 at R@1 but cut the held-out real
+# provision links 0.714 -> 0.510 (plain document BM25: 0.327): bundled local texts copy national
+# wording, so whole-text BM25 decides there; real ones paraphrase it, and the units and profile do.
+# Also dropped: ranking a passage's documents in the units view by the mass of all their unit hits
+# (1/(61+position) summed) instead of their best unit: bundled links 0.790 -> 0.855, real 0.714 -> 0.673.
 WEIGHTS = {"head": 0.5, "body": 1.0, "profile": 1.0, "units": 1.75}
 BOOSTS = {"region": 0.24, "level": 0.12, "issuer": 0.12, "kind": 0.08, "year": 0.08, "doc_number": 0.8, "title": 0.3}
 # What the query names and the title contradicts (session 4): a 通知 when a 指导意见 is asked for, the
