@@ -30,6 +30,7 @@ from common.settings import Settings
 from search.doclinks import DOC_FEATURES, may_assert
 from search.hybrid import HybridIndex
 from search.link_eval import (
+    CaseResult,
     Dataset,
     asserted_parents,
     dataset,
@@ -38,6 +39,7 @@ from search.link_eval import (
     jittered,
     leading_parents,
     load_link_gold,
+    provision_cases,
     provision_metrics,
 )
 from search.linking import link_context
@@ -106,6 +108,7 @@ class Fitted:
     doc_model: Model
     provision: tuple[np.ndarray, np.ndarray, np.ndarray]  # x, y, weights of the provision model
     provision_cut: float
+    cases: dict[str, list[CaseResult]]  # per set, every gold case as ordered out of fold
 
 
 def fit_and_score(sets: list[Dataset]) -> Fitted:
@@ -155,17 +158,38 @@ def fit_and_score(sets: list[Dataset]) -> Fitted:
             prov_cut = float(cut)
 
     report: dict[str, Any] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
+    cases = {}
     for name, s, dp, pp, par, ld in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, leads, strict=True):
         report[name] = {
             "document (cross-validated)": doc_metrics(s, dp, doc_cut),
             "provision hybrid": provision_metrics(s, None),
             "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par, lead=ld),
         }
-    return Fitted(report, doc_model, (xp, yp, wp), prov_cut)
+        cases[name] = provision_cases(s, pp, cut=prov_cut, parents=par, lead=ld)
+    return Fitted(report, doc_model, (xp, yp, wp), prov_cut, cases)
 
 
 def set_names(sets: list[Dataset]) -> list[str]:
     return [f"{i}-{s.gold.name}" for i, s in enumerate(sets)]
+
+
+def _unit(hit: Any) -> str:
+    u = hit.unit
+    return f"{u.doc_id} {'/'.join(u.path)} {(u.heading or '')[:20]} | {u.text[:60]}"
+
+
+def print_misses(cases: dict[str, list[CaseResult]]) -> None:
+    """The out-of-fold misses (gold not first) of every set: the local text, where the gold stands
+    and what came first, to read each one and name its cause."""
+    for name, results in cases.items():
+        for r in results:
+            if not r.case.relevant or r.rank == 1:
+                continue
+            hits = r.probe.hits
+            gold = next((hits[i] for i in r.order if r.labels[i]), None)
+            print(f"[{name}] {r.case.id} {r.case.doc_id} rank {r.rank}: {r.case.query[:80]}")
+            print(f"    top : {_unit(hits[r.order[0]])}")
+            print(f"    gold: {_unit(gold) if gold else sorted(r.case.relevant)}")
 
 
 JITTER_FIGURES = {"document (cross-validated)": ("r1",),
@@ -200,6 +224,7 @@ def main() -> None:
                     "provisions could not be embedded in time; dense features are then 0 for it)")
     ap.add_argument("--jitter", type=float, metavar="SIGMA", help="also report each figure's mean [lowest, highest] "
                     "over --seeds copies with every dense score moved by N(0, SIGMA), e.g. 0.002")
+    ap.add_argument("--misses", action="store_true", help="also list every out-of-fold provision miss")
     ap.add_argument("--seeds", type=int, default=8, help="jittered copies for --jitter (default 8)")
     args = ap.parse_args()
     sets = [build(Path(d), Path(g), Path(rest[0]) if rest else None, args.cache / f"{i}.pickle" if args.cache else None,
@@ -211,6 +236,8 @@ def main() -> None:
         report["jitter"] = {"sigma": args.jitter, "seeds": args.seeds,
                             "mean [lowest, highest]": jitter_report(sets, args.jitter, args.seeds)}
     print(json.dumps(report, ensure_ascii=False, indent=1))
+    if args.misses:
+        print_misses(fitted.cases)
     if args.dry_run:
         return
     names = set_names(sets)

@@ -171,16 +171,27 @@ def doc_metrics(data: Dataset, prob: np.ndarray, cut: float) -> dict[str, float]
     }
 
 
-def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
-                      parents: Mapping[str, set[str]] | None = None,
-                      lead: Mapping[str, str] | None = None) -> dict[str, float]:
-    """Provision level over the gold cases with a counterpart: R@1/3/5 and MRR of the candidates
-    ordered as ``search.rerank.rerank`` orders them (``search.rerank.rank_key``; ``prob`` None: the
-    hybrid order), and precision/recall of the
-    asserted links (the best candidate at or above ``cut`` that ``search.rerank.assertable`` allows,
-    inside an asserted parent when ``parents``)."""
+@dataclass
+class CaseResult:
+    """One gold case as the second stage orders its candidates (``provision_cases``)."""
+
+    case: LinkCase
+    probe: Probe
+    order: list[int]  # candidate indices, best first
+    labels: list[bool]
+    rank: int | None  # of the first gold candidate; None: not among the candidates
+    asserted: bool  # the first candidate would be stated as eli:implements
+
+
+def provision_cases(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
+                    parents: Mapping[str, set[str]] | None = None,
+                    lead: Mapping[str, str] | None = None) -> list[CaseResult]:
+    """Every gold case with its candidates ordered as ``search.rerank.rerank`` orders them
+    (``search.rerank.rank_key``; ``prob`` None: the hybrid order), and whether the first would be
+    asserted (at or above ``cut``, allowed by ``search.rerank.assertable``, inside an asserted
+    parent when ``parents``). Listing the misses this way says why a figure is what it is."""
     flat = iter(prob if prob is not None else [])
-    ranks, asserted, correct = [], 0, 0
+    out = []
     for case, p, labels, rows in zip(data.gold.cases, data.probes, data.labels, data.rows, strict=True):
         if prob is None:
             scores = [-h.rank for h in p.hits]
@@ -190,13 +201,23 @@ def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.
             mine = (parents or {}).get(case.doc_id, set())
             first = (lead or {}).get(case.doc_id)
             order = sorted(range(len(labels)), key=lambda i: rank_key(p.hits[i], rows[i], scores[i], mine, first))
-        if case.relevant:
-            ranks.append(next((r for r, i in enumerate(order, start=1) if labels[i]), None))
-        if order and prob is not None and scores[order[0]] >= cut and assertable(rows[order[0]]):
-            top = p.hits[order[0]].unit.doc_id
-            if parents is None or top in parents.get(case.doc_id, set()):
-                asserted += 1
-                correct += labels[order[0]]
+        rank = next((r for r, i in enumerate(order, start=1) if labels[i]), None)
+        asserted = bool(order and prob is not None and scores[order[0]] >= cut and assertable(rows[order[0]]))
+        if asserted and parents is not None:
+            asserted = p.hits[order[0]].unit.doc_id in parents.get(case.doc_id, set())
+        out.append(CaseResult(case, p, order, labels, rank, asserted))
+    return out
+
+
+def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.0,
+                      parents: Mapping[str, set[str]] | None = None,
+                      lead: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Provision level over the gold cases with a counterpart (``provision_cases``): R@1/3/5 and
+    MRR, and precision/recall of the asserted links."""
+    results = provision_cases(data, prob, cut=cut, parents=parents, lead=lead)
+    ranks = [r.rank for r in results if r.case.relevant]
+    asserted = sum(r.asserted for r in results)
+    correct = sum(bool(r.asserted and r.labels[r.order[0]]) for r in results)
     n = max(1, len(ranks))
     out = {f"r{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in (1, 3, 5)}
     out["mrr"] = sum(1.0 / r for r in ranks if r) / n
