@@ -11,7 +11,7 @@ import numpy as np
 from ingest.model import Document
 from search.doclinks import DocInfo, Probe, Query
 from search.hybrid import RRF_K, Hit
-from search.link_eval import Dataset, LinkCase, LinkGold, jittered
+from search.link_eval import Dataset, LinkCase, LinkGold, jittered, provision_cases, provision_metrics
 from search.tokenize import search_tokens
 from search.units import Unit
 
@@ -59,3 +59,19 @@ def test_jitter_flips_near_ties_and_keeps_every_probe_consistent(notice: Documen
     assert tops == {("二", "（二）"), ("二", "（三）")}
     # the original data is not touched
     assert [h.dense_rank for h in data.probes[0].hits] == [1, 2, 3, 4]
+
+
+def test_provision_cases_name_the_miss_the_metrics_count(notice: Document) -> None:
+    # the hybrid order puts 二/（二） first; a second stage preferring 二/（三） turns the miss into a hit
+    data = _dataset(notice)
+    [hybrid] = provision_cases(data, None)
+    assert hybrid.rank == 2 and tuple(hybrid.probe.hits[hybrid.order[0]].unit.path) == ("二", "（二）")
+    assert not hybrid.asserted and provision_metrics(data, None)["r1"] == 0.0
+    prob = np.asarray([0.3, 0.95, 0.1, 0.05])
+    [reranked] = provision_cases(data, prob, cut=0.9)
+    assert reranked.rank == 1 and reranked.asserted
+    m = provision_metrics(data, prob, cut=0.9)
+    assert (m["r1"], m["asserted"], m["precision"]) == (1.0, 1, 1.0)
+    # not inside an asserted parent: ranked first all the same, but not stated
+    [outside] = provision_cases(data, prob, cut=0.9, parents={})
+    assert outside.rank == 1 and not outside.asserted
