@@ -33,6 +33,7 @@ from search.link_eval import (
     CaseResult,
     Dataset,
     asserted_parents,
+    case_metrics,
     dataset,
     doc_metrics,
     doc_xy,
@@ -160,12 +161,12 @@ def fit_and_score(sets: list[Dataset]) -> Fitted:
     report: dict[str, Any] = {"doc_cut": doc_cut, "provision_cut": prov_cut}
     cases = {}
     for name, s, dp, pp, par, ld in zip(names, sets, doc_oof_sets, prov_oof_sets, parents, leads, strict=True):
+        cases[name] = provision_cases(s, pp, cut=prov_cut, parents=par, lead=ld)
         report[name] = {
             "document (cross-validated)": doc_metrics(s, dp, doc_cut),
             "provision hybrid": provision_metrics(s, None),
-            "provision reranked (cross-validated)": provision_metrics(s, pp, cut=prov_cut, parents=par, lead=ld),
+            "provision reranked (cross-validated)": case_metrics(cases[name]),
         }
-        cases[name] = provision_cases(s, pp, cut=prov_cut, parents=par, lead=ld)
     return Fitted(report, doc_model, (xp, yp, wp), prov_cut, cases)
 
 

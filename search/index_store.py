@@ -117,12 +117,16 @@ class IndexStore:
             pass
         words = UnitCache(self.cache_dir, model=model or "", tokenizer=WORDS)
         if embedder is not None:  # profiles of unchanged documents are not embedded again
-            cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER).for_documents()
+            cache = self._unit_cache(embedder.model_name).for_documents()
             embedder = _CachedEmbedder(embedder, cache, passages=True)  # type: ignore[assignment]
         built = DocumentIndex.build(documents_from_store(store), units, embedder, graph_state=content,
                                     body_tokens=words.tokens)
         built.save(self.documents_directory)  # derived data: saved even when the store is read-only
         return built
+
+    def _unit_cache(self, model: str) -> UnitCache:
+        """The cache of unit vectors (of ``model``) and search tokens every index of this directory shares."""
+        return UnitCache(self.cache_dir, model=model, tokenizer=TOKENIZER)
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Embed ``texts`` (a parsed document's passages) into the unit cache on a thread now, so the
@@ -136,7 +140,7 @@ class IndexStore:
         """The unit cache and the embedding call a prefetch fills it with; on the prefetch thread,
         since the first call in a new data directory builds the model (~35 s), which parsing need not wait for."""
         embedder = self._embedder()
-        return UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER), embedder.embed_passages
+        return self._unit_cache(embedder.model_name), embedder.embed_passages
 
     def settle_prefetch(self, *, cancel: bool = False, progress: bool = False) -> int:
         """Wait for the texts given to ``prefetch`` to be embedded (``cancel``: only for the batch in
@@ -178,7 +182,7 @@ class IndexStore:
                 read += 1
         units = check_units(u for us in sorted(per_doc, key=lambda us: us[0].doc_id if us else "") for u in us)
         embedder = self._embedder()
-        cache = UnitCache(self.cache_dir, model=embedder.model_name, tokenizer=TOKENIZER)
+        cache = self._unit_cache(embedder.model_name)
         texts = [u.text for u in units]
         iris = [u.iri for u in units]
         lexical = LexicalIndex.from_tokens(iris, cache.tokens(texts), graph_state=token)  # while a prefetch runs
@@ -197,7 +201,7 @@ class IndexStore:
         local provision, and on a re-link only the provisions not seen before are embedded and cut."""
         if index.embedder is None:
             return index
-        cache = UnitCache(self.cache_dir, model=index.model, tokenizer=TOKENIZER)
+        cache = self._unit_cache(index.model)
         linking = copy.copy(index)
         linking.embedder = _CachedEmbedder(index.embedder, cache.for_queries(), passages=False)  # type: ignore[assignment]
         linking.query_tokens = cache.tokens  # the same tokenizer as the units': one cache

@@ -214,14 +214,18 @@ def provision_metrics(data: Dataset, prob: np.ndarray | None, *, cut: float = 1.
                       lead: Mapping[str, str] | None = None) -> dict[str, float]:
     """Provision level over the gold cases with a counterpart (``provision_cases``): R@1/3/5 and
     MRR, and precision/recall of the asserted links."""
-    results = provision_cases(data, prob, cut=cut, parents=parents, lead=lead)
+    return case_metrics(provision_cases(data, prob, cut=cut, parents=parents, lead=lead))
+
+
+def case_metrics(results: Sequence[CaseResult]) -> dict[str, float]:
+    """``provision_metrics`` of cases already ordered (a caller that also lists them orders them once)."""
     ranks = [r.rank for r in results if r.case.relevant]
     asserted = sum(r.asserted for r in results)
     correct = sum(bool(r.asserted and r.labels[r.order[0]]) for r in results)
     n = max(1, len(ranks))
     out = {f"r{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in (1, 3, 5)}
     out["mrr"] = sum(1.0 / r for r in ranks if r) / n
-    out.update(cases=len(data.gold.cases), positives=len(ranks), asserted=asserted,
+    out.update(cases=len(results), positives=len(ranks), asserted=asserted,
                precision=correct / asserted if asserted else 1.0, recall=correct / n)
     return out
 
