@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
+from typing import overload
 
 from ingest.model import Repair
 from ingest.repair.charlm import _CJK, BOUNDARY, SUSPECT_RE, CharLM
@@ -46,43 +48,89 @@ _STRAY_RE = re.compile(rf"(?<=[{_CJK}])[A-Za-z0-9](?=[{_CJK}])")
 _CJK_RE = re.compile(f"[{_CJK}]")
 
 
-def _units(text: str) -> list[tuple[int, int, list[int]]]:
+Unit = tuple[int, int, list[int]]
+
+
+def _char_bytes(ch: str) -> list[int]:
+    """A character's GBK bytes (``WILDCARD`` for U+FFFD, ``BARRIER`` for a character GBK lacks)."""
+    if ch == "\ufffd":
+        return [WILDCARD]
+    try:
+        enc = ch.encode("gb18030")
+    except UnicodeEncodeError:
+        return [BARRIER]
+    return list(enc) if len(enc) <= 2 else [BARRIER]
+
+
+def _units(text: str) -> list[Unit]:
     """Split text into units ``(start, end, bytes)``: one per character or mangled gloss."""
     mangled = {m.start(): m.end() for m in MANGLED_RE.finditer(text)}
-    units: list[tuple[int, int, list[int]]] = []
+    units: list[Unit] = []
     i = 0
     while i < len(text):
         if i in mangled:
             units.append((i, mangled[i], [WILDCARD]))
             i = mangled[i]
             continue
-        ch = text[i]
-        if ch == "\ufffd":
-            b = [WILDCARD]
-        else:
-            try:
-                enc = ch.encode("gb18030")
-                b = list(enc) if len(enc) <= 2 else [BARRIER]
-            except UnicodeEncodeError:
-                b = [BARRIER]
-        units.append((i, i + 1, b))
+        units.append((i, i + 1, _char_bytes(text[i])))
         i += 1
     return units
 
 
-def _suspicious_runs(text: str, units: list[tuple[int, int, list[int]]], lm: CharLM
-                     ) -> tuple[list[tuple[int, int]], set[int]]:
-    """Unit-index ranges ``[a, b)`` that look like out-of-step GBK, and the flagged units."""
-    strong: list[int] = []
-    weak: list[int] = []
+class _CharUnits(Sequence[Unit]):
+    """The units of a text without mangled glosses: one per character, made when asked. Why: most
+    of a text is never inside a suspicious run, and making a unit for each of its characters
+    up front cost more than the whole search for damage (3 of 17 CPU-s parsing the real corpus)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    @overload
+    def __getitem__(self, k: int) -> Unit: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Unit]: ...
+
+    def __getitem__(self, k: int | slice) -> Unit | list[Unit]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        return (k, k + 1, _char_bytes(self._text[k]))
+
+
+def _unit_flags(text: str, units: Sequence[Unit], lm: CharLM) -> list[tuple[int, bool]]:
+    """``(unit index, strong)`` of every suspicious unit, unit by unit."""
+    flags: list[tuple[int, bool]] = []
     for k, (s, e, b) in enumerate(units):
         ch = text[s]
         if b == [WILDCARD] or (e - s == 1 and SUSPECT_RE.match(ch) and ch != "?") or (e - s == 1 and _STRAY_RE.match(text, s) and ch.isalpha()):
-            strong.append(k)
+            flags.append((k, True))
         elif (_CJK_RE.match(ch) and ch not in lm) or (e - s == 1 and _STRAY_RE.match(text, s)):
-            weak.append(k)
-    flags = sorted([(k, True) for k in strong] + [(k, False) for k in weak])
-    runs: list[tuple[int, int]] = []
+            flags.append((k, False))
+    return flags
+
+
+def _char_flags(text: str, lm: CharLM) -> list[tuple[int, bool]]:
+    """``_unit_flags`` of a text whose units are its characters, from its distinct characters and
+    a search for strays instead of a test of every character."""
+    distinct = set(text)
+    strong = {c for c in distinct if c == "\ufffd" or (SUSPECT_RE.match(c) and c != "?")}
+    weak = {c for c in distinct - strong if _CJK_RE.match(c) and c not in lm}
+    flags = {m.start(): m.group().isalpha() for m in _STRAY_RE.finditer(text) if m.group() not in strong}
+    if strong or weak:
+        for m in re.finditer("[" + "".join(re.escape(c) for c in strong | weak) + "]", text):
+            flags[m.start()] = m.group() in strong
+    return sorted(flags.items())
+
+
+def _suspicious_runs(units: Sequence[Unit], flags: list[tuple[int, bool]]
+                     ) -> tuple[list[tuple[int, int]], set[int]]:
+    """Unit-index ranges ``[a, b)`` that look like out-of-step GBK, and the flagged units."""
+    runs: list[tuple[int, int, int, int]] = []
     cur: list[tuple[int, bool]] = []
     for k, is_strong in flags:
         if cur and k - cur[-1][0] > 3:
@@ -132,11 +180,17 @@ def repair_mojibake(mt: MappedText, *, lm: CharLM, glosses: dict[int, str] | Non
     whichever character the bytes ending there turn out to be.
     """
     text = mt.text
-    units = _units(text)
+    units: Sequence[Unit]
+    if MANGLED_RE.search(text):
+        units = _units(text)
+        flags = _unit_flags(text, units, lm)
+    else:
+        units = _CharUnits(text)
+        flags = _char_flags(text, lm)
     glosses = glosses or {}
     edits: list[tuple[int, int, str]] = []
     pending: list[tuple[int, int, str, str, list[tuple[int, Emitted, float]]]] = []
-    runs, flagged = _suspicious_runs(text, units, lm)
+    runs, flagged = _suspicious_runs(units, flags)
     for a, b in runs:
         ws, we = units[a][0], units[b - 1][1]
         obs = [x for u in units[a:b] for x in u[2]]

@@ -6,7 +6,8 @@ import pytest
 
 from ingest.repair import repair
 from ingest.repair.charlm import default_lm
-from ingest.repair.mojibake import DAMAGED, repair_mojibake
+from ingest.repair.glosses import MANGLED_RE
+from ingest.repair.mojibake import DAMAGED, _char_flags, _unit_flags, _units, repair_mojibake
 from ingest.textmap import MappedText
 from tests.conftest import CORPUS, NATIONAL_NOTICE
 
@@ -91,3 +92,15 @@ def test_a_lead_byte_that_lost_its_high_bit_is_restored() -> None:
     obs = [*"宣傳報道。".encode("gbk"), 0x38, 0xF7, *"單位要".encode("gbk")]
     emitted, _ = decode(obs, default_lm(), left="抓好")
     assert "".join(e.char for e in emitted) == "宣傳報道。各單位要"
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.rglob("*.txt"))[:8], ids=lambda p: p.stem[:30])
+def test_flags_from_distinct_characters_equal_the_unit_by_unit_test(path: Path) -> None:
+    """The fast path (no mangled gloss: units are characters) flags exactly what the per-unit loop
+    flags, on real texts with their damage and on the same with strays, U+FFFD and ``?`` put in."""
+    lm = default_lm()
+    text = MANGLED_RE.sub("", path.read_text(encoding="utf-8"))  # those take the per-unit path
+    noisy = text[:400] + "推进a产业\ufffd发展？?x9中" + text[400:800]
+    for t in (text, noisy):
+        assert _char_flags(t, lm) == _unit_flags(t, _units(t), lm)
+    assert _char_flags(noisy, lm) != _char_flags(text[:400] + text[400:800], lm)
