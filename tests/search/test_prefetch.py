@@ -12,6 +12,7 @@ from graph.store import GraphStore
 from ingest.model import Document
 from search.embedder import Embedder, ModelError
 from search.index_store import IndexStore
+from search.late_chunking import passage_texts, unit_texts
 from search.unit_cache import UnitCache
 from tests.conftest import GUANGDONG_JIEDU, NATIONAL_NOTICE
 from tests.search.test_index_store import CountingEmbedder
@@ -37,7 +38,7 @@ def test_passages_embedded_while_writing_are_the_units_and_are_not_embedded_agai
     assert {d.doc_id for d in indexes.documents(store, index).docs} == {d.id for d in docs}
     assert counting.passages[len(embedded_ahead):] == profiles  # ... and the document index is not built again
     assert ahead == len(embedded_ahead) == len(set(embedded_ahead))  # each distinct text once, none again
-    assert set(embedded_ahead) == {u.text for u in index.units}
+    assert set(embedded_ahead) == set(unit_texts(index.units))  # actions: read in their provision
     hit = index.search(docs[1].provisions[-1].text[:30], k=1)[0]
     assert hit.unit.doc_id == GUANGDONG_JIEDU
 
@@ -71,7 +72,7 @@ def test_the_model_is_built_on_the_prefetch_thread_while_the_caller_goes_on(
     indexes.prefetch(corpus_docs[NATIONAL_NOTICE].passages())  # returns while the model is still being built
     assert built.wait(30) and not release.is_set()
     release.set()
-    assert indexes.settle_prefetch() == len(set(corpus_docs[NATIONAL_NOTICE].passages()))
+    assert indexes.settle_prefetch() == len(set(passage_texts(corpus_docs[NATIONAL_NOTICE].passages())))
     assert where == ["prefetch"]
 
 
