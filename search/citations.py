@@ -160,13 +160,20 @@ def resolve(citations: Iterable[CitationRow], documents: Iterable[StoredDocument
     ids = {d.iri: d.id for d in docs}
     untitled = {d.id: (d, own_text(body)) for d in docs
                 if not d.title and (body := "\n".join(filter(None, (d.preamble, (texts or {}).get(d.id)))))}
+    texts_of = {i: t for i, (d, t) in untitled.items()}
+    candidates: dict[tuple[str, str], list[tuple[str, float]]] = {}  # per topic, over every untitled document
     out = Resolutions()
     for c in citations:
         hit = catalog.match(title=c.title, doc_number=c.number, citing=URIRef(c.citing), citing_date=c.citing_date)
         if hit is not None:
             out.resolved.append(Resolved(c, str(hit.iri), ids[str(hit.iri)], hit.method))
-        elif c.title and (found := content_match(c.title, {i: t for i, (d, t) in untitled.items()
-                                                           if i != c.citing_id and not _after(d.date, c.citing_date)})):
+            continue
+        topic = title_topic(c.title) if c.title else None
+        if topic and topic not in candidates:
+            candidates[topic] = topic_candidates(*topic, texts_of)
+        found = topic and best_candidate([(i, v) for i, v in candidates[topic]
+                                          if i != c.citing_id and not _after(untitled[i][0].date, c.citing_date)])
+        if found:
             out.resolved.append(Resolved(c, untitled[found[0]][0].iri, found[0], "content"))
         else:
             out.unresolved.append(c)
@@ -235,9 +242,11 @@ def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, 
     stretch, halved unless the text calls itself by the title's kind (本规划, 制定本指导意见, 提出以下意见…);
     best first."""
     parsed = title_topic(title)
-    if parsed is None:
-        return []
-    topic, kind = parsed
+    return topic_candidates(*parsed, texts) if parsed else []
+
+
+def topic_candidates(topic: str, kind: str, texts: Mapping[str, str]) -> list[tuple[str, float]]:
+    """``content_candidates`` of a parsed title (``title_topic``): many citations name one topic."""
     out = []
     for doc_id, text in texts.items():
         if span := _longest_run(topic, text):
@@ -258,10 +267,13 @@ def own_text(text: str) -> str:
 
 
 def content_match(title: str, texts: Mapping[str, str]) -> tuple[str, float] | None:
-    """The one document a title names by content, or None: the best candidate must score at least
-    ``CONTENT_MIN`` and lead the next by ``CONTENT_MARGIN`` (a topic shared by several documents
-    names none of them)."""
-    found = content_candidates(title, texts)
+    """The one document a title names by content, or None (``best_candidate``)."""
+    return best_candidate(content_candidates(title, texts))
+
+
+def best_candidate(found: list[tuple[str, float]]) -> tuple[str, float] | None:
+    """The first of ``content_candidates``, or None: it must score at least ``CONTENT_MIN`` and
+    lead the next by ``CONTENT_MARGIN`` (a topic shared by several documents names none of them)."""
     if not found or found[0][1] < CONTENT_MIN:
         return None
     if len(found) > 1 and found[0][1] - found[1][1] < CONTENT_MARGIN:
