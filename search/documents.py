@@ -47,7 +47,7 @@ from search.filters import Filters
 from search.hybrid import Hit, HybridIndex, Mode, prepare_query
 from search.lexical import TOKENIZERS, WORDS, LexicalIndex
 from search.query_understanding import DOC_NUMBER, understand
-from search.tokenize import search_tokens
+from search.tokenize import cut_query
 from search.units import Unit
 
 if TYPE_CHECKING:
@@ -282,8 +282,9 @@ class DocumentIndex:
         A 文号 no document owns is looked up where another text cites it (《T》（N）): the search is
         then for T (one more search, for such queries only)."""
         text = prepare_query(query)
-        intent = understand(text)
-        tokens = search_tokens(text)
+        cut = cut_query(text)  # one pass of the segmenter for the intent, the units and the views
+        intent = understand(text, cut.tokens)
+        tokens = list(cut.search)
         cited = cited or {}
         allowed = self._allowed(units, filters)
         if vector is None and mode != "lexical" and units.embedder is not None:
@@ -297,7 +298,7 @@ class DocumentIndex:
         views: dict[str, list[int]] = {}
         if mode != "dense":
             views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
-            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), VIEW_DEPTH, allowed=allowed)]
+            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text, cut), VIEW_DEPTH, allowed=allowed)]
         if mode != "lexical" and self.profile is not None and vector is not None:
             views["profile"] = [r for r, _ in self.profile.search(vector, VIEW_DEPTH, allowed=allowed)]
         by_doc: dict[int, list[int]] = {}  # document row -> positions in ``ranked``

@@ -25,7 +25,7 @@ from search.dense import (
     atomic_dir,
     check_saved,
 )
-from search.tokenize import search_tokens, tokenize
+from search.tokenize import QueryCut, Token, cut, search_tokens
 from search.units import SearchError
 
 # bm25s >= 0.3.16 sets its logger to DEBUG on import, so once anything configures logging every
@@ -41,8 +41,9 @@ TOKENIZER = "ingest.segment.search_tokens/1"
 WORDS = "search.tokenize.words/1"
 
 
-def words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t.strip()]
+def words(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
+    """The whole words of ``text`` (of its ``cut``, ``tokens``, when cut already)."""
+    return [t.text for t in (cut(text) if tokens is None else tokens) if t.text.strip()]
 
 
 TOKENIZERS: dict[str, Callable[[str], list[str]]] = {TOKENIZER: search_tokens, WORDS: words}
@@ -92,8 +93,12 @@ class LexicalIndex:
             bm25.index(corpus, show_progress=False)
         return cls(bm25, iris, LexicalConfig(len(iris), graph_state, tokenizer=tokenizer, k1=k1, b=b))
 
-    def tokens(self, text: str) -> list[str]:
-        """A query's tokens as this index's tokenizer cuts them."""
+    def tokens(self, text: str, query: QueryCut | None = None) -> list[str]:
+        """A query's tokens as this index's tokenizer cuts them; from ``query``, its one cut, when given."""
+        if query is not None and self.config.tokenizer == WORDS:
+            return words(text, query.tokens)
+        if query is not None and self.config.tokenizer == TOKENIZER:
+            return list(query.search)
         return TOKENIZERS[self.config.tokenizer](text)
 
     def __len__(self) -> int:
