@@ -139,11 +139,21 @@ class DocumentHit:
     score: float  # the fused score (RRF views + boosts)
     relevance: float  # score / best score of the search: 1.0 for the top hit
     rank: int
-    provisions: list[Hit] = field(default_factory=list)
     matched: dict[str, list[str]] = field(default_factory=dict)  # query parts the document matches
     conflicts: list[str] = field(default_factory=list)  # query parts its title contradicts (kind, year)
     views: dict[str, int] = field(default_factory=dict)  # rank of the document in each view
     copies: list[str] = field(default_factory=list)  # ids of duplicate copies collapsed into this hit
+    # its best unit hits, made when first read: a search ranks twice the documents it shows (copies
+    # are folded in after ranking), and a hit's units are records to read and parse
+    best: Callable[[], list[Hit]] = field(default=list, repr=False, compare=False)
+    _provisions: list[Hit] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def provisions(self) -> list[Hit]:
+        """The document's best units for the query (up to ``PROVISIONS_PER_DOC``), best first."""
+        if self._provisions is None:
+            self._provisions = self.best()
+        return self._provisions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -364,7 +374,7 @@ class DocumentIndex:
         names = list(ev.views)
         return [
             DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
-                        provisions=ev.hits(ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
+                        best=partial(ev.hits, ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
                         conflicts=ev.conflicts.get(row, []),
                         views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
             for rank, row in enumerate(order, start=1)
