@@ -307,10 +307,10 @@ class DocumentIndex:
                                  cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
         if mode != "dense":
-            views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
-            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text, cut), VIEW_DEPTH, allowed=allowed)]
+            views["head"] = self.head.found(tokens, VIEW_DEPTH, allowed=allowed)[0].tolist()
+            views["body"] = self.body.found(self.body.tokens(text, cut), VIEW_DEPTH, allowed=allowed)[0].tolist()
         if mode != "lexical" and self.profile is not None and vector is not None:
-            views["profile"] = [r for r, _ in self.profile.search(vector, VIEW_DEPTH, allowed=allowed)]
+            views["profile"] = self.profile.found(vector, VIEW_DEPTH, allowed=allowed)[0].tolist()
         by_doc: dict[int, list[int]] = {}  # document row -> positions in ``ranked``
         for at, doc_id in enumerate(units.doc_ids(ranked)):
             row = self._row.get(doc_id)

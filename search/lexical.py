@@ -20,8 +20,10 @@ from scipy import sparse
 
 from search.dense import (
     FORMAT_VERSION,
+    Found,
     IndexMismatchError,
     IndexNotFoundError,
+    as_pairs,
     atomic_dir,
     check_saved,
 )
@@ -134,19 +136,28 @@ class LexicalIndex:
         """Top ``k`` rows with a positive score as ``(row, score)``, best first, within ``allowed``."""
         return self.top(self.scores(query_tokens), k, allowed=allowed)
 
-    @staticmethod
-    def top(scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def found(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None) -> Found:
+        """``search`` as arrays (rows, scores), as ``DenseIndex.found``."""
+        return self.top_found(self.scores(query_tokens), k, allowed=allowed)
+
+    @classmethod
+    def top(cls, scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The ``k`` best rows of one query's ``scores`` with a positive score, within ``allowed``."""
+        return as_pairs(cls.top_found(scores, k, allowed=allowed))
+
+    @staticmethod
+    def top_found(scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> Found:
+        """``top`` as arrays (rows, scores)."""
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
         if candidates.size == 0 or k <= 0:
-            return []
+            return np.zeros(0, np.int64), np.zeros(0, scores.dtype)
         if candidates.size > k:
             part = np.argpartition(-scores[candidates], k - 1)[:k]
             candidates = candidates[part]
         order = candidates[np.lexsort((candidates, -scores[candidates]))]  # score desc, row asc
-        return list(zip(order.tolist(), scores[order].tolist(), strict=True))
+        return order.astype(np.int64, copy=False), scores[order]
 
     def save(self, directory: Path) -> None:
         """Write the bm25s files, ``iris.json`` and ``config.json``; replaces atomically."""
