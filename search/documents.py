@@ -40,7 +40,7 @@ from search.doc_intent import (
     matches,
     owns_number,
     query_topic,
-    title_share,
+    title_shares,
     topic_pairs,
 )
 from search.filters import Filters
@@ -323,23 +323,22 @@ class DocumentIndex:
                             {row: matches(self.docs[row], intent, numbers.get(self.docs[row].doc_id, ()))
                              for row in candidates})
         topic = query_topic(text, intent)
-        pairs = topic_pairs(topic)
+        share_of = title_shares(topic, topic_pairs(topic))
+        asked = not intent.is_empty()
         matched: dict[int, dict[str, list[str]]] = {}
         titles: dict[int, float] = {}
         for row in candidates:
             doc = self.docs[row]
-            found = matches(doc, intent, numbers.get(doc.doc_id, ())) if not intent.is_empty() else {}
-            share, stretches = title_share(doc.title, topic, pairs)
+            found = matches(doc, intent, numbers.get(doc.doc_id, ())) if asked else {}
+            share, stretches = share_of(doc.title)
             if (doc.title_inferred or not doc.title) and doc.doc_id in cited:  # untitled: what others call it
-                share, stretches = max([(share, stretches)] + [title_share(t, topic, pairs)
-                                                               for t in cited[doc.doc_id].titles])
+                share, stretches = max([(share, stretches)] + [share_of(t) for t in cited[doc.doc_id].titles])
             if share:
                 titles[row] = share
                 found["title"] = stretches
             if found:
                 matched[row] = found
-        contradicted = {row: found for row in candidates
-                        if not intent.is_empty() and (found := conflicts(self.docs[row], intent))}
+        contradicted = {row: found for row in candidates if asked and (found := conflicts(self.docs[row], intent))}
         return Evidence(views, by_doc, partial(units.hits, ranked), matched, contradicted, titles)
 
     def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
