@@ -371,12 +371,13 @@ class DocumentIndex:
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k].tolist()
         best = (float(scores[order[0]]) if order else 0.0) or 1.0
         names = list(ev.views)
+        places = ranks[:, order].T.tolist()  # each hit's rank in every view, as Python numbers at once
         return [
-            DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
+            DocumentHit(doc=self.docs[row], score=score, relevance=score / best, rank=rank,
                         best=partial(ev.hits, ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
                         conflicts=ev.conflicts.get(row, []),
-                        views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
-            for rank, row in enumerate(order, start=1)
+                        views={name: place for name, place in zip(names, at, strict=True) if place})
+            for rank, (row, score, at) in enumerate(zip(order, scores[order].tolist(), places, strict=True), start=1)
         ]
 
     def _allowed(self, units: HybridIndex, filters: Filters | None) -> np.ndarray | None:
