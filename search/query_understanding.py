@@ -24,6 +24,9 @@ from search.tokenize import Token, cut
 _NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "部委")
 # Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
 KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
+# Longest first, ties in the table's order: a set's order changes with the process's hash seed, and
+# with it the order of the kinds a hit's explanation lists (a server restart reordered them).
+_KINDS_LONGEST_FIRST = tuple(sorted(dict.fromkeys(KIND_WORDS), key=len, reverse=True))
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # 〔〕 as typed, or any bracket a copy or a keyboard gives (﹝﹞ in some copies, [] on a keyboard).
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔﹝\[［【(（](\d{4})[〕﹞\]］】)）]\s?(\d{1,4})\s?号")
@@ -216,7 +219,7 @@ def understand(query: str, tokens: Sequence[Token] | None = None) -> QueryIntent
         if len(name) >= 2 and name not in {"国家", "中国"}:
             issuers.append(name)
             spans.append((s, e))
-    kinds = [k for k in sorted(set(KIND_WORDS), key=len, reverse=True) if k in query]
+    kinds = [k for k in _KINDS_LONGEST_FIRST if k in query]
     kinds = [k for k in kinds if not any(k != o and k in o for o in kinds)]  # 实施方案, not also 方案
     years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
     if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:
