@@ -232,12 +232,15 @@ def link(ctx: typer.Context, data: DataOpt = None,
     """Link every local document and provision to what it implements one level up (and to similar
     provisions of other provinces), resolve citations again, group copies.
 
-    Only what changed since the last link is written: when no document was ingested, changed or
-    removed (and the linking models are the same), nothing is done; otherwise every link is
-    computed again (one batched pass) and only the links graphs of the local documents whose links
-    changed are replaced, in one transaction. A score that moved only a little (less than
-    SCORE_TOLERANCE in search/link_store.py) keeps its stored value; --full rewrites everything. `ingest` and `remove` do
-    not link (run this after them); an upload over HTTP links."""
+    Only what changed since the last link is done: when no document was ingested, changed or
+    removed (and the linking models are the same), nothing; otherwise only the local documents
+    whose inputs changed are linked again (a new provincial plan: that plan and its province's
+    cities; a new national one: every local document; see search/link_store.py), and of those only
+    the links graphs whose links changed are replaced, in one transaction. A score that moved only
+    a little (less than SCORE_TOLERANCE) keeps its stored value. --full recomputes and rewrites
+    everything (BM25's corpus statistics move a little with every document: a kept link may differ
+    slightly from a full link's). `ingest` and `remove` do not link (run this after them); an upload
+    over HTTP links."""
     from search.units import skip_report
 
     svc = service_for(ctx, data, existing=True, bulk=True)
@@ -248,7 +251,8 @@ def link(ctx: typer.Context, data: DataOpt = None,
         svc.close()
         return
     typer.echo(
-        f"linked {s.local_units} local provisions: {s.implements} implements candidates, documents and "
+        f"linked {s.local_units} local provisions of {s.documents_relinked} local documents ({s.documents_kept} more "
+        f"kept as they were: their inputs did not change): {s.implements} implements candidates, documents and "
         f"provisions ({s.asserted} asserted as eli:implements; {s.documents_linked} documents with a parent), "
         f"{s.resembles} cross-region resemblances; citations {s.citations_resolved}/{s.citations} resolved; "
         f"{s.copy_groups} copy groups, {s.edition_series} edition series; {s.mode}: "

@@ -206,13 +206,13 @@ class Service:
             self.document_index(self.index())
 
     def link(self, *, full: bool = False, progress: bool = False) -> LinkSummary:
-        """Link the store (documents, provisions, citations resolved now, copies and editions) and
-        write the links graphs that changed, in one transaction (``search.link_store``): nothing
-        when no document, ontology or linking model changed since the last link. ``full``
-        recomputes and rewrites every links graph."""
+        """Link the store (documents, provisions, citations resolved now, copies and editions):
+        recompute the links graphs whose inputs changed and write those whose links changed, in
+        one transaction (``search.link_store``); nothing when no document, ontology or linking
+        model changed since the last link. ``full`` recomputes and rewrites every links graph."""
         from search.duplicates import SIGNATURES
-        from search.link_store import changes, link_state
-        from search.linking import LinkSummary, build_links
+        from search.link_store import changes, link_inputs, link_state, stale
+        from search.linking import LinkSummary, build_links, link_context
 
         with self._lock:
             state = link_state(self.store)
@@ -220,10 +220,14 @@ class Service:
                 return LinkSummary(mode="unchanged", write_state=self.store.write_state())
             index = self.indexes.for_linking(self.index(progress=progress))
             generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            graphs, summary = build_links(self.store, index, generated=generated, progress=progress,
-                                          signatures=self.indexes.cache_dir / SIGNATURES)
-            write, drop = changes(self.store, graphs, full=full)
-            summary.write_state = self.store.replace_links(write, drop=drop, state=state)
+            ctx = link_context(self.store, index, signatures=self.indexes.cache_dir / SIGNATURES)
+            inputs = link_inputs(self.store, ctx, model=index.model)
+            todo = stale(inputs, self.store.link_inputs(), full=full)
+            graphs, summary = build_links(ctx, index, stale=todo, generated=generated, iris=self.store.iris,
+                                          progress=progress)
+            write, drop = changes(self.store, graphs, full=full, expected=inputs)
+            summary.write_state = self.store.replace_links(write, drop=drop, state=state,
+                                                           inputs={g: inputs[g] for g in todo})
             summary.mode = "full" if full else "incremental"
             summary.graphs_written, summary.graphs_dropped = len(write), len(drop)
             return summary

@@ -8,7 +8,9 @@ The scheme, under a configurable ``base`` (no trailing slash)::
     agency      {base}/org/{agency}                               e.g. {base}/org/miit, {base}/org/gd-miit
     alignment   {base}/link/{hash of local and national IRIs}
     graphs      {base}/graph/doc/{doc}, {base}/graph/agencies, {base}/graph/links, {base}/graph/ontology,
-                {base}/graph/meta, and {base}/graph/links/{doc}: the links computed for one local document
+                {base}/graph/meta, {base}/graph/links/{doc}: what one local document implements (its own
+                links and its provisions'), {base}/graph/links/{doc}/resembles: its provisions' best
+                matches in other provinces
 
 ``region`` is the GB/T 2260 code of the document's jurisdiction (100000 = national, 440000 =
 广东省), ``year`` the year of issue, ``doc`` the document id (an ASCII slug from the file name),
@@ -189,6 +191,11 @@ class Iris:
     def document_links_graph(self, doc_id: str) -> URIRef:
         """The links computed for one local document (its own and its provisions'), replaced alone."""
         return URIRef(f"{self.base}/graph/links/{safe_slug(doc_id)}")
+
+    def document_resembles_graph(self, doc_id: str) -> URIRef:
+        """The best cross-province matches of one local document's provisions: apart from what it
+        implements, because they change with other provinces' documents and are recomputed alone."""
+        return URIRef(f"{self.document_links_graph(doc_id)}/resembles")
 
     @property
     def agencies_graph(self) -> URIRef:

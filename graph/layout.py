@@ -11,7 +11,8 @@ a shared one), one for the ontology and schemes, and a meta graph that holds
   store, and a rerun of an interrupted ``ingest`` skips the documents already written unchanged;
 * the hash of the ontology files the ontology graph was loaded from, and the progress of
   batched bulk loads, so a rerun continues after the last batch the store acknowledged;
-* the link state (``pkg:linkState``): what the links graphs were computed from.
+* the link state (``pkg:linkState``): what the links graphs were computed from, and per links
+  graph its inputs (``pkg:linkInputs``), so a re-link recomputes only the graphs whose inputs changed.
 
 Every write is one update request (one transaction on Oxigraph and Virtuoso); a graph larger than
 the backend's ``batch_triples`` is loaded into a staging graph in batches, then swapped in with
@@ -207,21 +208,44 @@ class GraphStore:
         """What the stored links were computed from (``search.linking.link_state``); empty before the first link."""
         return self._meta_value(f"<{self.iris.links_graph}>", PKG.linkState) or ""
 
-    def replace_links(self, graphs: Mapping[str, list[Triple]], *, drop: Iterable[str] = (), state: str) -> str:
-        """Replace the links graphs in ``graphs``, drop those in ``drop`` and record the link
-        ``state``: one request on Oxigraph (a reader sees the old links or the new, never a mix);
-        on a backend with ``batch_triples``, as many as its limit needs, the state in the last."""
+    def link_inputs(self) -> dict[str, str]:
+        """Links graph IRI -> the inputs it was computed from (``search.link_store.link_inputs``)."""
+        rows = self.backend.query(f"SELECT ?g ?k WHERE {{ GRAPH {self._meta} {{ ?g <{PKG.linkInputs}> ?k }} }}")
+        return {str(r[Variable("g")]): str(r[Variable("k")]) for r in rows.bindings}
+
+    def replace_links(self, graphs: Mapping[str, list[Triple]], *, drop: Iterable[str] = (), state: str,
+                      inputs: Mapping[str, str] | None = None) -> str:
+        """Replace the links graphs in ``graphs``, drop those in ``drop``, record ``inputs`` (links
+        graph -> what it was computed from; a dropped graph's are deleted) and the link ``state``:
+        one request on Oxigraph (a reader sees the old links or the new, never a mix); on a backend
+        with ``batch_triples``, as many as its limit needs, the state in the last."""
         limit = self.backend.batch_triples
+        keys = dict(inputs or {})
         ops: list[str] = []
+        batch: list[str] = []
         size = 0
         for graph, triples in graphs.items():
             ops += self._graph_ops(graph, triples)
+            batch.append(graph)
             size += len(triples)
-            if limit is not None and size >= limit:
-                self._write(ops)
-                ops, size = [], 0
-        return self._write([*ops, *(f"DROP SILENT GRAPH <{g}>" for g in drop),
+            if limit is not None and size >= limit:  # a graph and its inputs go in one request
+                self._write([*ops, *self._inputs_ops({g: keys.pop(g) for g in batch if g in keys})])
+                ops, batch, size = [], [], 0
+        while limit is not None and len(keys) > limit:  # the inputs of graphs recomputed and found unchanged
+            self._write(self._inputs_ops({g: keys.pop(g) for g in list(keys)[:limit]}))
+        dropped = list(drop)
+        return self._write([*ops, *(f"DROP SILENT GRAPH <{g}>" for g in dropped), *self._inputs_ops(keys, dropped),
                             *self._set_meta(f"<{self.iris.links_graph}>", PKG.linkState, state)])
+
+    def _inputs_ops(self, keys: Mapping[str, str], dropped: Iterable[str] = ()) -> list[str]:
+        """The ops that record ``keys`` (links graph -> inputs) and forget the inputs of ``dropped``."""
+        graphs = " ".join(f"<{g}>" for g in [*keys, *dropped])
+        if not graphs:
+            return []
+        pattern = f"GRAPH {self._meta} {{ ?g <{PKG.linkInputs}> ?k }}"
+        lines = "".join(f"<{g}> <{PKG.linkInputs}> {_literal(k)} .\n" for g, k in keys.items())
+        return [f"DELETE {{ {pattern} }} WHERE {{ {pattern} VALUES ?g {{ {graphs} }} }}",
+                *([f"INSERT DATA {{ GRAPH {self._meta} {{\n{lines}}} }}"] if lines else [])]
 
     def _document_ops(self, built: BuiltDocument, digest: str) -> list[str]:
         return [f"DROP SILENT GRAPH <{built.graph}>", *_insert(built.graph, built.triples),
@@ -277,7 +301,7 @@ class GraphStore:
         return summary
 
     def remove_document(self, doc_id: str) -> str:
-        """Delete the named graph of ``doc_id``, its own links graph and the agencies no other graph
+        """Delete the named graph of ``doc_id``, its own links graphs and the agencies no other graph
         names; returns the new state. Links of other documents to it go at the next ``link``."""
         graph = self.iris.document_graph(doc_id)
         if str(graph) not in self._versions():
@@ -287,8 +311,10 @@ class GraphStore:
             f"DELETE {{ GRAPH {agencies} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {agencies} {{ ?a a <{ORG.Organization}> ; ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?r ?a }} FILTER(?g != {agencies}) }} }}"
         )
-        return self._write([f"DROP SILENT GRAPH <{graph}>", f"DROP SILENT GRAPH <{self.iris.document_links_graph(doc_id)}>",
-                            orphans, f"DELETE WHERE {{ GRAPH {self._meta} {{ <{graph}> <{DCTERMS.hasVersion}> ?h }} }}"])
+        links = [str(self.iris.document_links_graph(doc_id)), str(self.iris.document_resembles_graph(doc_id))]
+        return self._write([f"DROP SILENT GRAPH <{graph}>", *(f"DROP SILENT GRAPH <{g}>" for g in links), orphans,
+                            f"DELETE WHERE {{ GRAPH {self._meta} {{ <{graph}> <{DCTERMS.hasVersion}> ?h }} }}",
+                            *self._inputs_ops({}, links)])
 
     def bulk_load(self, source: Path | bytes, *, format: str = "nq", graph: URIRef | None = None,
                   progress: Callable[[int], None] | None = None) -> str:

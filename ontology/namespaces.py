@@ -96,6 +96,7 @@ class PKG(DefinedNamespace):
     # store bookkeeping
     graphState: URIRef
     linkState: URIRef
+    linkInputs: URIRef
     ontologyHash: URIRef
 
 

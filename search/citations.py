@@ -14,6 +14,7 @@ with every link run and never duplicate what a document's own graph says.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -160,13 +161,20 @@ def resolve(citations: Iterable[CitationRow], documents: Iterable[StoredDocument
     ids = {d.iri: d.id for d in docs}
     untitled = {d.id: (d, own_text(body)) for d in docs
                 if not d.title and (body := "\n".join(filter(None, (d.preamble, (texts or {}).get(d.id)))))}
+    texts_of = {i: t for i, (d, t) in untitled.items()}
+    candidates: dict[tuple[str, str], list[tuple[str, float]]] = {}  # per topic, over every untitled document
     out = Resolutions()
     for c in citations:
         hit = catalog.match(title=c.title, doc_number=c.number, citing=URIRef(c.citing), citing_date=c.citing_date)
         if hit is not None:
             out.resolved.append(Resolved(c, str(hit.iri), ids[str(hit.iri)], hit.method))
-        elif c.title and (found := content_match(c.title, {i: t for i, (d, t) in untitled.items()
-                                                           if i != c.citing_id and not _after(d.date, c.citing_date)})):
+            continue
+        topic = title_topic(c.title) if c.title else None
+        if topic and topic not in candidates:
+            candidates[topic] = topic_candidates(*topic, texts_of, floor=CONTENT_FLOOR)
+        found = topic and best_candidate([(i, v) for i, v in candidates[topic]
+                                          if i != c.citing_id and not _after(untitled[i][0].date, c.citing_date)])
+        if found:
             out.resolved.append(Resolved(c, untitled[found[0]][0].iri, found[0], "content"))
         else:
             out.unresolved.append(c)
@@ -214,6 +222,9 @@ MIN_TOPIC = 4
 CONTENT_MIN, CONTENT_MARGIN = 0.75, 0.3
 """Read by hand on the real corpus's citations (tests/data/gold/real/citations.toml): below 0.75,
 or with a runner-up within 0.3, the best candidate was as often wrong as right."""
+CONTENT_FLOOR = CONTENT_MIN - CONTENT_MARGIN
+"""A candidate below it changes no answer of ``best_candidate``: it is not the best (< 0.75), and a
+runner-up that low leaves any best at least 0.3 ahead."""
 
 
 def title_topic(title: str) -> tuple[str, str] | None:
@@ -235,13 +246,19 @@ def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, 
     stretch, halved unless the text calls itself by the title's kind (本规划, 制定本指导意见, 提出以下意见…);
     best first."""
     parsed = title_topic(title)
-    if parsed is None:
-        return []
-    topic, kind = parsed
+    return topic_candidates(*parsed, texts) if parsed else []
+
+
+def topic_candidates(topic: str, kind: str, texts: Mapping[str, str], *, floor: float = 0.0) -> list[tuple[str, float]]:
+    """``content_candidates`` of a parsed title (``title_topic``): many citations name one topic.
+    ``floor``: leave out the candidates scoring below it (``CONTENT_FLOOR``: what ``best_candidate``
+    can never be swayed by), and look for no stretch too short to reach it."""
     out = []
     for doc_id, text in texts.items():
-        if span := _longest_run(topic, text):
-            out.append((doc_id, span / len(topic) * (1.0 if _names_itself(text, kind) else 0.5)))
+        weight = 1.0 if _names_itself(text, kind) else 0.5
+        shortest = max(1, math.ceil(floor * len(topic) / weight - 1e-9))
+        if (span := _longest_run(topic, text, at_least=shortest)) and span / len(topic) * weight >= floor:
+            out.append((doc_id, span / len(topic) * weight))
     return sorted(out, key=lambda t: (-t[1], t[0]))
 
 
@@ -258,10 +275,13 @@ def own_text(text: str) -> str:
 
 
 def content_match(title: str, texts: Mapping[str, str]) -> tuple[str, float] | None:
-    """The one document a title names by content, or None: the best candidate must score at least
-    ``CONTENT_MIN`` and lead the next by ``CONTENT_MARGIN`` (a topic shared by several documents
-    names none of them)."""
-    found = content_candidates(title, texts)
+    """The one document a title names by content, or None (``best_candidate``)."""
+    return best_candidate(content_candidates(title, texts))
+
+
+def best_candidate(found: list[tuple[str, float]]) -> tuple[str, float] | None:
+    """The first of ``content_candidates``, or None: it must score at least ``CONTENT_MIN`` and
+    lead the next by ``CONTENT_MARGIN`` (a topic shared by several documents names none of them)."""
     if not found or found[0][1] < CONTENT_MIN:
         return None
     if len(found) > 1 and found[0][1] - found[1][1] < CONTENT_MARGIN:
@@ -269,11 +289,12 @@ def content_match(title: str, texts: Mapping[str, str]) -> tuple[str, float] | N
     return found[0]
 
 
-def _longest_run(needle: str, hay: str) -> int:
-    """The length of the longest piece of ``needle`` found whole in ``hay``."""
-    best = 0
-    for i in range(len(needle)):
+def _longest_run(needle: str, hay: str, *, at_least: int = 1) -> int:
+    """The length of the longest piece of ``needle`` found whole in ``hay`` (0 when none is
+    ``at_least`` long: shorter pieces are not looked for)."""
+    best = at_least - 1
+    for i in range(len(needle) - best):
         j = i + best + 1
         while j <= len(needle) and needle[i:j] in hay:
             best, j = j - i, j + 1
-    return best
+    return best if best >= at_least else 0

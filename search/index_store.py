@@ -247,7 +247,7 @@ class _CachedEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if self._passages:
             return self._embedder.embed_queries(texts)
-        return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim)
+        return self._cache.vectors(texts, self._embedder.embed_queries, dim=self.dim, every=False)
 
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not self._passages:

@@ -19,11 +19,12 @@ local provisions of different provinces to each other. Copies of one document
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from rdflib import URIRef
 from tqdm import tqdm
 
@@ -116,10 +117,9 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     (their MinHash signatures kept in the file ``signatures``, when given, for the next link)."""
     stored = stored_documents(store)
     texts: dict[str, list[str]] = {}
-    for u in index.units:
-        if u.kind == "provision":
-            texts.setdefault(u.doc_id, []).append(u.text)
-    docs = doc_infos(stored, index.units)
+    for u in provisions(index):
+        texts.setdefault(u.doc_id, []).append(u.text)
+    docs = doc_infos(stored, provisions(index))
     kept = load_signatures(signatures) if signatures is not None else {}
     items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
     dups = find_duplicates(items, signatures=kept)
@@ -132,6 +132,12 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     return LinkContext(stored, docs, resolutions, dups)
 
 
+def provisions(index: HybridIndex) -> list[Unit]:
+    """The provisions of ``index``, in index order: only their records are read (a real corpus
+    has three actions for each provision)."""
+    return [index.units[int(row)] for row in np.flatnonzero(index.columns.isin("kind", ["provision"]))]
+
+
 @dataclass
 class Linking:
     """The links of one run, the document pairs they were decided from, and the local provisions
@@ -140,26 +146,45 @@ class Linking:
     links: list[Link]
     pairs: list[DocPair] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    implements_for: list[str] = field(default_factory=list)  # the local documents linked to what they implement
+    resembles_for: list[str] = field(default_factory=list)  # those whose resemblances were computed
+
+
+def linked_documents(ctx: LinkContext) -> list[str]:
+    """The local documents a link links: provincial and municipal ones, one copy of each text."""
+    canonical = ctx.canonical
+    return [d.id for d in ctx.stored if d.level in LOCAL_LEVELS and canonical.get(d.id, d.id) == d.id]
 
 
 def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal_top: int = 2,
                doc_model: Model | None = None, provision_model: Model | None = None,
+               implements_for: Collection[str] | None = None, resembles_for: Collection[str] | None = None,
                progress: bool = False) -> Linking:
-    """Document and provision links for every local document in ``index``."""
+    """Document and provision links for the local documents in ``implements_for``, cross-province
+    resemblances for those in ``resembles_for`` (each: every linked local document when None)."""
     if index.embedder is None:
         raise SearchError("Linking needs the embedding model; load the index with an embedder.")
     doc_model = doc_model or load_model("document", DOC_FEATURES)
     provision_model = provision_model or load_model("provision", PROVISION_FEATURES)
     canonical = ctx.canonical
+    linked = set(linked_documents(ctx))
+    implements_for = linked if implements_for is None else linked & set(implements_for)
+    resembles_for = linked if resembles_for is None else linked & set(resembles_for)
     local: list[Unit] = []
+    similar: list[Unit] = []
     skipped: list[Skipped] = []
-    for u in index.units:
-        if u.level in LOCAL_LEVELS and u.kind == "provision" and canonical.get(u.doc_id, u.doc_id) == u.doc_id:
-            reason = unsearchable(query_text(u))
-            if reason is None:
-                local.append(u)
-            else:
-                skipped.append(Skipped(u.iri, reason))
+    wanted = implements_for | resembles_for
+    for u in provisions(index):
+        if u.doc_id not in wanted:
+            continue
+        reason = unsearchable(query_text(u))
+        if reason is not None:
+            skipped.append(Skipped(u.iri, reason))
+            continue
+        if u.doc_id in implements_for:
+            local.append(u)
+        if u.doc_id in resembles_for:
+            similar.append(u)
     probes = probe(index, [Query(u.iri, u.doc_id, u.level, u.region, query_text(u)) for u in local],
                    canonical=canonical, progress=progress)
     cites = ctx.cites  # a property computed on each read: once here, not per candidate
@@ -178,8 +203,9 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
             link.asserted = (rank == 1 and s.prob >= provision_model.cut and assertable(s.features)
                              and s.hit.unit.doc_id in asserted.get(unit.doc_id, set()))
             links.append(link)
-    links.extend(_resembles(index, local, horizontal_top=horizontal_top, progress=progress))
-    return Linking(links, pairs, skipped)
+    if len({province_of(ctx.docs[d].region) for d in linked}) > 1:  # one province: nothing to resemble
+        links.extend(_resembles(index, similar, horizontal_top=horizontal_top, progress=progress))
+    return Linking(links, pairs, skipped, sorted(implements_for), sorted(resembles_for))
 
 
 def _document_links(pairs: Iterable[DocPair], iri_of: dict[str, str], model: Model, *, top: int) -> list[Link]:
@@ -199,8 +225,6 @@ def _resembles(index: HybridIndex, local: list[Unit], *, horizontal_top: int, pr
     """The best matches among other provinces' local provisions (not implementation)."""
     if not local or horizontal_top <= 0 or index.embedder is None:
         return []
-    if len({province_of(u.region) for u in index.units if u.level in LOCAL_LEVELS}) < 2:
-        return []  # one province: nothing to resemble (a real corpus of one province's texts spent half its link here)
     queries = [query_text(u) for u in local]
     filters = Filters(level=LOCAL_LEVELS, kind="provision")
     found = index.search_many(queries, k=horizontal_top + 20, filters=[filters] * len(queries),
@@ -243,8 +267,10 @@ def _from_hit(unit: Unit, hit: Hit, relation: Relation, rank: int, model: str) -
 
 @dataclass
 class LinkSummary:
-    """What one linking run stated, and the store state after it was written."""
+    """What one linking run stated (of the local documents it relinked), and the store state after it was written."""
 
+    documents_relinked: int = 0  # local documents whose links were computed: those whose inputs changed
+    documents_kept: int = 0  # local documents whose links were kept: their inputs are as when last linked
     local_units: int = 0
     implements: int = 0
     asserted: int = 0
@@ -258,7 +284,7 @@ class LinkSummary:
     write_state: str = ""  # the store's write counter once the links graphs were written
     skipped: list[Skipped] = field(default_factory=list)  # local provisions without words to search with
     mode: str = "full"  # full | incremental | unchanged (nothing written: the store has not changed since)
-    graphs_written: int = 0  # links graphs replaced (one per local document whose links changed, and the shared one)
+    graphs_written: int = 0  # links graphs replaced (two per local document whose links changed, and the shared one)
     graphs_dropped: int = 0  # links graphs of documents no longer linked (removed, or now a copy)
 
     def to_dict(self) -> dict[str, Any]:
@@ -270,21 +296,23 @@ _METHODS = {"citation": METHOD.citation, "reranked": METHOD.reranked, "document"
 
 
 LinkGraphs = dict[str, list[Triple]]
-"""Links graph IRI -> its triples: one graph per linked local document, and the shared one."""
+"""Links graph IRI -> its triples: two per linked local document, and the shared one."""
 
 
 def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Iris) -> tuple[LinkGraphs, LinkSummary]:
-    """The links graphs. Each local document's graph (``Iris.document_links_graph``) holds a
-    qualified alignment node per ``implements`` candidate of the document and its provisions (plus
-    ``eli:implements`` when asserted) and ``pkg:correspondsTo`` for each best cross-region match;
-    the shared graph holds the citations resolved at link time and the copy groups and edition series."""
-    graphs: LinkGraphs = {}
-    summary = LinkSummary()
+    """The links graphs of the local documents ``linking`` relinked, and the shared one. A local
+    document's graph (``Iris.document_links_graph``) holds a qualified alignment node per
+    ``implements`` candidate of the document and its provisions (plus ``eli:implements`` when
+    asserted); its resembles graph (``Iris.document_resembles_graph``) ``pkg:correspondsTo`` for each
+    best cross-province match; the shared graph the citations resolved at link time and the copy
+    groups and edition series (a graph with nothing to hold is there, empty)."""
+    graphs: LinkGraphs = {str(iris.document_links_graph(d)): [] for d in linking.implements_for}
+    graphs.update({str(iris.document_resembles_graph(d)): [] for d in linking.resembles_for})
+    summary = LinkSummary(documents_relinked=len(linking.implements_for))
     doc_iris = {d.iri for d in ctx.stored}
     for link in linking.links:
-        triples = graphs.setdefault(str(iris.document_links_graph(link.local_doc)), [])
         if link.relation == "implements":
-            triples.extend(alignment_triples(
+            graphs[str(iris.document_links_graph(link.local_doc))].extend(alignment_triples(
                 URIRef(link.local), URIRef(link.target), score=link.score, rank=link.rank, method=_METHODS[link.method],
                 generated=generated, model=link.model, evidence=link.evidence or None,
                 implements=link.asserted, iris=iris))
@@ -293,7 +321,8 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
             summary.asserted += link.asserted
             summary.documents_linked += link.asserted and link.local in doc_iris
         elif link.rank == 1:  # horizontal: the best match in another province
-            triples.append((URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
+            graphs[str(iris.document_resembles_graph(link.local_doc))].append(
+                (URIRef(link.local), PKG.correspondsTo, URIRef(link.target)))
             summary.resembles += 1
     summary.local_units = len({link.local for link in linking.links if link.local not in doc_iris})
     summary.skipped = linking.skipped
@@ -305,8 +334,14 @@ def link_triples(linking: Linking, ctx: LinkContext, *, generated: str, iris: Ir
     return graphs, summary
 
 
-def build_links(store: GraphStore, index: HybridIndex, *, generated: str, signatures: Path | None = None,
+def build_links(ctx: LinkContext, index: HybridIndex, *, stale: Collection[str], generated: str, iris: Iris,
                 progress: bool = False) -> tuple[LinkGraphs, LinkSummary]:
-    """Every links graph ``policykg link`` computes: context, links, triples."""
-    ctx = link_context(store, index, signatures=signatures)
-    return link_triples(link_units(index, ctx, progress=progress), ctx, generated=generated, iris=store.iris)
+    """The links graphs ``policykg link`` computes: those in ``stale`` (``search.link_store.stale``)
+    and the shared one."""
+    linked = linked_documents(ctx)
+    linking = link_units(index, ctx, progress=progress,
+                         implements_for=[d for d in linked if str(iris.document_links_graph(d)) in stale],
+                         resembles_for=[d for d in linked if str(iris.document_resembles_graph(d)) in stale])
+    graphs, summary = link_triples(linking, ctx, generated=generated, iris=iris)
+    summary.documents_kept = len(linked) - summary.documents_relinked
+    return graphs, summary

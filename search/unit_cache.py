@@ -92,9 +92,11 @@ class UnitCache:
         os.replace(tmp, target)
 
     def vectors(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], *, dim: int,
-                progress: bool = False) -> np.ndarray:
+                progress: bool = False, every: bool = True) -> np.ndarray:
         """One vector per text: from the cache, or from ``embed`` (each distinct text once, longest
-        texts together so batches pad little), saved chunk by chunk as they are made."""
+        texts together so batches pad little), saved chunk by chunk as they are made. ``every``: the
+        texts are all the cache serves now (an index build), so the others may be compacted away;
+        False for a caller that asks for some (a re-link asks with the documents it relinks only)."""
         keys = [text_key(t) for t in texts]
         known = self._read_vectors()
         missing: dict[str, str] = {}
@@ -112,7 +114,7 @@ class UnitCache:
                 bar.update(len(chunk))
         if not keys:
             return np.zeros((0, dim), np.float32)
-        self._compact(known, set(keys))
+        self._compact(known, set(keys) if every else set(known))
         return np.stack([known[k] for k in keys])
 
     def fill(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> int:

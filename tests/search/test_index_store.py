@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import search.index_store as index_store
+import search.unit_cache as unit_cache
 from graph.store import GraphStore
 from ingest.manifest import read_manifest
 from ingest.model import Document
@@ -27,12 +28,14 @@ class CountingEmbedder:
     def __init__(self, real: Embedder) -> None:
         self.real, self.model_name, self.dim = real, real.model_name, real.dim
         self.passages: list[str] = []
+        self.queries: list[str] = []
 
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         self.passages += texts
         return self.real.embed_passages(texts)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.queries += texts
         return self.real.embed_queries(texts)
 
 
@@ -94,6 +97,25 @@ def test_writing_the_links_graph_keeps_the_index(tmp_path: Path, embedder: Embed
     store.replace_graph(store.iris.links_graph, [])
     reads.clear()
     assert indexes.current(store) is before and reads == []
+
+
+def test_a_relink_of_some_documents_keeps_every_query_vector(
+        tmp_path: Path, embedder: Embedder, docs: list[Document], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking one document asks with its provisions only; the others' query vectors must stay
+    cached (a relink of every document after it once embedded them all again: 40 s on the real corpus)."""
+    monkeypatch.setattr(unit_cache, "CHUNK", 4)  # compaction is due as soon as a call asks for a few texts
+    store = GraphStore(tmp_path / "graph")
+    store.ingest(docs)
+    counting = CountingEmbedder(embedder)
+    indexes = IndexStore(tmp_path / "index", embedder=lambda: counting)  # type: ignore[arg-type,return-value]
+    linking = indexes.for_linking(indexes.current(store))
+    texts = [u.text for u in linking.units if u.kind == "provision"]
+    assert len(texts) > 2 * 2 + 4
+    linking.embedder.embed_queries(texts)
+    linking.embedder.embed_queries(texts[:2])
+    counting.queries.clear()
+    linking.embedder.embed_queries(texts)
+    assert counting.queries == []
 
 
 def test_removing_a_document_drops_its_units_from_search_without_embedding(

@@ -1,4 +1,4 @@
-"""Linking after each change writes only what changed, and ends where a full link would."""
+"""Linking after each change recomputes only the links whose inputs changed, and those equal a full link's."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from search.link_store import SCORE_TOLERANCE
 pytestmark = pytest.mark.slow
 NOTICE = "2023-fangzhi-fuzhuang-yougongji-cushengji-huodong-tongzhi"
 JIANGSU = "jiangsu-fangzhi-fuzhuang-gaozhiliang-fazhan-ruogan-zhengce-cuoshi-2022"
+ZHEJIANG = "zhejiang-cujin-fangzhi-chanye-gaozhiliang-fazhan-shishi-yijian-2023"
+GUANGDONG = "guangdong-xiandai-qinggong-fangzhi-chanye-jiqun-xingdong-jihua-2021-2025"
 SHENZHEN = "shenzhen-shishang-chanye-gaozhiliang-fazhan-xingdong-jihua-2020-2024"
+GUANGZHOU = "guangzhou-shishang-chanye-jiqun-gaozhiliang-fazhan-sannian-xingdong-jihua-2022"
 
 Row = tuple[str | None, ...]
 
@@ -31,13 +34,19 @@ def _rows(service: Service) -> list[dict[str, object]]:
     return rows
 
 
-def _links(service: Service) -> tuple[set[Row], dict[tuple[object, ...], float]]:
-    """Every link as the /links page shows it (time left out), and its score apart."""
+def _links(service: Service, relation: str, docs: set[str]) -> tuple[set[Row], dict[tuple[object, ...], float]]:
+    """Every link of ``relation`` from a local document in ``docs`` as the /links page shows it
+    (time left out), and its score apart."""
     keys = ("local", "target", "relation", "rank", "method", "asserted", "evidence", "model")
-    rows = {tuple(None if r[k] is None else str(r[k]) for k in keys) for r in _rows(service)}
-    scores = {(r["local"], r["target"], r["relation"]): float(str(r["score"])) for r in _rows(service)
-              if r["score"] is not None}
+    mine = [r for r in _rows(service) if r["relation"] == relation and r["localDoc"] in docs]
+    rows = {tuple(None if r[k] is None else str(r[k]) for k in keys) for r in mine}
+    scores = {(r["local"], r["target"]): float(str(r["score"])) for r in mine if r["score"] is not None}
     return rows, scores
+
+
+def _graphs(service: Service) -> dict[str, set[str]]:
+    """Every links graph as N-Quads lines."""
+    return {g: set(service.store.export("nq", g).decode("utf-8").splitlines()) for g in service.store.links_graphs()}
 
 
 def _shared(service: Service) -> set[str]:
@@ -55,37 +64,47 @@ def _edited(doc: Document) -> Document:
     return parse_text(doc.raw_text.replace("纺织服装", "纺织服装产业"), path=doc.path, meta=meta, doc_id=doc.id)
 
 
-def test_links_after_add_change_and_remove_equal_a_full_link(
+def test_a_link_recomputes_only_the_documents_whose_inputs_changed(
         tmp_path: Path, model_path: Path, corpus_docs: dict[str, Document]) -> None:
     service = Service(Settings(data=tmp_path, model=str(model_path)))
     try:
         service.ingest([d for d in corpus_docs.values() if d.id != NOTICE])
         first = service.link()
-        assert first.mode == "incremental" and first.graphs_written > 0
+        assert first.mode == "incremental" and first.documents_kept == 0 and first.documents_relinked >= 4
         assert service.link().mode == "unchanged"
 
-        service.ingest([corpus_docs[NOTICE]])  # the national parent of every bundled provincial text
+        service.ingest([corpus_docs[NOTICE]])  # national: any local document may implement it
         added = service.link()
-        assert added.mode == "incremental" and added.graphs_written > 0
+        assert (added.documents_relinked, added.documents_kept) == (first.documents_relinked, 0)
         assert any(r["targetDoc"] == NOTICE for r in _rows(service))
 
-        service.ingest([_edited(corpus_docs[JIANGSU])])
-        assert service.link().mode == "incremental"
+        before = _graphs(service)
+        service.ingest([_edited(corpus_docs[JIANGSU])])  # no city of Jiangsu is stored: only it may change
+        edited = service.link()
+        assert edited.documents_relinked == 1
+        after = _graphs(service)
+        others = {str(service.store.iris.document_links_graph(d)) for d in (ZHEJIANG, GUANGDONG, SHENZHEN)}
+        assert all(after[g] == before[g] for g in others)
 
-        service.remove(SHENZHEN)
-        assert not any(r["localDoc"] == SHENZHEN for r in _rows(service))  # its own links went with it
-        removed = service.link()
-        assert removed.graphs_dropped == 0 and not any(SHENZHEN in (r["localDoc"], r["targetDoc"]) for r in _rows(service))
-
-        rows, scores = _links(service)
+        service.ingest([_edited(corpus_docs[GUANGDONG])])  # a Guangdong plan: its cities' candidates changed
+        changed = service.link()
+        assert changed.documents_relinked == 3
+        # what this link computed equals what a full link computes on the same store
+        implements = _links(service, "implements", {GUANGDONG, SHENZHEN, GUANGZHOU})
+        resembles = _links(service, "correspondsTo", {GUANGDONG, JIANGSU, ZHEJIANG})
         shared = _shared(service)
-        full = service.link(full=True)
-        assert full.mode == "full"
-        full_rows, full_scores = _links(service)
-        assert rows == full_rows
-        assert scores.keys() == full_scores.keys()
-        assert max(abs(scores[k] - full_scores[k]) for k in scores) <= SCORE_TOLERANCE
+        assert service.link(full=True).mode == "full"
+        for (rows, scores), (full_rows, full_scores) in ((implements, _links(service, "implements", {GUANGDONG, SHENZHEN, GUANGZHOU})),
+                                                         (resembles, _links(service, "correspondsTo", {GUANGDONG, JIANGSU, ZHEJIANG}))):
+            assert rows and rows == full_rows
+            assert all(abs(scores[k] - full_scores[k]) <= SCORE_TOLERANCE for k in scores)
         assert shared == _shared(service)
+
+        service.remove(SHENZHEN)  # a city: no one's candidate; its own links go with it
+        assert not any(r["localDoc"] == SHENZHEN for r in _rows(service))
+        removed = service.link()
+        assert removed.documents_relinked == 0 and removed.graphs_dropped == 0
+        assert not any(SHENZHEN in (r["localDoc"], r["targetDoc"]) for r in _rows(service))
         assert service.link().mode == "unchanged"
     finally:
         service.close()
