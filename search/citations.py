@@ -14,6 +14,7 @@ with every link run and never duplicate what a document's own graph says.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -170,7 +171,7 @@ def resolve(citations: Iterable[CitationRow], documents: Iterable[StoredDocument
             continue
         topic = title_topic(c.title) if c.title else None
         if topic and topic not in candidates:
-            candidates[topic] = topic_candidates(*topic, texts_of)
+            candidates[topic] = topic_candidates(*topic, texts_of, floor=CONTENT_FLOOR)
         found = topic and best_candidate([(i, v) for i, v in candidates[topic]
                                           if i != c.citing_id and not _after(untitled[i][0].date, c.citing_date)])
         if found:
@@ -221,6 +222,9 @@ MIN_TOPIC = 4
 CONTENT_MIN, CONTENT_MARGIN = 0.75, 0.3
 """Read by hand on the real corpus's citations (tests/data/gold/real/citations.toml): below 0.75,
 or with a runner-up within 0.3, the best candidate was as often wrong as right."""
+CONTENT_FLOOR = CONTENT_MIN - CONTENT_MARGIN
+"""A candidate below it changes no answer of ``best_candidate``: it is not the best (< 0.75), and a
+runner-up that low leaves any best at least 0.3 ahead."""
 
 
 def title_topic(title: str) -> tuple[str, str] | None:
@@ -245,12 +249,16 @@ def content_candidates(title: str, texts: Mapping[str, str]) -> list[tuple[str, 
     return topic_candidates(*parsed, texts) if parsed else []
 
 
-def topic_candidates(topic: str, kind: str, texts: Mapping[str, str]) -> list[tuple[str, float]]:
-    """``content_candidates`` of a parsed title (``title_topic``): many citations name one topic."""
+def topic_candidates(topic: str, kind: str, texts: Mapping[str, str], *, floor: float = 0.0) -> list[tuple[str, float]]:
+    """``content_candidates`` of a parsed title (``title_topic``): many citations name one topic.
+    ``floor``: leave out the candidates scoring below it (``CONTENT_FLOOR``: what ``best_candidate``
+    can never be swayed by), and look for no stretch too short to reach it."""
     out = []
     for doc_id, text in texts.items():
-        if span := _longest_run(topic, text):
-            out.append((doc_id, span / len(topic) * (1.0 if _names_itself(text, kind) else 0.5)))
+        weight = 1.0 if _names_itself(text, kind) else 0.5
+        shortest = max(1, math.ceil(floor * len(topic) / weight - 1e-9))
+        if (span := _longest_run(topic, text, at_least=shortest)) and span / len(topic) * weight >= floor:
+            out.append((doc_id, span / len(topic) * weight))
     return sorted(out, key=lambda t: (-t[1], t[0]))
 
 
@@ -281,11 +289,12 @@ def best_candidate(found: list[tuple[str, float]]) -> tuple[str, float] | None:
     return found[0]
 
 
-def _longest_run(needle: str, hay: str) -> int:
-    """The length of the longest piece of ``needle`` found whole in ``hay``."""
-    best = 0
-    for i in range(len(needle)):
+def _longest_run(needle: str, hay: str, *, at_least: int = 1) -> int:
+    """The length of the longest piece of ``needle`` found whole in ``hay`` (0 when none is
+    ``at_least`` long: shorter pieces are not looked for)."""
+    best = at_least - 1
+    for i in range(len(needle) - best):
         j = i + best + 1
         while j <= len(needle) and needle[i:j] in hay:
             best, j = j - i, j + 1
-    return best
+    return best if best >= at_least else 0

@@ -23,11 +23,11 @@ corpus holds it, is the document asked for. Round 2: a title that CITES the text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ontology.regions import NATIONAL, divisions
+from ontology.regions import NATIONAL, Region, divisions
 from search.query_understanding import KIND_WORDS, QueryIntent, issuer_forms
 
 if TYPE_CHECKING:
@@ -56,10 +56,9 @@ def matches(doc: DocumentInfo, intent: QueryIntent, cited_as: Sequence[str] = ()
     """Which parts of the query's intent this document meets (the hit's explanation). ``cited_as``:
     the 文号 other texts cite it by, for a copy that never states its own."""
     out: dict[str, list[str]] = {}
-    d = divisions()
-    region = d.lookup(doc.region)
+    region = _region(doc.region)
     if region is not None:
-        within = [r.name for r in intent.regions if r.code != NATIONAL and d.is_within(region.code, r.code)]
+        within = [r.name for r in intent.regions if r.code != NATIONAL and _within(region.code, r.code)]
         if within:
             out["region"] = within
     if intent.level and doc.level == intent.level:
@@ -78,6 +77,17 @@ def matches(doc: DocumentInfo, intent: QueryIntent, cited_as: Sequence[str] = ()
     if numbers:
         out["doc_number"] = numbers
     return out
+
+
+@lru_cache(maxsize=4096)
+def _region(name: str) -> Region | None:
+    """``Divisions.lookup`` kept per name: ``matches`` asks it of every candidate document."""
+    return divisions().lookup(name)
+
+
+@lru_cache(maxsize=65536)
+def _within(code: str, ancestor: str) -> bool:
+    return divisions().is_within(code, ancestor)
 
 
 def conflicts(doc: DocumentInfo, intent: QueryIntent) -> list[str]:
@@ -125,11 +135,31 @@ def _title_pairs(title: str, following: bool = False) -> frozenset[str]:
 def title_share(title: str, topic: list[str], pairs: frozenset[str]) -> tuple[float, list[str]]:
     """The share of the topic's character pairs the title holds, and the topic's stretches it holds
     (for the explanation): (1.0, ['智能航运发展']) for 《智能航运发展指导意见》."""
-    if not pairs or not title:
-        return 0.0, []
-    held = pairs & _title_pairs(title, not pairs.isdisjoint(_FOLLOWING_PAIRS))
-    if not held:
-        return 0.0, []
+    return title_shares(topic, pairs)(title)
+
+
+def title_shares(topic: list[str], pairs: frozenset[str]) -> Callable[[str], tuple[float, list[str]]]:
+    """``title_share`` of one query's topic, for the ~150 candidate titles of a search: what depends
+    on the query alone is worked out once, and titles holding the same pairs share the stretches."""
+    following = not pairs.isdisjoint(_FOLLOWING_PAIRS)
+    known: dict[frozenset[str], list[str]] = {}
+
+    def share(title: str) -> tuple[float, list[str]]:
+        if not pairs or not title:
+            return 0.0, []
+        held = pairs & _title_pairs(title, following)
+        if not held:
+            return 0.0, []
+        stretches = known.get(held)
+        if stretches is None:
+            stretches = known[held] = _stretches(topic, held)
+        return len(held) / len(pairs), list(stretches)
+
+    return share
+
+
+def _stretches(topic: list[str], held: frozenset[str]) -> list[str]:
+    """The stretches of the topic's runs whose every character pair is in ``held``."""
     stretches = []
     for run in topic:
         start = None
@@ -140,7 +170,7 @@ def title_share(title: str, topic: list[str], pairs: frozenset[str]) -> tuple[fl
             elif not inside and start is not None:
                 stretches.append(run[start : i + 1])
                 start = None
-    return len(held) / len(pairs), stretches
+    return stretches
 
 
 @lru_cache(maxsize=65536)

@@ -40,14 +40,14 @@ from search.doc_intent import (
     matches,
     owns_number,
     query_topic,
-    title_share,
+    title_shares,
     topic_pairs,
 )
 from search.filters import Filters
 from search.hybrid import Hit, HybridIndex, Mode, prepare_query
 from search.lexical import TOKENIZERS, WORDS, LexicalIndex
 from search.query_understanding import DOC_NUMBER, understand
-from search.tokenize import search_tokens
+from search.tokenize import cut_query
 from search.units import Unit
 
 if TYPE_CHECKING:
@@ -139,11 +139,21 @@ class DocumentHit:
     score: float  # the fused score (RRF views + boosts)
     relevance: float  # score / best score of the search: 1.0 for the top hit
     rank: int
-    provisions: list[Hit] = field(default_factory=list)
     matched: dict[str, list[str]] = field(default_factory=dict)  # query parts the document matches
     conflicts: list[str] = field(default_factory=list)  # query parts its title contradicts (kind, year)
     views: dict[str, int] = field(default_factory=dict)  # rank of the document in each view
     copies: list[str] = field(default_factory=list)  # ids of duplicate copies collapsed into this hit
+    # its best unit hits, made when first read: a search ranks twice the documents it shows (copies
+    # are folded in after ranking), and a hit's units are records to read and parse
+    best: Callable[[], list[Hit]] = field(default=list, repr=False, compare=False)
+    _provisions: list[Hit] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def provisions(self) -> list[Hit]:
+        """The document's best units for the query (up to ``PROVISIONS_PER_DOC``), best first."""
+        if self._provisions is None:
+            self._provisions = self.best()
+        return self._provisions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -282,8 +292,9 @@ class DocumentIndex:
         A 文号 no document owns is looked up where another text cites it (《T》（N）): the search is
         then for T (one more search, for such queries only)."""
         text = prepare_query(query)
-        intent = understand(text)
-        tokens = search_tokens(text)
+        cut = cut_query(text)  # one pass of the segmenter for the intent, the units and the views
+        intent = understand(text, cut.tokens)
+        tokens = list(cut.search)
         cited = cited or {}
         allowed = self._allowed(units, filters)
         if vector is None and mode != "lexical" and units.embedder is not None:
@@ -296,10 +307,10 @@ class DocumentIndex:
                                  cited=cited, follow_citation=False)
         views: dict[str, list[int]] = {}
         if mode != "dense":
-            views["head"] = [r for r, _ in self.head.search(tokens, VIEW_DEPTH, allowed=allowed)]
-            views["body"] = [r for r, _ in self.body.search(self.body.tokens(text), VIEW_DEPTH, allowed=allowed)]
+            views["head"] = self.head.found(tokens, VIEW_DEPTH, allowed=allowed)[0].tolist()
+            views["body"] = self.body.found(self.body.tokens(text, cut), VIEW_DEPTH, allowed=allowed)[0].tolist()
         if mode != "lexical" and self.profile is not None and vector is not None:
-            views["profile"] = [r for r, _ in self.profile.search(vector, VIEW_DEPTH, allowed=allowed)]
+            views["profile"] = self.profile.found(vector, VIEW_DEPTH, allowed=allowed)[0].tolist()
         by_doc: dict[int, list[int]] = {}  # document row -> positions in ``ranked``
         for at, doc_id in enumerate(units.doc_ids(ranked)):
             row = self._row.get(doc_id)
@@ -312,23 +323,22 @@ class DocumentIndex:
                             {row: matches(self.docs[row], intent, numbers.get(self.docs[row].doc_id, ()))
                              for row in candidates})
         topic = query_topic(text, intent)
-        pairs = topic_pairs(topic)
+        share_of = title_shares(topic, topic_pairs(topic))
+        asked = not intent.is_empty()
         matched: dict[int, dict[str, list[str]]] = {}
         titles: dict[int, float] = {}
         for row in candidates:
             doc = self.docs[row]
-            found = matches(doc, intent, numbers.get(doc.doc_id, ())) if not intent.is_empty() else {}
-            share, stretches = title_share(doc.title, topic, pairs)
+            found = matches(doc, intent, numbers.get(doc.doc_id, ())) if asked else {}
+            share, stretches = share_of(doc.title)
             if (doc.title_inferred or not doc.title) and doc.doc_id in cited:  # untitled: what others call it
-                share, stretches = max([(share, stretches)] + [title_share(t, topic, pairs)
-                                                               for t in cited[doc.doc_id].titles])
+                share, stretches = max([(share, stretches)] + [share_of(t) for t in cited[doc.doc_id].titles])
             if share:
                 titles[row] = share
                 found["title"] = stretches
             if found:
                 matched[row] = found
-        contradicted = {row: found for row in candidates
-                        if not intent.is_empty() and (found := conflicts(self.docs[row], intent))}
+        contradicted = {row: found for row in candidates if asked and (found := conflicts(self.docs[row], intent))}
         return Evidence(views, by_doc, partial(units.hits, ranked), matched, contradicted, titles)
 
     def fuse(self, ev: Evidence, *, k: int, weights: dict[str, float] = WEIGHTS,
@@ -361,12 +371,13 @@ class DocumentIndex:
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k].tolist()
         best = (float(scores[order[0]]) if order else 0.0) or 1.0
         names = list(ev.views)
+        places = ranks[:, order].T.tolist()  # each hit's rank in every view, as Python numbers at once
         return [
-            DocumentHit(doc=self.docs[row], score=float(scores[row]), relevance=float(scores[row]) / best, rank=rank,
-                        provisions=ev.hits(ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
+            DocumentHit(doc=self.docs[row], score=score, relevance=score / best, rank=rank,
+                        best=partial(ev.hits, ev.by_doc.get(row, [])[:PROVISIONS_PER_DOC]), matched=ev.matched.get(row, {}),
                         conflicts=ev.conflicts.get(row, []),
-                        views={names[v]: int(ranks[v, row]) for v in range(len(names)) if ranks[v, row]})
-            for rank, row in enumerate(order, start=1)
+                        views={name: place for name, place in zip(names, at, strict=True) if place})
+            for rank, (row, score, at) in enumerate(zip(order, scores[order].tolist(), places, strict=True), start=1)
         ]
 
     def _allowed(self, units: HybridIndex, filters: Filters | None) -> np.ndarray | None:

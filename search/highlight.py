@@ -8,11 +8,13 @@ characters and the snippet is built only when asked for.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 SNIPPET_WIDTH = 160
 """Characters of text a snippet shows around the marked terms."""
+_SPECIAL = re.compile("[&<>\"']")  # what html.escape changes
 
 
 def highlight(text: str, terms: Sequence[str], *, width: int = SNIPPET_WIDTH) -> tuple[str, str, list[tuple[int, int]], list[str]]:
@@ -41,15 +43,15 @@ def mark(text: str, uniq: Sequence[str]) -> tuple[bytearray, list[tuple[int, int
     covered = bytearray(len(text))
     spans: list[tuple[int, int]] = []
     found: list[str] = []
-    chars = set(text)
-    for term in uniq:
-        if term[0] not in chars:
-            continue
+    for term in uniq:  # a search's hits are short (~70 characters): str.find beats a set of the characters
         at = text.find(term)
+        if at < 0:
+            continue
+        n, ones = len(term), b"\x01" * len(term)
         while at >= 0:
-            end = at + len(term)
+            end = at + n
             if covered.find(1, at, end) < 0:
-                covered[at:end] = b"\x01" * len(term)
+                covered[at:end] = ones
                 spans.append((at, end))
                 if term not in found:
                     found.append(term)
@@ -66,22 +68,24 @@ def mark(text: str, uniq: Sequence[str]) -> tuple[bytearray, list[tuple[int, int
 
 def window(text: str, covered: bytearray, merged: list[tuple[int, int]], *, width: int) -> tuple[str, str]:
     """The html and plain ``width``-character window holding the most marked characters."""
-    start = 0
-    if len(text) > width and merged:
-        n = len(text)  # counting the covered bytes in C beats a numpy cumulative sum on texts this short
-        start = max(
-            (max(0, min(s - 10, n - width)) for s, _ in merged),
-            key=lambda a: (covered.count(1, a, min(a + width, n)), -a),
-        )
-    end = min(len(text), start + width)
+    start, n = 0, len(text)
+    if n > width and merged:
+        most = -1  # the start holding the most covered bytes, the first such; counted in C
+        for s, _ in merged:
+            a = max(0, min(s - 10, n - width))
+            count = covered.count(1, a, min(a + width, n))
+            if count > most or (count == most and a < start):
+                most, start = count, a
+    end = min(n, start + width)
+    escape = html.escape if _SPECIAL.search(text, start, end) else str  # most windows have nothing to escape
     parts: list[str] = ["…" if start > 0 else ""]
     pos = start
     for s, e in merged:
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        parts += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+        parts += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
         pos = e
-    parts += [html.escape(text[pos:end]), "…" if end < len(text) else ""]
+    parts += [escape(text[pos:end]), "…" if end < n else ""]
     plain = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
     return "".join(parts), plain

@@ -23,6 +23,7 @@ from search import unit_records
 from search.dense import (
     FORMAT_VERSION,
     DenseIndex,
+    Found,
     IndexKind,
     IndexMismatchError,
     IndexNotFoundError,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 Mode = Literal["hybrid", "dense", "lexical"]
+_NONE: Found = (np.zeros(0, np.int64), np.zeros(0, np.float32))  # a retriever not asked
 
 
 class SearchQueryError(SearchError):
@@ -294,16 +296,15 @@ class HybridIndex:
         allowed = self.mask(filters)
         fetch = max(k, fetch or max(3 * k, 50))
         tokens = search_tokens(text) if tokens is None else tokens
-        dense_hits: list[tuple[int, float]] = []
-        lexical_hits: list[tuple[int, float]] = []
+        dense_hits = lexical_hits = _NONE
         if mode in ("hybrid", "dense"):
             if vector is None:
                 if self.embedder is None:
                     raise SearchQueryError("Dense search needs the embedding model; load the index with an embedder.")
                 vector = self.embedder.embed_queries([text])[0]
-            dense_hits = self.dense.search(vector, fetch, allowed=allowed)
+            dense_hits = self.dense.found(vector, fetch, allowed=allowed)
         if mode in ("hybrid", "lexical"):
-            lexical_hits = self.lexical.search(tokens, fetch, allowed=allowed)
+            lexical_hits = self.lexical.found(tokens, fetch, allowed=allowed)
         return self._rank(dense_hits, lexical_hits, k=k, mode=mode, terms=tokens)
 
     def search_many(
@@ -338,13 +339,13 @@ class HybridIndex:
             allowed = self.mask(wanted[members[0]])
             for start in range(0, len(members), chunk):
                 part = members[start:start + chunk]
-                dense: list[list[tuple[int, float]]] = [[] for _ in part]
-                lexical: list[list[tuple[int, float]]] = [[] for _ in part]
+                dense: list[Found] = [_NONE] * len(part)
+                lexical: list[Found] = [_NONE] * len(part)
                 if mode in ("hybrid", "dense") and vectors is not None:
-                    dense = self.dense.search_many(np.stack([vectors[i] for i in part]), fetch, allowed=allowed)
+                    dense = self.dense.found_many(np.stack([vectors[i] for i in part]), fetch, allowed=allowed)
                 if mode in ("hybrid", "lexical"):
                     scores = self.lexical.scores_many([tokens[i] for i in part])
-                    lexical = [self.lexical.top(row, fetch, allowed=allowed) for row in scores]
+                    lexical = [self.lexical.top_found(row, fetch, allowed=allowed) for row in scores]
                 for i, d, lx in zip(part, dense, lexical, strict=True):
                     out[i] = self.hits(self._rank(d, lx, k=k, mode=mode, terms=tokens[i]))
         return out
@@ -353,8 +354,8 @@ class HybridIndex:
         """Dense-only search by a ready vector (e.g. a local provision's, for linking)."""
         if k <= 0 or not self.units:
             return []
-        hits = self.dense.search(vector, k, allowed=self.mask(filters))
-        return self.hits(self._rank(hits, [], k=k, mode="dense", terms=[]))
+        hits = self.dense.found(vector, k, allowed=self.mask(filters))
+        return self.hits(self._rank(hits, _NONE, k=k, mode="dense", terms=[]))
 
     def hits(self, ranked: Ranked, at: Sequence[int] | None = None) -> list[Hit]:
         """The hits of ``ranked`` (at positions ``at``: default all), their unit records read now."""
@@ -370,34 +371,26 @@ class HybridIndex:
         """The document of each ranked row, without reading a unit record."""
         return self._columns.values_at("doc_id", ranked.rows)
 
-    def _rank(
-        self,
-        dense_hits: list[tuple[int, float]],
-        lexical_hits: list[tuple[int, float]],
-        *,
-        k: int,
-        mode: Mode,
-        terms: Sequence[str],
-    ) -> Ranked:
+    def _rank(self, dense_hits: Found, lexical_hits: Found, *, k: int, mode: Mode, terms: Sequence[str]) -> Ranked:
         terms = tuple(terms)
         if mode != "hybrid":  # one retriever: its own order
-            only = (dense_hits if mode == "dense" else lexical_hits)[:k]
-            ranks = [(rank, float(score)) for rank, (_, score) in enumerate(only, start=1)]
-            return Ranked([row for row, _ in only], [score for _, score in ranks],
-                          ranks if mode == "dense" else [None] * len(only),
-                          ranks if mode == "lexical" else [None] * len(only), terms)
+            rows, scores = (dense_hits if mode == "dense" else lexical_hits)
+            kept = scores[:k].tolist()
+            ranks = list(enumerate(kept, start=1))
+            return Ranked(rows[:k].tolist(), kept, ranks if mode == "dense" else [None] * len(kept),
+                          ranks if mode == "lexical" else [None] * len(kept), terms)
         # reciprocal rank fusion over arrays: ~20 clients' searches share one GIL
-        n_dense = len(dense_hits)
-        found = np.array([*dense_hits, *lexical_hits], dtype=np.float64).reshape(-1, 2)
-        rows, where = np.unique(found[:, 0].astype(np.int64), return_inverse=True)
-        ranks = np.concatenate([np.arange(1, n_dense + 1), np.arange(1, len(found) - n_dense + 1)])
+        n_dense, n_found = len(dense_hits[0]), len(dense_hits[0]) + len(lexical_hits[0])
+        found = np.concatenate([dense_hits[1], lexical_hits[1]]).astype(np.float64)
+        rows, where = np.unique(np.concatenate([dense_hits[0], lexical_hits[0]]), return_inverse=True)
+        ranks = np.concatenate([np.arange(1, n_dense + 1), np.arange(1, n_found - n_dense + 1)])
         rrf = np.zeros(rows.size)
         rank_of = np.zeros((2, rows.size), np.int64)  # 0: not found by that retriever
         score_of = np.zeros((2, rows.size))
         for side, part in ((0, slice(0, n_dense)), (1, slice(n_dense, None))):
             at = where[part]
             rrf[at] += 1.0 / (RRF_K + ranks[part])  # dense first: the same sums as adding scalars
-            rank_of[side, at], score_of[side, at] = ranks[part], found[part, 1]
+            rank_of[side, at], score_of[side, at] = ranks[part], found[part]
         tie = np.where(rank_of[0] > 0, rank_of[0], 10**9)  # ties: the better dense rank, then the row
         best = np.lexsort((rows, tie, -rrf))[:k]
         d_rank, l_rank = rank_of[0, best].tolist(), rank_of[1, best].tolist()

@@ -20,12 +20,14 @@ from scipy import sparse
 
 from search.dense import (
     FORMAT_VERSION,
+    Found,
     IndexMismatchError,
     IndexNotFoundError,
+    as_pairs,
     atomic_dir,
     check_saved,
 )
-from search.tokenize import search_tokens, tokenize
+from search.tokenize import QueryCut, Token, cut, search_tokens
 from search.units import SearchError
 
 # bm25s >= 0.3.16 sets its logger to DEBUG on import, so once anything configures logging every
@@ -41,8 +43,9 @@ TOKENIZER = "ingest.segment.search_tokens/1"
 WORDS = "search.tokenize.words/1"
 
 
-def words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t.strip()]
+def words(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
+    """The whole words of ``text`` (of its ``cut``, ``tokens``, when cut already)."""
+    return [t.text for t in (cut(text) if tokens is None else tokens) if t.text.strip()]
 
 
 TOKENIZERS: dict[str, Callable[[str], list[str]]] = {TOKENIZER: search_tokens, WORDS: words}
@@ -92,8 +95,12 @@ class LexicalIndex:
             bm25.index(corpus, show_progress=False)
         return cls(bm25, iris, LexicalConfig(len(iris), graph_state, tokenizer=tokenizer, k1=k1, b=b))
 
-    def tokens(self, text: str) -> list[str]:
-        """A query's tokens as this index's tokenizer cuts them."""
+    def tokens(self, text: str, query: QueryCut | None = None) -> list[str]:
+        """A query's tokens as this index's tokenizer cuts them; from ``query``, its one cut, when given."""
+        if query is not None and self.config.tokenizer == WORDS:
+            return words(text, query.tokens)
+        if query is not None and self.config.tokenizer == TOKENIZER:
+            return list(query.search)
         return TOKENIZERS[self.config.tokenizer](text)
 
     def __len__(self) -> int:
@@ -129,19 +136,28 @@ class LexicalIndex:
         """Top ``k`` rows with a positive score as ``(row, score)``, best first, within ``allowed``."""
         return self.top(self.scores(query_tokens), k, allowed=allowed)
 
-    @staticmethod
-    def top(scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def found(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None) -> Found:
+        """``search`` as arrays (rows, scores), as ``DenseIndex.found``."""
+        return self.top_found(self.scores(query_tokens), k, allowed=allowed)
+
+    @classmethod
+    def top(cls, scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The ``k`` best rows of one query's ``scores`` with a positive score, within ``allowed``."""
+        return as_pairs(cls.top_found(scores, k, allowed=allowed))
+
+    @staticmethod
+    def top_found(scores: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> Found:
+        """``top`` as arrays (rows, scores)."""
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
         if candidates.size == 0 or k <= 0:
-            return []
+            return np.zeros(0, np.int64), np.zeros(0, scores.dtype)
         if candidates.size > k:
             part = np.argpartition(-scores[candidates], k - 1)[:k]
             candidates = candidates[part]
         order = candidates[np.lexsort((candidates, -scores[candidates]))]  # score desc, row asc
-        return list(zip(order.tolist(), scores[order].tolist(), strict=True))
+        return order.astype(np.int64, copy=False), scores[order]
 
     def save(self, directory: Path) -> None:
         """Write the bm25s files, ``iris.json`` and ``config.json``; replaces atomically."""

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from rdflib import URIRef
 from tqdm import tqdm
 
@@ -116,10 +117,9 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     (their MinHash signatures kept in the file ``signatures``, when given, for the next link)."""
     stored = stored_documents(store)
     texts: dict[str, list[str]] = {}
-    for u in index.units:
-        if u.kind == "provision":
-            texts.setdefault(u.doc_id, []).append(u.text)
-    docs = doc_infos(stored, index.units)
+    for u in provisions(index):
+        texts.setdefault(u.doc_id, []).append(u.text)
+    docs = doc_infos(stored, provisions(index))
     kept = load_signatures(signatures) if signatures is not None else {}
     items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
     dups = find_duplicates(items, signatures=kept)
@@ -130,6 +130,12 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     elsewhere = resolutions.basis_elsewhere()
     docs = {i: replace(d, basis_elsewhere=i in elsewhere) for i, d in docs.items()}
     return LinkContext(stored, docs, resolutions, dups)
+
+
+def provisions(index: HybridIndex) -> list[Unit]:
+    """The provisions of ``index``, in index order: only their records are read (a real corpus
+    has three actions for each provision)."""
+    return [index.units[int(row)] for row in np.flatnonzero(index.columns.isin("kind", ["provision"]))]
 
 
 @dataclass
@@ -167,8 +173,9 @@ def link_units(index: HybridIndex, ctx: LinkContext, *, top: int = 3, horizontal
     local: list[Unit] = []
     similar: list[Unit] = []
     skipped: list[Skipped] = []
-    for u in index.units:
-        if u.kind != "provision" or u.doc_id not in implements_for | resembles_for:
+    wanted = implements_for | resembles_for
+    for u in provisions(index):
+        if u.doc_id not in wanted:
             continue
         reason = unsearchable(query_text(u))
         if reason is not None:

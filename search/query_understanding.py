@@ -11,18 +11,22 @@ reader), never from one corpus.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from ingest.agencies import CENTRAL_SHORT_FORMS, LOCAL_ALIASES, LOCAL_SHORT_FORMS, NATIONAL_ALIASES
 from ingest.metadata import DOC_TYPES
 from ontology.regions import NATIONAL, Divisions, Region, divisions
-from search.tokenize import cut
+from search.tokenize import Token, cut
 
 # Words that ask for the centre's texts (国家对人工智能伦理有什么规定): the national level.
 _NATIONAL_WORDS = ("国家层面", "国家", "全国", "中央", "国务院", "部委")
 # Kinds a query may name that are families of the header kinds (方案 covers 实施方案, 行动方案).
 KIND_WORDS = (*DOC_TYPES, "指南", "规划", "纲要", "要点", "细则", "规定", "标准", "清单", "批复", "函")
+# Longest first, ties in the table's order: a set's order changes with the process's hash seed, and
+# with it the order of the kinds a hit's explanation lists (a server restart reordered them).
+_KINDS_LONGEST_FIRST = tuple(sorted(dict.fromkeys(KIND_WORDS), key=len, reverse=True))
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # 〔〕 as typed, or any bracket a copy or a keyboard gives (﹝﹞ in some copies, [] on a keyboard).
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,10})[〔﹝\[［【(（](\d{4})[〕﹞\]］】)）]\s?(\d{1,4})\s?号")
@@ -93,6 +97,13 @@ def _longest_place_name() -> int:
     return max(map(len, _place_names()))
 
 
+@cache
+def _place_starts() -> frozenset[str]:
+    """The first two characters of every place name: a query position that starts none is passed
+    over with one lookup instead of one per length (a place name has at least two characters)."""
+    return frozenset(name[:2] for name in _place_names())
+
+
 def _inside_a_word(words: list[tuple[int, int, str]], start: int, end: int) -> bool:
     """Is ``[start, end)`` strictly inside a longer word (朝阳产业, 长治久安, 阿里巴巴, 中山大学)? A word
     ending like a division (延边州, 苏州工业园区, 合肥高新区) is still that place."""
@@ -100,15 +111,18 @@ def _inside_a_word(words: list[tuple[int, int, str]], start: int, end: int) -> b
                for s, e, w in words)
 
 
-def _places(text: str) -> list[tuple[int, int, Region]]:
+def _places(text: str, tokens: Sequence[Token] | None = None) -> list[tuple[int, int, Region]]:
     """Longest place names in ``text``, left to right, not overlapping; a short form only where the
-    segmenter does not read it as part of a longer word."""
-    names = _place_names()
+    segmenter does not read it as part of a longer word (``tokens``: the text's ``cut``, when cut already)."""
+    names, starts = _place_names(), _place_starts()
     longest = _longest_place_name()
-    words: list[tuple[int, int, str]] | None = None
+    words = None if tokens is None else [(t.start, t.end, t.text) for t in tokens]
     out: list[tuple[int, int, Region]] = []
     i = 0
     while i < len(text):
+        if text[i : i + 2] not in starts:
+            i += 1
+            continue
         for n in range(min(longest, len(text) - i), 1, -1):
             found = names.get(text[i : i + n])
             if found is None:
@@ -133,6 +147,8 @@ def _issuers(text: str, places: list[tuple[int, int, Region]]) -> list[tuple[int
     ends = {e for _, e, _ in places}
     found: list[tuple[int, int, str]] = []
     for alias in _ALIASES:
+        if alias not in text:  # most are not: a substring test is a tenth of a regex search
+            continue
         for m in re.finditer(re.escape(alias), text):
             local = m.start() in ends or text[m.start() - 1 : m.start()] in _LEVEL_PREFIX
             if not any(s <= m.start() < e for s, e, _ in found):
@@ -177,10 +193,11 @@ def _office_of(name: str) -> str:
     return name
 
 
-def understand(query: str) -> QueryIntent:
-    """Read the place, level, issuer, kind, year and 文号 a (Simplified) query names."""
+def understand(query: str, tokens: Sequence[Token] | None = None) -> QueryIntent:
+    """Read the place, level, issuer, kind, year and 文号 a (Simplified) query names; ``tokens``:
+    its ``search.tokenize.cut`` when the caller has it (``cut_query``)."""
     spans: list[tuple[int, int]] = []
-    places = _places(query)
+    places = _places(query, tokens)
     regions = tuple(dict.fromkeys(r for _, _, r in places))
     spans += [(s, e) for s, e, _ in places]
     numbers = []
@@ -202,7 +219,7 @@ def understand(query: str) -> QueryIntent:
         if len(name) >= 2 and name not in {"国家", "中国"}:
             issuers.append(name)
             spans.append((s, e))
-    kinds = [k for k in sorted(set(KIND_WORDS), key=len, reverse=True) if k in query]
+    kinds = [k for k in _KINDS_LONGEST_FIRST if k in query]
     kinds = [k for k in kinds if not any(k != o and k in o for o in kinds)]  # 实施方案, not also 方案
     years = [y for y in _YEAR.findall(query) if not any(y in n for n in numbers)]
     if level is None and any(w in query for w in _NATIONAL_WORDS) and not regions:

@@ -3,6 +3,10 @@ read from staff queries (no model)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from search.hybrid import prepare_query
@@ -106,3 +110,12 @@ def test_a_kind_is_named_once() -> None:
 def test_central_bodies_in_short_forms_are_read_as_their_full_names(query: str, issuer: str, level: str | None) -> None:
     found = intent(query)
     assert found.issuers == (issuer,) and found.level == level
+
+
+def test_the_kinds_named_come_in_one_order_whatever_the_hash_seed() -> None:
+    """A set's order changes with the process's hash seed; the kinds a hit's explanation lists must not."""
+    code = ("from search.query_understanding import understand; "
+            "print([understand(q).kinds for q in ('纺织行业标准化工作指南', '产业发展规划和标准体系', '示范工厂认定条件和管理规定')])")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert len(seen) == 1 and "标准" in seen.pop()
