@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import orjson
 from tqdm import tqdm
 
 from search.lexical import TOKENIZERS
@@ -152,10 +153,10 @@ class UnitCache:
         out: dict[str, list[str]] = {}
         if not self.token_file.exists():
             return out
-        with self.token_file.open(encoding="utf-8") as f:
+        with self.token_file.open("rb") as f:
             for line in f:
                 try:
-                    key, tokens = json.loads(line)
+                    key, tokens = orjson.loads(line)
                 except ValueError:
                     continue  # the last line of a killed write
                 out[key] = tokens
