@@ -114,18 +114,28 @@ def link_inputs(store: GraphStore, ctx: LinkContext, *, model: str) -> dict[str,
     versions = {d.id: stored.get(str(store.iris.document_graph(d.id)), "") for d in ctx.stored}
     canonical, cites, docs = ctx.canonical, ctx.cites, ctx.docs
     base = [store.ontology_version(), hashlib.sha256(MODELS_PATH.read_bytes()).hexdigest(), model]
-    local = [d for d in ctx.stored if d.level in LOCAL_LEVELS]
     linked = linked_documents(ctx)
     provinces = {province_of(docs[d].region) for d in linked}
+    # the candidates of a level in a province (national ones: everywhere) and the local documents of
+    # a province, digested once each, not once per local document (the same few pools for all of them)
+    pools: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    local: dict[str, list[tuple[str, str]]] = {}
+    for d in ctx.stored:
+        where = "" if d.level == "national" else province_of(d.region)
+        pools.setdefault((d.level, where), []).append((d.id, versions[d.id], canonical.get(d.id, d.id)))
+        if d.level in LOCAL_LEVELS:
+            local.setdefault(province_of(d.region), []).append((d.id, versions[d.id]))
+    pool_digest = {key: _digest(sorted(members)) for key, members in pools.items()}
+    local_digest = {province: _digest(sorted(members)) for province, members in local.items()}
     out: dict[str, str] = {}
     for doc_id in linked:
         me = docs[doc_id]
-        pool = sorted((d.id, versions[d.id], canonical.get(d.id, d.id)) for d in ctx.stored
-                      if d.level in parent_levels(me.level) and (d.level == "national" or province_of(d.region) == province_of(me.region)))
+        mine = province_of(me.region)
+        pool = [pool_digest.get((level, "" if level == "national" else mine), "") for level in parent_levels(me.level)]
         cited = sorted((d, words, versions.get(d, "")) for d, words in cites.get(doc_id, {}).items())
         out[str(store.iris.document_links_graph(doc_id))] = _digest(
             [*base, versions[doc_id], me.basis_elsewhere, pool, cited])
-        others = sorted((d.id, versions[d.id]) for d in local if province_of(d.region) != province_of(me.region))
+        others = sorted(digest for province, digest in local_digest.items() if province != mine)
         out[str(store.iris.document_resembles_graph(doc_id))] = _digest(
             [*base, versions[doc_id], others if len(provinces) > 1 else "one province"])
     return out
