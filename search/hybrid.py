@@ -318,7 +318,7 @@ class HybridIndex:
         chunk: int = 256,
     ) -> list[list[Hit]]:
         """``search`` for many queries, each with its own filters: queries that share a filter are
-        answered together, by one matrix product per retriever and chunk (``DenseIndex.search_many``,
+        answered together, by one matrix product per retriever and chunk (``DenseIndex.found_many``,
         ``LexicalIndex.scores_many``). Linking asks with every local provision this way; a hit
         marks its terms only when read (``Hit.snippet``, ``matched``)."""
         texts = [prepare_query(q) for q in queries]

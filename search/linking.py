@@ -117,9 +117,10 @@ def link_context(store: GraphStore, index: HybridIndex, *, signatures: Path | No
     (their MinHash signatures kept in the file ``signatures``, when given, for the next link)."""
     stored = stored_documents(store)
     texts: dict[str, list[str]] = {}
-    for u in provisions(index):
+    units = provisions(index)
+    for u in units:
         texts.setdefault(u.doc_id, []).append(u.text)
-    docs = doc_infos(stored, provisions(index))
+    docs = doc_infos(stored, units)
     kept = load_signatures(signatures) if signatures is not None else {}
     items = [Text(d.id, d.iri, "\n".join(texts.get(d.id, ())), d.date) for d in stored]
     dups = find_duplicates(items, signatures=kept)

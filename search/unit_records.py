@@ -15,11 +15,11 @@ import mmap
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import overload
 
 import numpy as np
 import orjson
 
+from common.lazy import LazySequence
 from search.dense import IndexMismatchError
 from search.units import Unit
 
@@ -66,7 +66,7 @@ class Columns:
         return cls({n: arrays[f"values_{n}"] for n in FIELDS}, {n: arrays[f"codes_{n}"] for n in FIELDS})
 
 
-class UnitRecords(Sequence[Unit]):
+class UnitRecords(LazySequence[Unit]):
     """``units.jsonl`` as a sequence; a record is parsed on first access and kept."""
 
     def __init__(self, path: Path, offsets: np.ndarray) -> None:
@@ -80,19 +80,7 @@ class UnitRecords(Sequence[Unit]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    @overload
-    def __getitem__(self, row: int) -> Unit: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[Unit]: ...
-
-    def __getitem__(self, row: int | slice) -> Unit | list[Unit]:
-        if isinstance(row, slice):
-            return [self[i] for i in range(*row.indices(len(self)))]
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
+    def _item(self, row: int) -> Unit:
         unit = self._parsed.get(row)
         if unit is None:
             line = self._map[int(self._offsets[row]):int(self._offsets[row + 1])]
@@ -100,7 +88,7 @@ class UnitRecords(Sequence[Unit]):
         return unit
 
     def __iter__(self) -> Iterator[Unit]:
-        return (self[i] for i in range(len(self)))
+        return (self._item(i) for i in range(len(self)))
 
 
 def save(directory: Path, units: Sequence[Unit]) -> None:

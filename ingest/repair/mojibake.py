@@ -16,8 +16,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from typing import overload
 
+from common.lazy import LazySequence
 from ingest.model import Repair
 from ingest.repair.charlm import _CJK, BOUNDARY, SUSPECT_RE, CharLM
 from ingest.repair.gbk_search import (
@@ -77,7 +77,7 @@ def _units(text: str) -> list[Unit]:
     return units
 
 
-class _CharUnits(Sequence[Unit]):
+class _CharUnits(LazySequence[Unit]):
     """The units of a text without mangled glosses: one per character, made when asked. Why: most
     of a text is never inside a suspicious run, and making a unit for each of its characters
     up front cost more than the whole search for damage (3 of 17 CPU-s parsing the real corpus)."""
@@ -88,17 +88,7 @@ class _CharUnits(Sequence[Unit]):
     def __len__(self) -> int:
         return len(self._text)
 
-    @overload
-    def __getitem__(self, k: int) -> Unit: ...
-
-    @overload
-    def __getitem__(self, k: slice) -> list[Unit]: ...
-
-    def __getitem__(self, k: int | slice) -> Unit | list[Unit]:
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        if k < 0:
-            k += len(self)
+    def _item(self, k: int) -> Unit:
         return (k, k + 1, _char_bytes(self._text[k]))
 
 
