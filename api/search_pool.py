@@ -295,8 +295,10 @@ def serve(conn: Connection, settings: Settings, threads: int) -> None:
     from search.index_store import IndexStore
     from search.snapshot import Snapshot
 
+    # one thread a model pass unless set: the search processes are one a core, and passes split over
+    # cores would only take turns with the other processes' (bench: p99 at 20 clients lower)
     embedder = Embedder(settings.model_cache or settings.data, settings.model, runtime=settings.runtime,
-                        threads=settings.model_threads)
+                        threads=settings.model_threads or 1)
     embedder.warm()
     tokenize.warm()
     indexes = IndexStore(Path(settings.data) / "index", embedder=lambda: embedder)
