@@ -23,6 +23,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
@@ -289,6 +290,7 @@ def _settle(future: Future[Any], value: Any) -> None:
 def serve(conn: Connection, settings: Settings, threads: int) -> None:
     """A search process: hold the snapshots the server sends, answer its searches, until told to stop
     or the server goes (its pipe closes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
     from search import tokenize
     from search.dense import IndexMismatchError, IndexNotFoundError
     from search.embedder import Embedder
