@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import wants_html
 from api.routes import coverage, documents, entities, health, links, pages, search, sparql
 from api.routes.base import TEMPLATES, JSONUTF8Response
+from api.search_pool import SearchPool, process_count
 from api.service import Service
 from common import errors
 from common.settings import Settings, get_settings
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM <url> on a user's behalf
         svc = service or open_service(settings or get_settings())
         app.state.service = svc
-        app.state.search_limiter = anyio.CapacityLimiter(svc.settings.search_threads)
+        pool = app.state.search_pool = SearchPool(svc.settings, process_count(svc.settings))
+        app.state.search_limiter = anyio.CapacityLimiter(pool.capacity)
         app.state.sparql_pool = ThreadPoolExecutor(max_workers=svc.settings.sparql_workers,
                                                    thread_name_prefix="sparql")
         try:  # load (or build) both search indexes and the model now, not on the first searches
@@ -127,7 +129,9 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         # is kept; thawed at shutdown, so an app that ends in a longer process (tests) leaves nothing.
         gc.collect()
         gc.freeze()
+        pool.start(svc)  # after the warm-up: each search process reads the indexes it saved
         yield
+        pool.close()
         gc.unfreeze()
         app.state.sparql_pool.shutdown(wait=False, cancel_futures=True)
         if service is None:

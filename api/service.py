@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from search.hybrid import Hit, HybridIndex
     from search.index_store import IndexStore
     from search.linking import LinkSummary
+    from search.snapshot import Snapshot
 
 
 class ConflictError(PolicyKGError):
@@ -54,6 +55,7 @@ class Service:
         self._embedder_lock = threading.Lock()  # built once, by whichever thread asks first (an ingest's prefetch)
         self._lock = threading.RLock()  # writes; the index store lets readers through with the last index
         self._indexes: IndexStore | None = None
+        self._snapshot: Snapshot | None = None
 
     # ------------------------------------------------------------------ resources
 
@@ -238,19 +240,27 @@ class Service:
                doc_type: str | None = None, kind: str | None = None) -> list[Hit]:
         """Units (provisions and actions), best first: ``group=provision`` of the API."""
         self.embedder.prefetch()  # the model's session loads while the search path is imported and loaded
-        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        filters = search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
         return self.index().search(query, k=k, filters=filters)
 
     def search_documents(self, query: str, *, k: int = 10, level: str | None = None, region: str | None = None,
                          doc_type: str | None = None, kind: str | None = None) -> list[DocumentHit]:
         """Documents, best first, one hit per document (copies folded in), each with its best units."""
         self.embedder.prefetch()  # the model's session loads while the search path is imported and loaded
-        from search.documents import collapse_copies
+        filters = search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+        return self.snapshot().search_documents(query, k=k, filters=filters)
 
-        filters = _search_filters(query, k, level=level, region=region, doc_type=doc_type, kind=kind)
+    def snapshot(self) -> Snapshot:
+        """What a search reads as the store is now (``search.snapshot``): the same object, with the
+        same serial, until a write changes one of its parts."""
+        from search.snapshot import Snapshot
+
         units = self.index()
-        hits = self.document_index(units).rank(query, units, k=2 * k, filters=filters, cited=self.cited_names())
-        return collapse_copies(hits, self.copy_groups())[:k]
+        parts = (units, self.document_index(units), self.cited_names(), self.copy_groups())
+        held = self._snapshot
+        if held is None or not held.same_parts(*parts):
+            held = self._snapshot = Snapshot(*parts)
+        return held
 
     def cited_names(self) -> dict[str, CitedNames]:
         """Document id -> the 文号 and titles other stored texts cite it by; re-read only after a write."""
@@ -325,7 +335,8 @@ class Service:
         return coverage.coverage_by_document(self.store, all_rows=all_rows)
 
 
-def _search_filters(query: str, k: int, **fields: str | None) -> Filters:
+def search_filters(query: str, k: int, **fields: str | None) -> Filters:
+    """The filters of a search, once its query and ``k`` are checked."""
     from search.filters import Filters
 
     if not 1 <= k <= 100:

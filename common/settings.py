@@ -54,9 +54,15 @@ class Settings(BaseSettings):
     """Threads one forward pass of the embedding model uses (ONNX Runtime / torch); default every
     core. A server under load may do better with fewer (the searches' other work needs a core too)."""
     search_threads: int = 4
-    """Searches worked on at once; the others wait their turn, first come first served. On 2 cores
-    more threads only take turns at Python's lock and make every search wait longer
-    (bench/concurrency_bench.py --vary search_threads=4,8,40). Other requests are not counted."""
+    """Searches one process works on at once (each search process, or the server when it has none);
+    the others wait their turn, first come first served. More threads in one process only take
+    turns at Python's lock and make every search wait longer (bench/concurrency_bench.py --vary
+    search_threads=4,8,40). Other requests are not counted."""
+    search_processes: int | None = None
+    """Processes that answer searches beside the server's own, each holding its own copy of the
+    search indexes and the model (about the server's memory again): default one per core beyond the
+    first. A process runs Python one thread at a time, so one alone cannot keep two cores busy
+    (``api.search_pool``; bench/concurrency_bench.py --vary search_processes=0,1). 0: none."""
     sparql_workers: int = 4
     """Threads that run SPARQL queries; a query over its timeout keeps its thread until it ends."""
 

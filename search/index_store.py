@@ -125,6 +125,18 @@ class IndexStore:
         built.save(self.documents_directory)  # derived data: saved even when the store is read-only
         return built
 
+    def saved(self, units_state: str, documents_state: str, embedder: Embedder) -> tuple[HybridIndex, DocumentIndex]:
+        """Both indexes as another process saved them for these states, read without the store (a
+        search process beside the writing one). ``IndexMismatchError`` when the saved ones are of
+        other states, or were replaced while being read (the folder is swapped whole on save)."""
+        folders = (self.directory, self.documents_directory)
+        before = [_identity(f) for f in folders]
+        units = HybridIndex.load(self.directory, embedder=embedder, graph_state=units_state)
+        documents = DocumentIndex.load(self.documents_directory, graph_state=documents_state, model=embedder.model_name)
+        if [_identity(f) for f in folders] != before:
+            raise IndexMismatchError("The search index was replaced while it was read; read it again.")
+        return units, documents
+
     def _unit_cache(self, model: str) -> UnitCache:
         """The cache of unit vectors (of ``model``) and search tokens every index of this directory shares."""
         return UnitCache(self.cache_dir, model=model, tokenizer=TOKENIZER)
@@ -254,3 +266,12 @@ class _CachedEmbedder:
         if not self._passages:
             return self._embedder.embed_passages(texts, progress=progress)
         return self._cache.vectors(texts, self._embedder.embed_passages, dim=self.dim, progress=progress)
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    """Which folder is at ``folder`` now: a save puts a new one there (another inode)."""
+    try:
+        stat = folder.stat()
+    except FileNotFoundError as e:
+        raise IndexNotFoundError(f"No search index at {folder}.") from e
+    return stat.st_dev, stat.st_ino

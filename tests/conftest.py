@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# Search processes (``api.search_pool``) cost every app a start-up of their own; the tests of them ask
+# for one by name (tests/api/test_search_pool.py, tests/api/test_soak.py).
+os.environ.setdefault("POLICYKG_SEARCH_PROCESSES", "0")
+
 from ingest.model import Document
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -21,6 +20,7 @@ from pydantic import BaseModel, Field
 from api import document_page
 from api.deps import wants_html
 from api.i18n import lang_of, translator
+from common.jsonout import json_bytes
 
 
 def _i18n(request: Request) -> dict[str, Any]:
@@ -71,10 +71,7 @@ class JSONUTF8Response(JSONResponse):
     """JSON with Chinese characters as they are (not ``\\uXXXX``)."""
 
     def render(self, content: Any) -> bytes:
-        """orjson: UTF-8 as it is; numpy numbers as numbers; what JSON has no type for (dates,
-        dataclasses, paths) as its ``str``, as the standard encoder with ``default=str`` did."""
-        return orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-                            | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+        return json_bytes(content)
 
 
 def respond(request: Request, template: str, data: Any, *, media_type: str = "application/json",

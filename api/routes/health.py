@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep
@@ -19,10 +19,12 @@ class Health(BaseModel):
     graph_state: str
     counts: dict[str, int] = Field(description="documents, provisions, tasks, targets, agencies, alignments, ...")
     index: dict[str, Any] = Field(description="units, model, graph_state; or error")
+    search_processes: dict[str, int] = Field(
+        description="processes that answer searches beside the server, and how many hold its current state")
 
 
 @router.get("/health", response_model=Health, summary="Health and contents")
-def health(service: ServiceDep) -> JSONUTF8Response:
+def health(request: Request, service: ServiceDep) -> JSONUTF8Response:
     """`ok` when the store answers and the search index matches the graph; `degraded` otherwise."""
     stats = service.store.stats()
     index: dict[str, Any]
@@ -33,4 +35,5 @@ def health(service: ServiceDep) -> JSONUTF8Response:
     except Exception as e:  # reported, not raised: health must answer
         index, status = {"error": str(e)}, "degraded"
     return JSONUTF8Response({"status": status, "read_only": service.read_only, "graph_state": stats.write_state,
-                             "counts": stats.counts, "index": index})
+                             "counts": stats.counts, "index": index,
+                             "search_processes": request.app.state.search_pool.status()})

@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep, wants_html
 from api.routes.base import errors_doc, respond
-from api.service import Service
+from api.search_pool import Ask
+from api.service import Service, search_filters
 
 
 class UnitModel(BaseModel):
@@ -129,9 +130,12 @@ def _answer(request: Request, service: Service, *, q: str | None, level: str | N
     html = wants_html(request)
     hits: list[dict[str, Any]] = []
     if q:
-        run = service.search_documents if group == "document" else service.search
-        hits = [h.to_dict() for h in run(q, k=PAGE_DEPTH if html else k, level=level, region=region,
-                                           doc_type=doc_type, kind=kind)]
+        depth = PAGE_DEPTH if html else k
+        filters = search_filters(q, depth, level=level, region=region, doc_type=doc_type, kind=kind)
+        got = request.app.state.search_pool.answer(service, Ask(group, q, depth, filters, as_json=not html))
+        if not html:
+            return Response(got, media_type="application/json")
+        hits = got
     if not html:
         return respond(request, "search.html", hits)
     form = {"q": q or "", "level": level or "", "region": region or "", "type": doc_type or "",

@@ -1,4 +1,5 @@
-"""Searches run at most ``search_threads`` at once; the others wait their turn and all are answered."""
+"""Searches run at most ``search_threads`` at once; the others wait their turn and all are answered
+(a server without search processes, as on one core)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from .conftest import ServerThread, free_port
 
 
 def test_searches_beyond_search_threads_wait_their_turn(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.search_pool
     from api.app import create_app
 
     running, most = 0, 0
     lock = threading.Lock()
-    real = service.search_documents
+    real = api.search_pool.answer
 
     def counted(*args: object, **kwargs: object) -> object:
         nonlocal running, most
@@ -31,7 +33,7 @@ def test_searches_beyond_search_threads_wait_their_turn(service: Service, monkey
             with lock:
                 running -= 1
 
-    monkeypatch.setattr(service, "search_documents", counted)
+    monkeypatch.setattr(api.search_pool, "answer", counted)  # what the server runs for one search
     monkeypatch.setattr(service, "settings", service.settings.model_copy(update={"search_threads": 2}))
     queries = ["纺织服装", "废旧纺织品回收", "智能制造", "绿色纤维", "产业集群", "数字化转型",
                "广东省纺织", "服装品牌", "设备更新", "消费品以旧换新", "工业互联网", "标准体系"]

@@ -1,5 +1,7 @@
 """Search under writes (issue 14 item 4), small and bounded: 20 search clients over real HTTP while a
-document is uploaded, removed, uploaded changed and removed; the long run is ``bench/soak_bench.py``."""
+document is uploaded, removed, uploaded changed and removed; the long run is ``bench/soak_bench.py``.
+The server has a search process (``api.search_pool``), as a server on more than one core has: what
+it answers after each write must be the new state too."""
 
 from __future__ import annotations
 
@@ -28,13 +30,14 @@ KEY = "soak-key"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, model_path: Path,
+def served(tmp_path_factory: pytest.TempPathFactory,
            service: Service) -> Iterator[tuple[Service, str]]:
     """Three documents, indexed and linked, served over HTTP (the session's embedding model)."""
     from api.app import create_app
 
-    settings = Settings(data=tmp_path_factory.mktemp("soak") / "data", model=str(model_path), base_iri=BASE_IRI,
-                        api_key=KEY)
+    settings = Settings(data=tmp_path_factory.mktemp("soak") / "data", base_iri=BASE_IRI, api_key=KEY,
+                        model=service.settings.model, model_cache=service.settings.model_cache or service.data_dir,
+                        search_processes=1)  # the search process builds the same model as the server's
     svc = Service(settings)
     svc._embedder = service.embedder
     svc.ingest(svc.parse_paths([CORPUS / p for p in SEED]))
@@ -62,6 +65,7 @@ def test_search_under_writes_has_no_errors_and_sees_each_write_at_once(served: t
     # readers never wait for a write: while one runs they keep the last complete index, so a search
     # costs what it costs without writes, plus its share of the CPU the write takes
     assert percentile(soak.writing, 0.99) <= 4 * percentile(soak.baseline, 0.99) + 1.0
+    assert httpx.get(f"{url}/health").json()["search_processes"]["answered"] > 0  # not the server alone
     units = svc.index().units
     assert len({u.iri for u in units}) == len(units)
     assert change.doc_id not in {u.doc_id for u in units}
