@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 ANSWER_TIMEOUT_S = 60.0
 """How long the server waits for a search process's answer before answering itself."""
 MAX_DEFAULT_PROCESSES = 4
+WARM_QUERY = "政策措施 warm-up"
+"""A search a new process runs once before it takes any: its first one costs several times the next."""
 RESTARTS_PER_HOUR = 10
 """A search process that dies is started again, this many times an hour at most."""
 
@@ -322,7 +324,11 @@ def serve(conn: Connection, settings: Settings, threads: int) -> None:
             except (IndexMismatchError, IndexNotFoundError) as e:  # e.g. a newer state saved meanwhile
                 log.warning("search process cannot hold the server's state (the server answers): %s", e)
                 return
-        held[0] = Snapshot(units, documents, cited, copies, serial=serial)
+        snapshot = Snapshot(units, documents, cited, copies, serial=serial)
+        if current is None:  # the first search's one-off costs (imports, first touches) paid here
+            for group in ("document", "provision"):
+                answer(snapshot, Ask(group, WARM_QUERY, 10, None, as_json=True))
+        held[0] = snapshot
         gc.collect()  # what a search process holds stays out of the collector's full passes (as the
         gc.freeze()   # server's start-up does); a replaced snapshot is still freed, by its references
         send(("ready", serial))
