@@ -166,7 +166,9 @@ class SearchPool:
         with self._lock:
             now = time.monotonic()
             self._restarts = [t for t in self._restarts if now - t < 3600]
-            if self._closing or len(self._restarts) >= RESTARTS_PER_HOUR:
+            if self._closing:  # e.g. a terminal's Ctrl-C or a group's SIGTERM reached it first
+                return
+            if len(self._restarts) >= RESTARTS_PER_HOUR:
                 log.error("search process %s ended; searches are answered by the server alone", worker.name)
                 return
             self._restarts.append(now)

@@ -13,7 +13,8 @@ same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
 server), so a query cache cannot make a server look faster than its model. Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
-``--vary search_threads=4,8,40`` does the same for any setting; ``--before-args`` passes uvicorn options
+``--vary search_threads=4,8,40`` does the same for any setting (``--vary search_processes=0,1,2``:
+the server alone against one or two search processes beside it); ``--before-args`` passes uvicorn options
 to the before server only (``--http h11 --loop asyncio``: the server stack before httptools and uvloop). ``--workers 2`` runs the *after* servers with two uvicorn workers; each server's memory (RSS, and
 PSS, which counts pages the processes share once) is printed after the warm-up.
 """
