@@ -43,6 +43,10 @@ def served(tmp_path_factory: pytest.TempPathFactory,
     svc.ingest(svc.parse_paths([CORPUS / p for p in SEED]))
     svc.link()
     with ServerThread(create_app(service=svc), free_port()) as srv:
+        deadline = time.monotonic() + 120  # its search process loads the model and indexes first
+        while httpx.get(f"{srv.url}/health").json()["search_processes"]["ready"] < 1:
+            assert time.monotonic() < deadline, "the search process never got ready"
+            time.sleep(0.2)
         yield svc, srv.url
     svc.close()
 
