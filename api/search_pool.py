@@ -267,11 +267,7 @@ class _Worker:
         self._stopping = True
         if not self.alive:
             return
-        try:
-            with self._send_lock:
-                self._conn.send(("stop",))
-        except (OSError, ValueError):
-            pass
+        self._send(("stop",))
         self._proc.join(5)
         if self._proc.is_alive():
             self._proc.terminate()
@@ -322,7 +318,7 @@ def serve(conn: Connection, settings: Settings, threads: int) -> None:
             units, documents = current.units, current.documents  # only the read models changed
         else:
             try:
-                units, documents = indexes.saved(units_state, documents_state, embedder)
+                units, documents = indexes.saved(units_state, documents_state)
             except (IndexMismatchError, IndexNotFoundError) as e:  # e.g. a newer state saved meanwhile
                 log.warning("search process cannot hold the server's state (the server answers): %s", e)
                 return

@@ -125,10 +125,11 @@ class IndexStore:
         built.save(self.documents_directory)  # derived data: saved even when the store is read-only
         return built
 
-    def saved(self, units_state: str, documents_state: str, embedder: Embedder) -> tuple[HybridIndex, DocumentIndex]:
+    def saved(self, units_state: str, documents_state: str) -> tuple[HybridIndex, DocumentIndex]:
         """Both indexes as another process saved them for these states, read without the store (a
         search process beside the writing one). ``IndexMismatchError`` when the saved ones are of
         other states, or were replaced while being read (the folder is swapped whole on save)."""
+        embedder = self._embedder()
         folders = (self.directory, self.documents_directory)
         before = [_identity(f) for f in folders]
         units = HybridIndex.load(self.directory, embedder=embedder, graph_state=units_state)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -73,3 +73,11 @@ def client(server: str) -> Iterator[httpx.Client]:
 def local(iri: str) -> str:
     """The path on the test server of a graph IRI."""
     return iri[len(BASE_IRI):]
+
+
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
+    """Poll ``condition`` until it holds (e.g. a search process has loaded the model and indexes)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {seconds:.0f} s"
+        time.sleep(0.2)

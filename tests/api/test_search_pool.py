@@ -4,7 +4,6 @@ How they keep up with writes over HTTP is in tests/api/test_soak.py (which serve
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,24 +12,18 @@ import pytest
 from api.search_pool import Ask, SearchPool, answer
 from api.service import Service, search_filters
 
+from .conftest import wait_until
 from .soak import clauses
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
-def _wait(condition: object, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "the search process never got ready"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def pool(service: Service) -> Iterator[SearchPool]:
     started = SearchPool(service.settings, 1)
     started.start(service)
-    _wait(lambda: started.status()["ready"] == 1)
+    wait_until(lambda: started.status()["ready"] == 1, "the search process got ready")
     yield started
     started.close()
 
@@ -76,7 +69,7 @@ def test_a_search_process_that_dies_is_replaced(pool: SearchPool, service: Servi
     dead._proc.kill()
     dead._proc.join(10)
     assert pool.answer(service, ask) == expected  # answered by the server meanwhile
-    _wait(lambda: pool._workers[0] is not dead and pool.status()["ready"] == 1)
+    wait_until(lambda: pool._workers[0] is not dead and pool.status()["ready"] == 1, "a new search process got ready")
     before = pool.status()["answered"]
     assert pool.answer(service, ask) == expected
     assert pool.status()["answered"] == before + 1

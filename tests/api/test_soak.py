@@ -17,7 +17,7 @@ import pytest
 from api.service import Service
 from common.settings import Settings
 
-from .conftest import BASE_IRI, ServerThread, free_port
+from .conftest import BASE_IRI, ServerThread, free_port, wait_until
 from .soak import Change, Soak, clauses, percentile, summary
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -43,10 +43,8 @@ def served(tmp_path_factory: pytest.TempPathFactory,
     svc.ingest(svc.parse_paths([CORPUS / p for p in SEED]))
     svc.link()
     with ServerThread(create_app(service=svc), free_port()) as srv:
-        deadline = time.monotonic() + 120  # its search process loads the model and indexes first
-        while httpx.get(f"{srv.url}/health").json()["search_processes"]["ready"] < 1:
-            assert time.monotonic() < deadline, "the search process never got ready"
-            time.sleep(0.2)
+        wait_until(lambda: httpx.get(f"{srv.url}/health").json()["search_processes"]["ready"] == 1,
+                   "the search process got ready")  # it loads the model and the indexes first
         yield svc, srv.url
     svc.close()
 
