@@ -1,8 +1,8 @@
 """Searches answered by more than one process: the server's own and ``search_processes`` others.
 
 Why: Python runs one thread at a time in a process, and most of a search is Python. On 2 cores one
-server process under 20 concurrent clients kept 1.1-1.2 cores busy (the rest idle) however many
-threads it had; a second process that takes searches from it fills the other core
+server process under 20 concurrent clients kept 1.58 cores busy (the rest idle) however many
+threads it had (1.89 with two search processes); a second process that takes searches from it fills the other core
 (bench/concurrency_bench.py --vary search_processes=0,1).
 
 How: the server stays the only process that opens the store and writes. Each search process holds a

@@ -39,21 +39,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_bench import ROOT, Bench, Result, load_avg, prepare_data, summarize, wait_ready
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """RSS and PSS in MB of a process and its children (uvicorn's workers), from /proc."""
-    pids, rss, pss = [pid], 0.0, 0.0
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn's workers, the server's search processes), from /proc."""
+    pids, found = [pid], []
     while pids:
         p = pids.pop()
+        try:
+            pids += [int(c) for t in os.listdir(f"/proc/{p}/task")
+                     for c in Path(f"/proc/{p}/task/{t}/children").read_text().split()]
+        except OSError:
+            continue
+        found.append(p)
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS in MB of a process and its descendants."""
+    rss, pss = 0.0, 0.0
+    for p in _tree(pid):
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 name, _, value = line.partition(":")
                 if name in ("Rss", "Pss"):
                     kb = int(value.split()[0]) / 1024
                     rss, pss = (rss + kb, pss) if name == "Rss" else (rss, pss + kb)
-            pids += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
         except (OSError, ValueError):
             continue
     return rss, pss
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its descendants so far, from /proc."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def distinct_queries(corpus: Path, n: int) -> list[str]:
@@ -183,12 +207,14 @@ def main(argv: list[str] | None = None) -> int:
                 start += len(queries)
                 got = {}
                 for name, server in servers.items():
-                    cpu = time.process_time()
+                    cpu, served = time.process_time(), cpu_seconds(server.proc.pid)
                     lat, errs, secs = asyncio.run(load(server.base, queries, clients, group, client=args.client))
                     cpu = (time.process_time() - cpu) / len(queries) * 1e3  # the client's own cost
+                    cores = (cpu_seconds(server.proc.pid) - served) / secs  # cores the server and its processes kept busy
                     got[name] = r = summarize(f"{name} c{clients}", args.client, len(queries), lat, errs, secs)
                     print(f"  {group:<9} {clients:>2} clients {name:<16}: p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
-                          f"  {r.rps:6.1f} req/s  errors {r.errors}  client CPU {cpu:.2f} ms/request", flush=True)
+                          f"  {r.rps:6.1f} req/s  errors {r.errors}  server cores {cores:.2f}"
+                          f"  client CPU {cpu:.2f} ms/request", flush=True)
                 rows.append((group, clients, got))
         print()
         print(f"{'group':<9} {'clients':>7} {'server':<16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
