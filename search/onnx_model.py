@@ -172,25 +172,27 @@ class OnnxEncoder:
 
     @property
     def _session(self) -> Any:
-        """The ONNX Runtime session, loaded at the first forward pass (3-4 s on 2 busy cores): a
+        """The runtime's session, loaded at the first forward pass (2-4 s on 2 busy cores): a
         command whose vectors all come from the unit cache (a re-link, an unchanged re-ingest)
         never pays for it."""
         with self._loading:
             if self._loaded is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self._threads or os.cpu_count() or 1
-                options.inter_op_num_threads = 1
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
-                    self._loaded = ort.InferenceSession(str(self._folder / "model.onnx"), options,
-                                                        providers=["CPUExecutionProvider"])
+                    self._loaded = self._load(self._folder / "model.onnx")
                 except Exception as e:
-                    raise ModelError(f"ONNX Runtime cannot load {self._folder}: {e}. "
+                    raise ModelError(f"{type(self).__name__} cannot load {self._folder}: {e}. "
                                      "Delete the folder to export it again.") from e
             return self._loaded
+
+    def _load(self, path: Path) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def prefetch(self) -> None:
         """Load the session on a thread now (ONNX Runtime releases the GIL while it builds it), so

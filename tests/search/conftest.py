@@ -19,6 +19,14 @@ def embedder(model_data_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def openvino_embedder(model_data_dir: Path):
+    """OpenVINO on the fp32 export, bfloat16 where the CPU has it."""
+    from search.embedder import Embedder
+
+    return Embedder(model_data_dir, runtime="openvino")
+
+
+@pytest.fixture(scope="session")
 def torch_embedder(model_data_dir: Path):
     """The reference: sentence-transformers on torch."""
     from search.embedder import Embedder
