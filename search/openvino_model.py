@@ -2,10 +2,12 @@
 
 Why: int8 quantization (``onnx-int8``) doubles the embedding speed but moves every vector (cosine
 0.9975 to fp32) and with it the near-ties of every ranking, so its gold-set figures differ from
-fp32's by a case either way. bfloat16 matrix products accumulated in fp32 (AVX-512 BF16, AMX) run
-as fast as int8 on such a CPU and keep the vectors (cosine ≥ 0.99999 to fp32 on real texts), so
-this runtime shares the fp32 model name: an index built here is valid on a CPU without bfloat16,
-where the same runtime runs fp32 (OpenVINO's own kernels, a little faster than ONNX Runtime's).
+fp32's by a case either way. bfloat16 matrix products accumulated in fp32 (AVX-512 BF16, AMX)
+embed passages as fast as int8 on such a CPU and keep the vectors (cosine ≥ 0.99999 to fp32 on real
+texts); a short search query costs twice int8's CPU (its pass is bound by reading the weights, and
+bfloat16 weights are twice int8's bytes), which is why int8 stays the default. The runtime shares
+the fp32 model name: an index built here is valid on a CPU without bfloat16, where the same runtime
+runs fp32 (OpenVINO's own kernels, a little faster than ONNX Runtime's).
 Measured: ``bench/embed_bench.py``; decision: ``docs/decisions/2026-12-02-bf16-runtime.md``.
 """
 
