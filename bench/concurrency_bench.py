@@ -11,7 +11,10 @@ runtime (``POLICYKG_RUNTIME``). For each concurrency level and grouping (``group
 default, and ``group=provision``) the servers take turns on the same requests, so both see the
 same machine load. Every request is a distinct query
 (clauses of the corpus texts, 6-30 characters, seeded shuffle; no query is sent twice to a
-server), so a query cache cannot make a server look faster than its model. Errors are statuses
+server), so a query cache cannot make a server look faster than its model. Before the measured
+queries each server answers ``--warmup`` others per grouping at the highest concurrency, so the
+figures are its steady state, not its first touches of the store (lazily read unit records, page
+cache). Errors are statuses
 >= 400 and transport errors; the load average is printed, since the machine may be shared.
 ``--vary search_threads=4,8,40`` does the same for any setting (``--vary search_processes=0,1,2``:
 the server alone against one or two search processes beside it); ``--before-args`` passes uvicorn options
@@ -171,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
                     help="load generator: raw keep-alive sockets (default; < 1 ms CPU a request) or httpx (~2.5 ms)")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="texts the queries are cut from")
+    ap.add_argument("--warmup", type=int, default=200, help="distinct queries per grouping each server answers "
+                    "before the measured ones, at the highest concurrency (default 200; never measured)")
     args = ap.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     groups = [g for g in args.groups.split(",") if g]
-    pool = distinct_queries(args.corpus, sum(levels) * args.requests * len(groups))
+    measured = sum(levels) * args.requests * len(groups)
+    pool = distinct_queries(args.corpus, measured + args.warmup)
+    warm = pool[measured:]
 
     tmp = Path(tempfile.mkdtemp(prefix="policykg-conc-"))
     bench = Bench(tmp)
@@ -196,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():  # warm: first request loads lazily held pieces
             for _ in range(4):  # a few, so that every worker has loaded its pieces
                 httpx.get(server.base + "/search", params={"q": "warm up 预热"}, timeout=300).raise_for_status()
+            for group in groups:  # then distinct queries never measured: the steady state, not the first touches
+                asyncio.run(load(server.base, warm, max(levels), group, client=args.client))
         for name, server in servers.items():
             rss, pss = memory_mb(server.proc.pid)
             print(f"  memory {name}: RSS {rss:.0f} MB, PSS {pss:.0f} MB", flush=True)
