@@ -107,12 +107,21 @@ DataOpt = Annotated[
 
 def settings_for(ctx: typer.Context, data: Path | None) -> Settings:
     """The settings from ``POLICYKG_*``, overridden by the global ``--store`` and the command's ``--data``."""
+    from pydantic import ValidationError
+
+    from common.errors import SettingsError
     from common.settings import Settings
 
     overrides: dict[str, Any] = dict(ctx.find_root().obj or {})
     if data is not None:
         overrides["data"] = data
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        wrong = "; ".join(f"POLICYKG_{'_'.join(map(str, err['loc'])).upper()}={err.get('input')!r}: {err['msg']}"
+                          for err in e.errors())
+        raise SettingsError(f"A setting has a value it cannot take: {wrong}.",
+                            hint="Fix or unset that environment variable (or the --store option); README, 'Commands', lists them.") from e
 
 
 def service_for(ctx: typer.Context, data: Path | None, *, read_only: bool = False, existing: bool = False,

@@ -50,6 +50,12 @@ class TooLargeError(InputError):
     code = "too-large"
 
 
+class SettingsError(PolicyKGError):
+    """A ``POLICYKG_*`` setting (or a command option) with a value the settings do not accept."""
+
+    code = "bad-setting"
+
+
 class ManifestError(PolicyKGError):
     code = "bad-manifest"
 

@@ -58,6 +58,15 @@ def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, content: bytes, mess
     assert "Traceback" not in run.stderr
 
 
+def test_a_setting_it_cannot_take_gives_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYKG_RUNTIME", "tensorrt")
+    run = policykg("stats", data=tmp_path / "data")
+    assert run.returncode == 2
+    assert "POLICYKG_RUNTIME='tensorrt'" in run.stderr and "'onnx-int8', 'openvino', 'onnx' or 'torch'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "data").exists()
+
+
 @pytest.mark.parametrize("command", [["link"], ["remove", "some-doc"], ["search", "纺织"], ["stats"]])
 def test_commands_on_a_folder_without_a_store_say_so_and_create_nothing(tmp_path: Path, command: list[str],
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
