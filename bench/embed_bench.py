@@ -114,9 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         embedders[runtime] = emb
         emb.batch_size = batch
         emb.embed_passages(warm)
-        precision = getattr(emb._onnx, "precision", "")
-        timed(f"{runtime} {precision} b{batch}".replace("  ", " "), lambda emb=emb: emb.embed_passages(texts), n,
-              reference, base)
+        name = " ".join(filter(None, [runtime, getattr(emb._onnx, "precision", ""), f"b{batch}"]))
+        timed(name, lambda emb=emb: emb.embed_passages(texts), n, reference, base)
     int8 = embedders["onnx-int8"]
     prompted = [int8._passage_prefix + t for t in texts]
     batch = sizes[0]

